@@ -1,0 +1,301 @@
+"""The values every stage passes along: targets, networks, log events, findings.
+
+Connectors produce `Target`, `Network` and `LogEvent`; the engine folds them into
+`Finding` and `GhostFlow`; reporters read one `AuditResult`. Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class Verdict(StrEnum):
+    """What the audit concludes about one address."""
+
+    STALE = "stale"
+    """The network is gone (outside every live network, deprecated, or no route) and nothing answers."""
+    UNREACHABLE = "unreachable"
+    """Inside a live network, but the only evidence is negative (drops, timeouts, tool down)."""
+    CONFLICT = "conflict"
+    """Positive and strong negative evidence at once: one of the inputs is probably incomplete."""
+    ACTIVE = "active"
+    """Positive evidence: a recent successful poll, answered traffic, a probe that answered."""
+    UNVERIFIED = "unverified"
+    """No evidence either way."""
+
+
+#: Report order: most urgent first.
+VERDICT_ORDER = (Verdict.STALE, Verdict.CONFLICT, Verdict.UNREACHABLE, Verdict.UNVERIFIED,
+                 Verdict.ACTIVE)
+
+
+class Reason(StrEnum):
+    """Why a verdict was reached (closed list; the report spells each out)."""
+
+    OUTSIDE_LIVE_NETWORKS = "outside-live-networks"
+    """The address is in no live network that any network source lists."""
+    DEPRECATED_NETWORK = "deprecated-network"
+    """The most specific network holding the address is marked deprecated or retired."""
+    NO_ROUTE = "no-route"
+    """The firewall logged that it had no route or egress interface for the address."""
+    ACL_DENY = "acl-deny"
+    """The firewall denied traffic to the address by access list."""
+    SYN_RETRANSMIT = "syn-retransmit"
+    """The firewall saw the same TCP SYN again with a new sequence number: nobody answers."""
+    SYN_TIMEOUT = "syn-timeout"
+    """A TCP connection to the address was torn down by SYN Timeout: the handshake never finished."""
+    TOOL_DOWN = "tool-down"
+    """The tool itself has not reached the address for longer than `stale_after_days`."""
+    TOOL_UP = "tool-up"
+    """The tool reached the address recently."""
+    TRAFFIC_ANSWERED = "traffic-answered"
+    """The firewall saw a connection to the address that carried data."""
+    PROBE_FAILED = "probe-failed"
+    """An active probe got no answer."""
+    PROBE_OK = "probe-ok"
+    """An active probe got an answer."""
+    DNS_UNRESOLVED = "dns-unresolved"
+    """The record names a host that does not resolve to an address."""
+
+
+REASON_TEXT: dict[Reason, str] = {
+    Reason.OUTSIDE_LIVE_NETWORKS: "Address is outside every live network (IPAM and routing tables)",
+    Reason.DEPRECATED_NETWORK: "Address is in a network marked deprecated or retired",
+    Reason.NO_ROUTE: "Firewall logged no route / no egress interface to the address",
+    Reason.ACL_DENY: "Firewall denied traffic to the address by access list",
+    Reason.SYN_RETRANSMIT: "Firewall saw duplicate TCP SYNs: the sender keeps retrying, nobody answers",
+    Reason.SYN_TIMEOUT: "TCP handshake to the address timed out (SYN Timeout)",
+    Reason.TOOL_DOWN: "The tool has not reached the address within stale_after_days",
+    Reason.TOOL_UP: "The tool reached the address recently",
+    Reason.TRAFFIC_ANSWERED: "Firewall saw answered traffic to the address",
+    Reason.PROBE_FAILED: "Active probe got no answer",
+    Reason.PROBE_OK: "Active probe got an answer",
+    Reason.DNS_UNRESOLVED: "Host name does not resolve",
+}
+
+
+class Signal(StrEnum):
+    """What one firewall log line says about its destination."""
+
+    NO_ROUTE = "no-route"
+    """No route or egress interface for the destination (110002, 110003)."""
+    ACL_DENY = "acl-deny"
+    """Denied by an access list or an inbound-deny rule (106001, 106006, 106023, 106100 denied...)."""
+    SYN_RETRANSMIT = "syn-retransmit"
+    """Duplicate TCP SYN with a new ISN (419002)."""
+    SYN_TIMEOUT = "syn-timeout"
+    """TCP teardown with reason SYN Timeout (302014)."""
+    TRAFFIC_ANSWERED = "traffic-answered"
+    """A TCP connection torn down after carrying data (302014 with bytes > 0)."""
+    OTHER = "other"
+    """Recognised, carries no evidence either way (builds, translations, permits)."""
+
+
+#: Signals that count as dropped or unanswered traffic.
+DROP_SIGNALS = frozenset({Signal.NO_ROUTE, Signal.ACL_DENY, Signal.SYN_RETRANSMIT,
+                          Signal.SYN_TIMEOUT})
+
+
+class ToolState(StrEnum):
+    """A record's state in its own tool, normalised."""
+
+    UP = "up"
+    """The tool says the target answers."""
+    DOWN = "down"
+    """The tool says the target does not answer (down, unreachable, could not poll)."""
+    UNKNOWN = "unknown"
+    """The tool keeps no state, or it is not one of the above."""
+    UNMANAGED = "unmanaged"
+    """Parked: the tool keeps the record but does not poll it."""
+    DISABLED = "disabled"
+    """Polling, auditing or notification is switched off for the record."""
+    RETIRED = "retired"
+    """The record is marked retired or disposed."""
+
+
+class NetworkStatus(StrEnum):
+    """What a network source says about a prefix."""
+
+    ACTIVE = "active"
+    """Exists: routed, connected, or active/reserved in IPAM."""
+    DEPRECATED = "deprecated"
+    """Gone: IPAM marks it deprecated or retired."""
+    CONTAINER = "container"
+    """Only an aggregate: proves nothing about what lives inside."""
+    BLACKHOLE = "blackhole"
+    """A blackhole, unreachable or prohibit route: where traffic goes to die."""
+
+
+class SourceStatus(StrEnum):
+    """Whether an input could be read."""
+
+    OK = "ok"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """One record in one tool that makes the tool send to `address`.
+
+    Identity is (source, id, address); everything else describes the record.
+    """
+
+    address: str
+    """Canonical IP text (netaddr form), or the host name when the record holds no address."""
+    source: str
+    """The config name of the source that holds the record."""
+    kind: str
+    """The source type (`solarwinds-npm`, `trackit`, ...)."""
+    id: str
+    """The record's key in its tool (NodeID, Asset ID, switchDbID, file:line)."""
+    name: str
+    """The record's display name in its tool."""
+    polled: bool
+    """Whether the tool still sends traffic to the address because of this record."""
+    state: ToolState = ToolState.UNKNOWN
+    last_ok: datetime | None = None
+    """Last time the tool reached the address successfully (UTC, naive)."""
+    seen: datetime | None = None
+    """Last time the tool looked at the record at all (LastSync, lastScanTime), for its clock."""
+    poller: str | None = None
+    """The address the tool sends from, when known."""
+    location: str = ""
+    """Where the record was read: `file` or `file:line`."""
+    owner: str = ""
+    fix: str = ""
+    """What the tool owner does to stop the traffic, in the tool's own words."""
+    protocol: str | None = None
+    """`tcp`/`udp`/`icmp`: what the tool sends to the target, when known."""
+    port: int | None = None
+
+    def key(self) -> tuple[str, str, str]:
+        return (self.source, self.id, self.address)
+
+
+@dataclass(frozen=True, slots=True)
+class Network:
+    """One prefix from a network source."""
+
+    prefix: str
+    """Canonical CIDR text, e.g. `10.10.0.0/16`."""
+    source: str
+    status: NetworkStatus = NetworkStatus.ACTIVE
+    location: str = ""
+    description: str = ""
+
+    def key(self) -> tuple[str, str]:
+        return (self.source, self.prefix)
+
+
+@dataclass(frozen=True, slots=True)
+class LogEvent:
+    """One recognised firewall log line, endpoints in initiator -> target order."""
+
+    line: int
+    time: datetime | None
+    device: str
+    message: str
+    """The vendor's message id, e.g. `419002`."""
+    signal: Signal
+    protocol: str | None = None
+    src: str | None = None
+    sport: int | None = None
+    dst: str | None = None
+    dport: int | None = None
+    count: int = 1
+    """How many packets or hits the line stands for (106100 hit-cnt); 1 otherwise."""
+
+
+@dataclass(slots=True)
+class LogStats:
+    """Counts over every log line read."""
+
+    lines: int = 0
+    parsed: int = 0
+    unparsed: int = 0
+    by_message: Counter[str] = field(default_factory=Counter)
+
+    def merge(self, other: LogStats) -> None:
+        self.lines += other.lines
+        self.parsed += other.parsed
+        self.unparsed += other.unparsed
+        self.by_message.update(other.by_message)
+
+
+@dataclass(frozen=True, slots=True)
+class Traffic:
+    """What the firewall logs say about one destination address."""
+
+    drops: int = 0
+    answered: int = 0
+    first_seen: datetime | None = None
+    last_seen: datetime | None = None
+    by_message: dict[str, int] = field(default_factory=dict)
+    by_signal: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """The audit's conclusion about one address, with the records behind it."""
+
+    address: str
+    verdict: Verdict
+    polled: bool
+    reasons: tuple[Reason, ...]
+    network: str | None
+    """The most specific live network holding the address, if any."""
+    records: tuple[Target, ...]
+    traffic: Traffic | None
+    action: str
+
+
+@dataclass(frozen=True, slots=True)
+class GhostFlow:
+    """Dropped or unanswered traffic to a destination that no source holds."""
+
+    src: str
+    dst: str
+    protocol: str
+    port: int | None
+    count: int
+    first_seen: datetime | None
+    last_seen: datetime | None
+    reasons: tuple[Reason, ...]
+    attribution: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class InputStatus:
+    """How one configured input (source, network, log, capture) loaded."""
+
+    name: str
+    type: str
+    role: str
+    """`source`, `network`, `log` or `capture`: the config table it came from."""
+    status: SourceStatus
+    records: int
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditResult:
+    """Everything a reporter needs; built once by the engine."""
+
+    name: str
+    generated_at: datetime
+    as_of: datetime
+    stale_after_days: int
+    inputs: tuple[InputStatus, ...]
+    findings: tuple[Finding, ...]
+    ghost_flows: tuple[GhostFlow, ...]
+    networks: tuple[Network, ...]
+    logs: LogStats
+    owners: dict[str, str] = field(default_factory=dict)
+    """Source name -> owner, so per-owner lists include sources with nothing to fix."""
+
+    @property
+    def failed(self) -> tuple[InputStatus, ...]:
+        return tuple(i for i in self.inputs if i.status is SourceStatus.FAILED)

@@ -1,0 +1,59 @@
+"""Connector registry: config `type` -> the class that reads it.
+
+Adding a source is one module here and one fixture folder under `tests/fixtures/<type>/`;
+the registry line below is the only other place that names it. Modules load lazily, so a
+broken connector fails only the sources that use it.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from auditor.errors import ConfigError
+
+#: `[[sources]]`: who polls what.
+TARGET_SOURCES: dict[str, str] = {
+    "cisco-dcnm": "connectors.dcnm:DcnmSource",
+    "csv": "connectors.address_list:AddressListSource",
+    "snmp-config": "connectors.snmp_config:SnmpConfigSource",
+    "solarwinds-npm": "connectors.solarwinds:SolarWindsSource",
+    "trackit": "connectors.trackit:TrackItSource",
+}
+
+#: `[[networks]]`: what exists.
+NETWORK_SOURCES: dict[str, str] = {
+    "cisco-asa-route": "connectors.routes:AsaRouteSource",
+    "cisco-ios-route": "connectors.routes:IosRouteSource",
+    "linux-ip-route": "connectors.routes:LinuxRouteSource",
+    "prefix-list": "connectors.prefix_list:PrefixListSource",
+}
+
+#: `[[logs]]`: what the firewalls saw.
+LOG_PARSERS: dict[str, str] = {
+    "cisco-asa": "connectors.cisco_asa:AsaLogParser",
+}
+
+REGISTRIES: dict[str, dict[str, str]] = {
+    "sources": TARGET_SOURCES,
+    "networks": NETWORK_SOURCES,
+    "logs": LOG_PARSERS,
+}
+
+
+def lookup(table: str, type_name: str, *, where: str = "") -> Any:
+    """Return the connector class registered for `type_name` in config table `table`.
+
+    Raises `ConfigError` listing the valid types when the name is unknown.
+    """
+    registry = REGISTRIES[table]
+    try:
+        target = registry[type_name]
+    except KeyError:
+        valid = ", ".join(sorted(registry))
+        prefix = f"{where}: " if where else ""
+        raise ConfigError(
+            f"{prefix}unknown {table} type {type_name!r}; valid: {valid}") from None
+    module_name, _, class_name = target.partition(":")
+    module = importlib.import_module(module_name)
+    return getattr(module, class_name)

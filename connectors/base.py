@@ -1,0 +1,118 @@
+"""The three kinds of connector, and the spec each one is built from.
+
+A connector is a subclass with one method. Constructors do no I/O; `fetch()` / `parse()` do,
+and raise `SourceError` naming the file, line and field when an export is broken.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, ClassVar
+
+from auditor.model import LogEvent, LogStats, Network, Target
+
+
+@dataclass(frozen=True, slots=True)
+class SourceSpec:
+    """One `[[sources]]`, `[[networks]]`, `[[logs]]` or `[[captures]]` table, paths resolved."""
+
+    name: str
+    type: str
+    paths: tuple[Path, ...] = ()
+    owner: str = ""
+    poller: str | None = None
+    options: Mapping[str, Any] = field(default_factory=dict)
+    """Type-specific keys: `engines_path` (Path), `columns` (dict), `date_format`, `host`..."""
+    root: Path | None = None
+    """The config file's folder: locations in reports are written relative to it."""
+
+    def where(self, path: Path, line: int | None = None) -> str:
+        """`exports/npm-nodes.json` or `exports/assets.csv:14`, for a record's location."""
+        shown = path
+        if self.root is not None:
+            try:
+                shown = path.resolve().relative_to(self.root.resolve())
+            except ValueError:
+                shown = path
+        text = shown.as_posix()
+        return f"{text}:{line}" if line is not None else text
+
+    @property
+    def path(self) -> Path:
+        """The single file of a one-file source."""
+        return self.paths[0]
+
+
+class TargetSource(ABC):
+    """Reads one tool's target list: who polls, scans or sends to what."""
+
+    type: ClassVar[str]
+    #: Keys this type accepts in its config table, beyond the common ones.
+    options: ClassVar[frozenset[str]] = frozenset()
+
+    def __init__(self, spec: SourceSpec) -> None:
+        self.spec = spec
+
+    @abstractmethod
+    def fetch(self) -> list[Target]:
+        """Return every record that names an address (or host), polled or not."""
+
+
+class NetworkSource(ABC):
+    """Reads what exists: IPAM prefixes or a routing table."""
+
+    type: ClassVar[str]
+    options: ClassVar[frozenset[str]] = frozenset()
+
+    def __init__(self, spec: SourceSpec) -> None:
+        self.spec = spec
+
+    @abstractmethod
+    def fetch(self) -> list[Network]:
+        """Return every prefix, with its status. Default routes are left out."""
+
+
+class LogParser(ABC):
+    """Turns firewall log lines into `LogEvent`s, streaming.
+
+    `stats` counts every line given, parsed or not; a line that is not a recognised message
+    is counted as unparsed and skipped, never raised.
+    """
+
+    type: ClassVar[str]
+
+    def __init__(self, device: str = "", now: datetime | None = None) -> None:
+        self.device = device
+        self.now = now
+        """Reference clock for timestamps without a year (RFC 3164): the newest date
+        not after `now` is chosen. None means the machine's clock."""
+        self.stats = LogStats()
+
+    @abstractmethod
+    def parse(self, lines: Iterable[str], start: int = 1) -> Iterator[LogEvent]:
+        """Yield one event per recognised line; `start` is the number of the first line."""
+
+    def parse_path(self, path: Path) -> Iterator[LogEvent]:
+        """Parse one file, `.gz`/`.bz2` included, in bounded memory."""
+        from connectors.textio import open_text
+
+        with open_text(path) as fh:
+            yield from self.parse(fh)
+
+
+class CaptureSource(ABC):
+    """Reads a connection table taken on a polling server (netstat, ss)."""
+
+    type: ClassVar[str]
+    options: ClassVar[frozenset[str]] = frozenset({"host"})
+
+    def __init__(self, spec: SourceSpec) -> None:
+        self.spec = spec
+
+    @abstractmethod
+    def fetch(self) -> list[Any]:
+        """Return the connections seen."""
