@@ -295,6 +295,8 @@ class AuditResult:
     logs: LogStats
     owners: dict[str, str] = field(default_factory=dict)
     """Source name -> owner, so per-owner lists include sources with nothing to fix."""
+    hourly: dict[datetime, int] = field(default_factory=dict)
+    """Drop-signal log lines per hour (hour start -> count), for rate charts."""
 
     @property
     def failed(self) -> tuple[InputStatus, ...]:
