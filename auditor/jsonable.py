@@ -9,8 +9,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from auditor.model import Finding, GhostFlow, InputStatus, LogEvent, LogStats, Network, \
-    Target, Traffic
+from auditor.model import (
+    Finding,
+    GhostFlow,
+    InputStatus,
+    LogEvent,
+    LogStats,
+    Network,
+    Target,
+    Traffic,
+)
 
 SCHEMA = "stale-audit/1"
 

@@ -16,7 +16,7 @@ class Verdict(StrEnum):
     """What the audit concludes about one address."""
 
     STALE = "stale"
-    """The network is gone (outside every live network, deprecated, or no route) and nothing answers."""
+    """The network is gone (outside every live network, deprecated, no route); nothing answers."""
     UNREACHABLE = "unreachable"
     """Inside a live network, but the only evidence is negative (drops, timeouts, tool down)."""
     CONFLICT = "conflict"
@@ -46,7 +46,7 @@ class Reason(StrEnum):
     SYN_RETRANSMIT = "syn-retransmit"
     """The firewall saw the same TCP SYN again with a new sequence number: nobody answers."""
     SYN_TIMEOUT = "syn-timeout"
-    """A TCP connection to the address was torn down by SYN Timeout: the handshake never finished."""
+    """A TCP connection to the address was torn down by SYN Timeout: no handshake."""
     TOOL_DOWN = "tool-down"
     """The tool itself has not reached the address for longer than `stale_after_days`."""
     TOOL_UP = "tool-up"
@@ -66,7 +66,7 @@ REASON_TEXT: dict[Reason, str] = {
     Reason.DEPRECATED_NETWORK: "Address is in a network marked deprecated or retired",
     Reason.NO_ROUTE: "Firewall logged no route / no egress interface to the address",
     Reason.ACL_DENY: "Firewall denied traffic to the address by access list",
-    Reason.SYN_RETRANSMIT: "Firewall saw duplicate TCP SYNs: the sender keeps retrying, nobody answers",
+    Reason.SYN_RETRANSMIT: "Firewall saw duplicate TCP SYNs: the sender retries, nobody answers",
     Reason.SYN_TIMEOUT: "TCP handshake to the address timed out (SYN Timeout)",
     Reason.TOOL_DOWN: "The tool has not reached the address within stale_after_days",
     Reason.TOOL_UP: "The tool reached the address recently",
@@ -83,7 +83,7 @@ class Signal(StrEnum):
     NO_ROUTE = "no-route"
     """No route or egress interface for the destination (110002, 110003)."""
     ACL_DENY = "acl-deny"
-    """Denied by an access list or an inbound-deny rule (106001, 106006, 106023, 106100 denied...)."""
+    """Denied by an access list or an inbound-deny rule (106001, 106006, 106023, 106100...)."""
     SYN_RETRANSMIT = "syn-retransmit"
     """Duplicate TCP SYN with a new ISN (419002)."""
     SYN_TIMEOUT = "syn-timeout"

@@ -6,6 +6,8 @@ import bz2
 import codecs
 import gzip
 import io
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
@@ -21,17 +23,66 @@ def open_text(path: Path, encoding: str | None = None) -> IO[str]:
     path = Path(path)
     try:
         raw = _open_binary(path)
-        head = raw.peek(4)[:4] if hasattr(raw, "peek") else b""
+        if encoding is None:
+            encoding = _sniff_encoding(raw)
+    except (OSError, EOFError) as exc:
+        raise SourceError(f"cannot read: {getattr(exc, 'strerror', None) or exc}",
+                          path=path) from exc
+    return io.TextIOWrapper(raw, encoding=encoding, errors="replace", newline=None)
+
+
+@contextmanager
+def open_text_tracked(path: Path) -> Iterator[tuple[IO[str], Callable[[], int]]]:
+    """Like `open_text`, also giving a function that returns how many bytes of the file on
+    disk have been read so far (compressed bytes for `.gz`/`.bz2`), for progress bars."""
+    path = Path(path)
+    try:
+        disk = open(path, "rb")  # noqa: SIM115 - closed below, after the decoders on top
     except OSError as exc:
         raise SourceError(f"cannot read: {exc.strerror or exc}", path=path) from exc
-    if encoding is None:
-        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            encoding = "utf-16"
-        elif head.startswith(codecs.BOM_UTF8):
-            encoding = "utf-8-sig"
+    try:
+        name = path.name.lower()
+        if name.endswith(".gz"):
+            raw: io.BufferedIOBase = io.BufferedReader(gzip.GzipFile(fileobj=disk))  # type: ignore[arg-type]
+        elif name.endswith(".bz2"):
+            raw = io.BufferedReader(bz2.BZ2File(disk))  # type: ignore[arg-type]
         else:
-            encoding = "utf-8"
-    return io.TextIOWrapper(raw, encoding=encoding, errors="replace", newline=None)
+            raw = disk
+        text = io.TextIOWrapper(raw, encoding=_sniff_encoding(raw), errors="replace",
+                                newline=None)
+        try:
+            yield _Guarded(text, path), disk.tell
+        finally:
+            text.close()
+    finally:
+        disk.close()
+
+
+def _sniff_encoding(raw: io.BufferedIOBase) -> str:
+    head = raw.peek(4)[:4] if hasattr(raw, "peek") else b""
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    return "utf-8"
+
+
+class _Guarded:
+    """Iterates lines, turning a corrupt archive mid-file into a `SourceError`."""
+
+    def __init__(self, text: IO[str], path: Path) -> None:
+        self._text = text
+        self._path = path
+        self._line = 0
+
+    def __iter__(self) -> Iterator[str]:
+        try:
+            for line in self._text:
+                self._line += 1
+                yield line
+        except (OSError, EOFError, ValueError) as exc:
+            raise SourceError(f"file is damaged after {self._line} lines: {exc}",
+                              path=self._path, line=self._line + 1) from exc
 
 
 def read_text(path: Path, encoding: str | None = None) -> str:

@@ -1,0 +1,248 @@
+"""`audit.toml`: read, validate, resolve paths. Every mistake is a `ConfigError` that names
+the file, the table and the key, and lists the valid choices.
+"""
+
+from __future__ import annotations
+
+import difflib
+import glob
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from auditor.addresses import canonical_ip
+from auditor.errors import ConfigError
+from connectors import REGISTRIES, lookup
+from connectors.base import SourceSpec
+
+#: Keys every table of a kind accepts; connector classes add their own (`options`).
+COMMON_KEYS: dict[str, frozenset[str]] = {
+    "sources": frozenset({"name", "type", "path", "paths", "owner", "poller"}),
+    "networks": frozenset({"name", "type", "path", "paths"}),
+    "logs": frozenset({"name", "type", "path", "paths"}),
+    "captures": frozenset({"name", "type", "path", "paths", "host"}),
+}
+#: Keys for live APIs: known, so a user gets "not yet" rather than "unknown key".
+API_KEYS = frozenset({"url", "username_env", "password_env", "token_env", "verify"})
+CAPTURE_TYPES = ("linux-ss", "windows-netstat")
+AUDIT_KEYS = frozenset({"name", "stale_after_days"})
+PROBE_KEYS = frozenset({"enabled", "allow", "snmp_community_env", "snmp_user_env",
+                        "snmp_auth_env", "snmp_priv_env", "snmp_port", "tcp_ports", "timeout",
+                        "retries", "concurrency", "rate"})
+TOP_KEYS = ("audit", "sources", "networks", "logs", "probe", "captures")
+DEFAULT_STALE_AFTER_DAYS = 14
+
+
+@dataclass(frozen=True, slots=True)
+class AuditConfig:
+    """A validated audit.toml, paths resolved and globs expanded."""
+
+    path: Path
+    name: str
+    stale_after_days: int
+    sources: tuple[SourceSpec, ...]
+    networks: tuple[SourceSpec, ...]
+    logs: tuple[SourceSpec, ...]
+    captures: tuple[SourceSpec, ...] = ()
+
+    @property
+    def owners(self) -> dict[str, str]:
+        return {s.name: s.owner or s.name for s in self.sources}
+
+
+def load_config(path: str | Path) -> AuditConfig:
+    """Read and validate `path`; raise `ConfigError` on the first problem found."""
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read config: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: config is not UTF-8 text ({exc.reason})") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
+    return parse_config(raw, path)
+
+
+def parse_config(raw: Mapping[str, Any], path: Path) -> AuditConfig:
+    """Validate an already-parsed TOML document that was read from `path`."""
+    checker = _Checker(path)
+    checker.keys(raw, frozenset(TOP_KEYS), "top level")
+    audit = raw.get("audit", {})
+    checker.table(audit, "[audit]")
+    checker.keys(audit, AUDIT_KEYS, "[audit]")
+    name = checker.string(audit, "name", "[audit]", default=path.stem)
+    days = audit.get("stale_after_days", DEFAULT_STALE_AFTER_DAYS)
+    if not isinstance(days, int) or isinstance(days, bool) or days < 0:
+        raise checker.error("[audit]", "stale_after_days",
+                            f"must be a whole number of days >= 0, not {days!r}")
+    if "probe" in raw:
+        _check_probe(checker, raw["probe"])
+    tables = {kind: tuple(checker.specs(raw, kind)) for kind in
+              ("sources", "networks", "logs", "captures")}
+    if not tables["sources"]:
+        raise ConfigError(f"{path}: no [[sources]] table: nothing to audit "
+                          "(add at least one tool export)")
+    seen: dict[str, str] = {}
+    for kind, specs in tables.items():
+        for spec in specs:
+            if spec.name in seen:
+                raise checker.error(f"[[{kind}]] {spec.name!r}", "name",
+                                    f"duplicate name (also used in [[{seen[spec.name]}]]); "
+                                    "names must be unique")
+            seen[spec.name] = kind
+    return AuditConfig(path=path, name=name, stale_after_days=days, sources=tables["sources"],
+                       networks=tables["networks"], logs=tables["logs"],
+                       captures=tables["captures"])
+
+
+class _Checker:
+    """Builds error messages that always say file, table and key."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.root = path.resolve().parent
+
+    def error(self, table: str, key: str | None, message: str) -> ConfigError:
+        where = f"{table}, key {key!r}" if key else table
+        return ConfigError(f"{self.path}: {where}: {message}")
+
+    def table(self, value: object, where: str) -> None:
+        if not isinstance(value, dict):
+            raise self.error(where, None, f"must be a table, not {type(value).__name__}")
+
+    def keys(self, table: Mapping[str, Any], valid: frozenset[str], where: str) -> None:
+        for key in table:
+            if key not in valid:
+                hint = difflib.get_close_matches(key, valid, n=1)
+                also = f"did you mean {hint[0]!r}? " if hint else ""
+                raise self.error(where, key,
+                                 f"unknown key; {also}valid: {', '.join(sorted(valid))}")
+
+    def string(self, table: Mapping[str, Any], key: str, where: str, *,
+               default: str | None = None) -> str:
+        value = table.get(key, default)
+        if value is None:
+            raise self.error(where, key, "is required")
+        if not isinstance(value, str):
+            raise self.error(where, key, f"must be a string, not {type(value).__name__}")
+        return value
+
+    def specs(self, raw: Mapping[str, Any], kind: str) -> list[SourceSpec]:
+        tables = raw.get(kind, [])
+        if isinstance(tables, dict):
+            raise self.error(f"[{kind}]", None, f"write it as [[{kind}]] (an array of tables)")
+        if not isinstance(tables, list):
+            raise self.error(kind, None, f"must be an array of tables [[{kind}]]")
+        return [self.spec(kind, number, table) for number, table in enumerate(tables, 1)]
+
+    def spec(self, kind: str, number: int, table: object) -> SourceSpec:
+        where = f"[[{kind}]] #{number}"
+        self.table(table, where)
+        assert isinstance(table, dict)
+        name = self.string(table, "name", where)
+        where = f"[[{kind}]] {name!r}"
+        type_name = self.string(table, "type", where)
+        cls = self._type(kind, type_name, where)
+        extra = frozenset(getattr(cls, "options", frozenset())) if cls else frozenset()
+        self.keys(table, COMMON_KEYS[kind] | extra | API_KEYS, where)
+        api = sorted(API_KEYS & table.keys())
+        if api:
+            raise self.error(where, api[0], "live API access is not available in this "
+                             f"version for type {type_name!r}; export to a file and set path")
+        paths = self._paths(table, where)
+        options: dict[str, Any] = {}
+        for key in sorted(extra & table.keys()):
+            options[key] = self._option(table[key], key, where)
+        poller = table.get("poller")
+        if poller is not None and canonical_ip(self.string(table, "poller", where)) is None:
+            raise self.error(where, "poller", f"{poller!r} is not an IP address")
+        host = table.get("host")
+        if host is not None and canonical_ip(self.string(table, "host", where)) is None:
+            raise self.error(where, "host", f"{host!r} is not an IP address")
+        if host is not None:
+            options["host"] = canonical_ip(host)
+        return SourceSpec(name=name, type=type_name, paths=paths,
+                          owner=self.string(table, "owner", where, default=""),
+                          poller=canonical_ip(poller) if poller else None,
+                          options=options, root=self.root)
+
+    def _type(self, kind: str, type_name: str, where: str) -> Any:
+        if kind == "captures":
+            if type_name not in CAPTURE_TYPES:
+                raise self.error(where, "type", f"unknown captures type {type_name!r}; "
+                                 f"valid: {', '.join(CAPTURE_TYPES)}")
+            return None
+        try:
+            return lookup(kind, type_name)
+        except ConfigError as exc:
+            raise self.error(where, "type", str(exc)) from None
+        except ImportError as exc:  # a registered connector whose module is broken
+            raise self.error(where, "type", f"connector for {type_name!r} failed to load: "
+                             f"{exc}") from exc
+
+    def _paths(self, table: Mapping[str, Any], where: str) -> tuple[Path, ...]:
+        if "path" in table and "paths" in table:
+            raise self.error(where, "paths", "give either path or paths, not both")
+        if "path" not in table and "paths" not in table:
+            raise self.error(where, "path", "is required (a file, or paths = [globs])")
+        key = "path" if "path" in table else "paths"
+        value = table[key]
+        patterns = [value] if isinstance(value, str) else value
+        if not isinstance(patterns, list) or not patterns or \
+                not all(isinstance(p, str) and p.strip() for p in patterns):
+            raise self.error(where, key, "must be a path or a non-empty list of paths/globs")
+        found: list[Path] = []
+        for pattern in patterns:
+            found += self._expand(pattern, key, where)
+        return tuple(dict.fromkeys(found))
+
+    def _expand(self, pattern: str, key: str, where: str) -> list[Path]:
+        full = Path(pattern).expanduser()
+        if not full.is_absolute():
+            full = self.root / full
+        if glob.has_magic(pattern):
+            matches = sorted(Path(p) for p in glob.glob(str(full), recursive=True)
+                             if Path(p).is_file())
+            if not matches:
+                raise self.error(where, key, f"glob {pattern!r} matches no file "
+                                 f"(looked in {full.parent})")
+            return matches
+        if not full.is_file():
+            raise self.error(where, key, f"file not found: {full}")
+        return [full]
+
+    def _option(self, value: object, key: str, where: str) -> Any:
+        if key.endswith("_path"):
+            if not isinstance(value, str):
+                raise self.error(where, key, "must be a path string")
+            return self._expand(value, key, where)[0]
+        if key == "columns":
+            if not isinstance(value, dict) or not all(
+                    isinstance(v, str) for v in value.values()):
+                raise self.error(where, key, 'must be a table of strings, e.g. '
+                                 '{ address = "Workstation IP" }')
+            return dict(value)
+        if not isinstance(value, str | int | float | bool):
+            raise self.error(where, key, f"must be a string, not {type(value).__name__}")
+        return value
+
+
+def _check_probe(checker: _Checker, probe: object) -> None:
+    checker.table(probe, "[probe]")
+    assert isinstance(probe, dict)
+    checker.keys(probe, PROBE_KEYS, "[probe]")
+    if probe.get("enabled", False):
+        raise checker.error("[probe]", "enabled", "active probing is not available in this "
+                            "version; set enabled = false")
+
+
+def valid_types() -> dict[str, list[str]]:
+    """Every config table and the types it accepts (for `--help` and error hints)."""
+    out = {kind: sorted(reg) for kind, reg in REGISTRIES.items()}
+    out["captures"] = list(CAPTURE_TYPES)
+    return out

@@ -1,0 +1,162 @@
+"""Run an audit: load every input (a failed one is recorded, never fatal), fold the logs,
+reconcile, and hand back one `AuditResult`.
+
+The only module that calls connectors; everything it calls after loading is pure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from auditor.config import AuditConfig
+from auditor.errors import SourceError
+from auditor.model import (
+    AuditResult,
+    InputStatus,
+    LogEvent,
+    LogStats,
+    Network,
+    SourceStatus,
+    Target,
+)
+from auditor.netindex import NetworkIndex
+from auditor.progress import Progress
+from auditor.reconcile import ProcessKey, ghost_flows, reconcile
+from auditor.traffic import TrafficIndex
+from connectors import lookup
+from connectors.base import LogParser, SourceSpec
+from connectors.textio import open_text_tracked
+
+
+def run_audit(config: AuditConfig, *, as_of: datetime, generated_at: datetime,
+              progress: Progress | None = None) -> AuditResult:
+    """Load, fold, reconcile. Failed inputs are in `result.inputs` with their error."""
+    inputs: list[InputStatus] = []
+    targets: list[Target] = []
+    for spec in config.sources:
+        records = load_source(spec, "sources", inputs)
+        targets += records
+    networks: list[Network] = []
+    network_ok = False
+    for spec in config.networks:
+        loaded = load_source(spec, "networks", inputs)
+        networks += loaded
+        network_ok = network_ok or inputs[-1].status is SourceStatus.OK
+    traffic = TrafficIndex()
+    stats = LogStats()
+    for spec in config.logs:
+        inputs.append(fold_logs(spec, traffic, stats, as_of=as_of, progress=progress))
+    processes: dict[ProcessKey, str] = {}
+    for spec in config.captures:
+        inputs.append(load_capture(spec, processes))
+    findings = reconcile(targets, NetworkIndex(networks), traffic, as_of=as_of,
+                         stale_after_days=config.stale_after_days, networks_known=network_ok)
+    held = {t.address for t in targets}
+    ghosts = ghost_flows(traffic, held, known_pollers(config.sources, targets), processes)
+    return AuditResult(
+        name=config.name, generated_at=generated_at, as_of=as_of,
+        stale_after_days=config.stale_after_days, inputs=tuple(inputs),
+        findings=tuple(findings), ghost_flows=tuple(ghosts),
+        networks=tuple(sorted(networks, key=lambda n: (n.source, n.prefix))), logs=stats,
+        owners=config.owners, hourly=dict(sorted(traffic.hourly.items())))
+
+
+def logs_only(specs: Sequence[SourceSpec], *, as_of: datetime, generated_at: datetime,
+              name: str = "Firewall log summary",
+              progress: Progress | None = None) -> AuditResult:
+    """The `logs` command: no inventory, so every drop flow is a ghost flow."""
+    traffic = TrafficIndex()
+    stats = LogStats()
+    inputs = [fold_logs(spec, traffic, stats, as_of=as_of, progress=progress)
+              for spec in specs]
+    ghosts = ghost_flows(traffic, set(), {})
+    return AuditResult(name=name, generated_at=generated_at, as_of=as_of,
+                       stale_after_days=0, inputs=tuple(inputs), findings=(),
+                       ghost_flows=tuple(ghosts), networks=(), logs=stats,
+                       hourly=dict(sorted(traffic.hourly.items())))
+
+
+def fold_logs(spec: SourceSpec, traffic: TrafficIndex, stats: LogStats, *, as_of: datetime,
+              progress: Progress | None = None) -> InputStatus:
+    """Stream every file of one `[[logs]]` input into `traffic`; count into `stats`."""
+    parser: LogParser = lookup("logs", spec.type)(device=spec.name, now=as_of)
+    events = 0
+    try:
+        for event in stream_events(parser, spec.paths, progress):
+            traffic.add(event)
+            events += 1
+    except SourceError as exc:
+        stats.merge(parser.stats)
+        return InputStatus(spec.name, spec.type, "log", SourceStatus.FAILED, events, str(exc))
+    stats.merge(parser.stats)
+    return InputStatus(spec.name, spec.type, "log", SourceStatus.OK, parser.stats.lines)
+
+
+def stream_events(parser: LogParser, paths: Iterable[Path],
+                  progress: Progress | None = None) -> Iterator[LogEvent]:
+    """Parse files one after another, line numbers per file, ticking `progress` by bytes."""
+    for path in paths:
+        with open_text_tracked(path) as (fh, position):
+            if progress is None:
+                yield from parser.parse(fh)
+                continue
+            progress.start(str(path.name), path.stat().st_size)
+            yield from parser.parse(_ticking(fh, position, progress))
+            progress.finish()
+
+
+def _ticking(lines: Iterable[str], position: Callable[[], int],
+             progress: Progress) -> Iterator[str]:
+    for number, line in enumerate(lines):
+        if number % 20000 == 0:
+            progress.update(position())
+        yield line
+
+
+def known_pollers(specs: Iterable[SourceSpec], targets: Iterable[Target]) -> dict[str, str]:
+    """Sending address -> which tool sends from it, from config and from the records."""
+    owner = {s.name: s.owner for s in specs}
+    pollers: dict[str, str] = {}
+    for spec in specs:
+        if spec.poller:
+            pollers[spec.poller] = _who(spec.name, owner.get(spec.name))
+    for t in targets:
+        if t.poller and t.poller not in pollers:
+            pollers[t.poller] = _who(t.source, t.owner)
+    return pollers
+
+
+def _who(source: str, owner: str | None) -> str:
+    return f"{source} ({owner})" if owner else source
+
+
+def load_source(spec: SourceSpec, table: str, inputs: list[InputStatus]) -> list[Any]:
+    """Fetch one source; on failure record it as failed and return nothing."""
+    role = "source" if table == "sources" else "network"
+    try:
+        records = list(lookup(table, spec.type)(spec).fetch())
+    except SourceError as exc:
+        inputs.append(InputStatus(spec.name, spec.type, role, SourceStatus.FAILED, 0, str(exc)))
+        return []
+    except Exception as exc:  # a connector bug must fail its source, not the audit
+        inputs.append(InputStatus(spec.name, spec.type, role, SourceStatus.FAILED, 0,
+                                  f"internal error reading {spec.name}: "
+                                  f"{type(exc).__name__}: {exc}"))
+        return []
+    inputs.append(InputStatus(spec.name, spec.type, role, SourceStatus.OK, len(records)))
+    return records
+
+
+def load_capture(spec: SourceSpec, processes: dict[ProcessKey, str]) -> InputStatus:
+    from connectors.captures import read_capture
+
+    try:
+        seen = read_capture(spec)
+    except SourceError as exc:
+        return InputStatus(spec.name, spec.type, "capture", SourceStatus.FAILED, 0, str(exc))
+    for key, process in seen.items():
+        processes.setdefault(key, process)
+    return InputStatus(spec.name, spec.type, "capture", SourceStatus.OK, len(seen))

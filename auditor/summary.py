@@ -1,0 +1,78 @@
+"""The plain-text summary printed after an audit: what a person reads in the terminal."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from auditor.model import VERDICT_ORDER, AuditResult, SourceStatus, Verdict
+
+TOP = 10
+
+
+def format_summary(result: AuditResult) -> str:
+    """Inputs, verdict counts, the stale targets still polled, top ghost flows."""
+    lines = [f"{result.name}  (as of {result.as_of:%Y-%m-%d %H:%M} UTC, "
+             f"stale after {result.stale_after_days} days)", ""]
+    failed = result.failed
+    if failed:
+        lines.append(f"!! {len(failed)} input(s) FAILED -- findings may be incomplete:")
+        lines += [f"   {i.name} ({i.type}): {i.error}" for i in failed]
+        lines.append("")
+    lines.append("Inputs:")
+    for i in result.inputs:
+        mark = "ok" if i.status is SourceStatus.OK else "FAILED"
+        unit = "lines" if i.role == "log" else "records"
+        lines.append(f"  {i.name:<20} {i.type:<16} {mark:<7} {i.records:>9} {unit}")
+    if result.logs.lines:
+        lines.append(f"  logs: {result.logs.lines} lines, {result.logs.parsed} parsed, "
+                     f"{result.logs.unparsed} unrecognised (skipped)")
+    lines.append("")
+    if result.findings:
+        counts = Counter(f.verdict for f in result.findings)
+        lines.append("Findings: " + ", ".join(f"{counts.get(v, 0)} {v}" for v in VERDICT_ORDER))
+        urgent = [f for f in result.findings if f.verdict is Verdict.STALE and f.polled]
+        lines.append(f"\nStale and still polled ({len(urgent)}):")
+        for f in urgent[:TOP * 3]:
+            drops = f" {f.traffic.drops} drops" if f.traffic and f.traffic.drops else ""
+            lines.append(f"  {f.address:<16} {','.join(f.reasons)}{drops}")
+            lines.append(f"      -> {f.action}")
+        if len(urgent) > TOP * 3:
+            lines.append(f"  ... and {len(urgent) - TOP * 3} more (see the report)")
+    if result.ghost_flows:
+        lines.append(f"\nGhost flows (no source holds the destination): "
+                     f"{len(result.ghost_flows)}, top {min(TOP, len(result.ghost_flows))}:")
+        for g in result.ghost_flows[:TOP]:
+            port = f"/{g.port}" if g.port is not None else ""
+            lines.append(f"  {g.src:<16} -> {g.dst:<16} {g.protocol}{port:<7} "
+                         f"{g.count:>8}  {','.join(g.reasons)}")
+            if g.attribution:
+                lines.append(f"      ({g.attribution})")
+    if result.hourly:
+        peak_hour, peak = max(result.hourly.items(), key=lambda kv: kv[1])
+        lines.append(f"\nDrop lines per hour: peak {peak} at {peak_hour:%Y-%m-%d %H:00}, "
+                     f"average {sum(result.hourly.values()) // len(result.hourly)}")
+    return "\n".join(lines)
+
+
+def format_logs_summary(result: AuditResult) -> str:
+    """For `stale-audit logs`: top unanswered destinations, senders, hourly rates."""
+    lines = [f"{result.logs.lines} lines, {result.logs.parsed} parsed, "
+             f"{result.logs.unparsed} unrecognised (skipped)"]
+    for i in result.failed:
+        lines.append(f"!! {i.name}: FAILED: {i.error}")
+    if result.logs.by_message:
+        lines.append("Messages: " + ", ".join(
+            f"{m}: {n}" for m, n in result.logs.by_message.most_common(TOP)))
+    by_dst: Counter[str] = Counter()
+    by_src: Counter[str] = Counter()
+    for g in result.ghost_flows:
+        by_dst[f"{g.dst} {g.protocol}/{g.port}"] += g.count
+        by_src[g.src] += g.count
+    lines.append("\nTop unanswered or dropped destinations:")
+    lines += [f"  {d:<32} {n:>9}" for d, n in by_dst.most_common(TOP)] or ["  (none)"]
+    lines.append("\nTop senders (pollers) of that traffic:")
+    lines += [f"  {s:<32} {n:>9}" for s, n in by_src.most_common(TOP)] or ["  (none)"]
+    if result.hourly:
+        lines.append("\nDrop lines per hour:")
+        lines += [f"  {hour:%Y-%m-%d %H:00}  {n:>9}" for hour, n in result.hourly.items()]
+    return "\n".join(lines)

@@ -1,0 +1,105 @@
+"""audit.toml validation: every mistake names the file, the table and the key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from auditor.cli import main
+from auditor.config import load_config
+from auditor.errors import ConfigError
+
+
+def write(tmp_path: Path, text: str, files: tuple[str, ...] = ("nodes.json",)) -> Path:
+    for name in files:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("{}")
+    config = tmp_path / "audit.toml"
+    config.write_text(text)
+    return config
+
+
+GOOD = """
+[audit]
+name = "Nightly"
+stale_after_days = 30
+
+[[sources]]
+name = "orion"
+type = "solarwinds-npm"
+path = "nodes.json"
+engines_path = "engines.json"
+owner = "NOC"
+poller = "10.30.1.10"
+
+[[networks]]
+name = "ipam"
+type = "prefix-list"
+path = "nets/*.csv"
+
+[[logs]]
+name = "fw"
+type = "cisco-asa"
+paths = ["logs/fw-*.log*"]
+"""
+
+
+def test_good_config_resolves_paths_and_globs(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, GOOD, ("nodes.json", "engines.json", "nets/a.csv",
+                                                "nets/b.csv", "logs/fw-1.log.gz",
+                                                "logs/fw-2.log", "logs/other.log")))
+    assert config.name == "Nightly"
+    assert config.stale_after_days == 30
+    orion = config.sources[0]
+    assert orion.paths == (tmp_path / "nodes.json",)
+    assert orion.options["engines_path"] == tmp_path / "engines.json"
+    assert (orion.owner, orion.poller) == ("NOC", "10.30.1.10")
+    assert [p.name for p in config.networks[0].paths] == ["a.csv", "b.csv"]
+    assert [p.name for p in config.logs[0].paths] == ["fw-1.log.gz", "fw-2.log"]
+    assert orion.where(tmp_path / "nodes.json", 3) == "nodes.json:3"
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    (("engines_path", "engine_path"),
+     "[[sources]] 'orion', key 'engine_path': unknown key; did you mean 'engines_path'? valid:"),
+    (('type = "solarwinds-npm"', 'type = "solarwind"'),
+     "[[sources]] 'orion', key 'type': unknown sources type 'solarwind'; valid: cisco-dcnm, "
+     "csv, snmp-config, solarwinds-npm, trackit"),
+    (('path = "nodes.json"', 'path = "missing.json"'), "key 'path': file not found"),
+    (('"logs/fw-*.log*"', '"logs/nope-*.log"'), "key 'paths': glob 'logs/nope-*.log' matches no "
+                                                 "file"),
+    (("stale_after_days = 30", 'stale_after_days = "30"'),
+     "[audit], key 'stale_after_days': must be a whole number"),
+    (('name = "ipam"', 'name = "orion"'), "key 'name': duplicate name"),
+    (("[audit]", "[audits]"), "top level, key 'audits': unknown key; did you mean 'audit'?"),
+    (('poller = "10.30.1.10"', 'poller = "orion-01"'), "key 'poller': 'orion-01' is not an IP"),
+    (('owner = "NOC"', 'url = "https://orion:17774"'), "key 'url': live API access is not"),
+])
+def test_config_errors_name_file_table_and_key(tmp_path: Path, change: tuple[str, str],
+                                               expected: str) -> None:
+    text = GOOD.replace(*change)
+    path = write(tmp_path, text, ("nodes.json", "engines.json", "nets/a.csv", "logs/fw-1.log"))
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    message = str(info.value)
+    assert message.startswith(str(path) + ": ")
+    assert expected in message
+
+
+def test_missing_and_malformed_config_files(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="config file not found"):
+        load_config(tmp_path / "nope.toml")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[audit\nname = 1")
+    with pytest.raises(ConfigError, match="invalid TOML"):
+        load_config(bad)
+
+
+def test_cli_reports_config_error_in_one_line_with_exit_2(tmp_path: Path, capsys) -> None:
+    path = write(tmp_path, GOOD.replace("engines_path", "engine_path"),
+                 ("nodes.json", "nets/a.csv", "logs/fw-1.log"))
+    assert main(["audit", "-c", str(path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert err.startswith("stale-audit: error: ") and "engine_path" in err
