@@ -70,7 +70,9 @@ def read_rows(path: Path, aliases: Mapping[str, Sequence[str]], *,
             if line > HEADER_SEARCH_ROWS:
                 break
             found = _match_header(cells, wanted)
-            if any(f in found for f in (required or wanted)):
+            # A header row holds a required column, or at least two known ones (so a report
+            # that lacks the address column still gets "no column for address; found: ...").
+            if any(f in found for f in required) or len(found) >= min(2, len(wanted)):
                 missing = [f for f in required if f not in found]
                 if missing:
                     raise SourceError(

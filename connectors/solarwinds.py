@@ -1,0 +1,345 @@
+"""SolarWinds Orion / NPM nodes: SWIS `Orion.Nodes` JSON or a web-console node report.
+
+Two shapes reach this module. The JSON body of a SWIS query (`{"results": [...]}`) carries
+the numeric `Status`, `UnManaged`, `ObjectSubType`, `LastSystemUpTimePollUtc` and `EngineID`;
+a node report exported from the web console (CSV or XLSX) carries whatever columns its author
+picked, with the status as text. Both end up as the same `_Node` before they become targets,
+so the status, polling and fix rules live in one place.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from auditor.addresses import canonical_ip
+from auditor.errors import SourceError
+from auditor.model import Target, ToolState
+from connectors.base import TargetSource
+from connectors.tabular import Row, read_rows
+from connectors.textio import open_text, read_text
+from connectors.values import parse_bool, parse_datetime
+
+#: The SolarWinds Platform `Status` codes (documented list; `Orion.StatusInfo` holds it live).
+STATUS_NAMES: dict[int, str] = {
+    0: "Unknown", 1: "Up", 2: "Down", 3: "Warning", 4: "Shutdown", 5: "Testing", 6: "Dormant",
+    7: "Not Present", 8: "Lower Layer Down", 9: "Unmanaged", 10: "Unplugged", 11: "External",
+    12: "Unreachable", 14: "Critical", 15: "Partly Available", 16: "Misconfigured",
+    17: "Could Not Poll", 19: "Unconfirmed", 22: "Active", 24: "Inactive", 25: "Expired",
+    26: "Monitoring Disabled", 27: "Disabled", 28: "Not Licensed", 29: "Other",
+    30: "Not Running",
+}
+
+#: Codes that mean something answers: Warning/Critical/Partly Available are about
+#: thresholds or child objects, the node itself still replies.
+_UP = frozenset({1, 3, 14, 15, 22})
+_DOWN = frozenset({2, 12, 17})
+_UNMANAGED = frozenset({9})
+_DISABLED = frozenset({26, 27})
+
+#: Report status text (normalised) -> code, so reports and JSON share one mapping.
+_STATUS_BY_TEXT = {re.sub(r"[^a-z]", "", name.lower()): code
+                   for code, name in STATUS_NAMES.items()}
+
+#: Polling method -> what the poller sends (SWIS `ObjectSubType`).
+_PROTOCOLS: dict[str, tuple[str, int | None]] = {
+    "SNMP": ("udp", 161),
+    "ICMP": ("icmp", None),
+    "WMI": ("tcp", 135),
+}
+
+#: Report field -> header texts that mean it (compared case- and punctuation-insensitively).
+#: Field names are also the keys of the config `columns` override.
+REPORT_ALIASES: dict[str, tuple[str, ...]] = {
+    "name": ("Node Name", "Caption", "Node", "Name"),
+    "address": ("IP Address", "IPAddress", "IP", "IP_Address", "Polling IP"),
+    "status": ("Status", "StatusDescription", "Node Status"),
+    "last_sync": ("Last Sync", "LastSync"),
+    "engine": ("Polling Engine", "ServerName", "Engine", "Polling Server"),
+    "id": ("NodeID", "Node ID"),
+    "unmanaged": ("Unmanaged",),
+    "method": ("ObjectSubType", "Polling Method"),
+    "last_uptime": ("Last Uptime Poll", "LastSystemUpTimePollUtc"),
+    "dns": ("DNS", "DNS Name"),
+    "dynamic": ("DynamicIP", "Dynamic IP"),
+}
+
+#: Legacy duplicates of `IPAddress` that older queries and views still return.
+_JSON_ADDRESS_KEYS = ("IPAddress", "IP", "IP_Address")
+
+
+@dataclass(frozen=True, slots=True)
+class _Engines:
+    """Orion.Engines: which polling engine address sends a node's packets."""
+
+    by_id: dict[str, str] = field(default_factory=dict)
+    by_name: dict[str, str] = field(default_factory=dict)
+
+    def by_engine_name(self, name: str) -> str | None:
+        key = name.strip().lower()
+        # Reports may print the engine's FQDN where Orion stores the short ServerName.
+        return self.by_name.get(key) or self.by_name.get(key.split(".", 1)[0])
+
+
+@dataclass(frozen=True, slots=True)
+class _Node:
+    """One node, whatever shape it was read from."""
+
+    node_id: str | None
+    caption: str
+    address: str
+    code: int | None
+    unmanaged: bool
+    method: str
+    last_sync: datetime | None
+    last_uptime: datetime | None
+    poller: str | None
+    location: str
+
+
+class SolarWindsSource(TargetSource):
+    """Orion nodes from a SWIS JSON export or a web-console node report (CSV/XLSX)."""
+
+    type = "solarwinds-npm"
+    options = frozenset({"engines_path", "columns", "date_format"})
+
+    def fetch(self) -> list[Target]:
+        engines = self._engines()
+        nodes: list[_Node] = []
+        for path in self.spec.paths:
+            if _is_json(path):
+                nodes += self._json_nodes(path, engines)
+            else:
+                nodes += self._report_nodes(path, engines)
+        return [self._target(node) for node in nodes]
+
+    # -- engines ------------------------------------------------------------------------
+
+    def _engines(self) -> _Engines:
+        raw = self.spec.options.get("engines_path")
+        if raw is None:
+            return _Engines()
+        path = Path(raw)
+        by_id: dict[str, str] = {}
+        by_name: dict[str, str] = {}
+        for index, row in enumerate(_results(path, what="Orion.Engines")):
+            engine_id = _text(row.get("EngineID"))
+            if not engine_id:
+                raise SourceError(f"engine #{index + 1} has no EngineID", path=path,
+                                  field="EngineID")
+            ip_text = _text(row.get("IP"))
+            ip = canonical_ip(ip_text)
+            if ip is None:
+                raise SourceError(f"EngineID {engine_id}: {ip_text!r} is not an IP address",
+                                  path=path, field="IP")
+            by_id[engine_id] = ip
+            for key in ("ServerName", "DisplayName"):
+                name = _text(row.get(key)).lower()
+                if name:
+                    by_name.setdefault(name, ip)
+        return _Engines(by_id, by_name)
+
+    # -- SWIS JSON ----------------------------------------------------------------------
+
+    def _json_nodes(self, path: Path, engines: _Engines) -> list[_Node]:
+        return [self._json_node(path, index, row, engines)
+                for index, row in enumerate(_results(path, what="Orion.Nodes"))]
+
+    def _json_node(self, path: Path, index: int, row: dict[str, Any],
+                   engines: _Engines) -> _Node:
+        node_id = _text(row.get("NodeID")) or None
+        label = f"NodeID {node_id}" if node_id else f"node #{index + 1}"
+        caption = _text(row.get("Caption"))
+        who = f"{label} ({caption})" if caption else label
+        present = [_text(row[k]) for k in _JSON_ADDRESS_KEYS if k in row]
+        if not present:
+            raise SourceError(f"{who} has no IPAddress", path=path, field="IPAddress")
+        ip_text = next((v for v in present if v), "")
+        address = _address(ip_text, row.get("DNS"), row.get("DynamicIP"))
+        if address is None:
+            raise SourceError(f"{who}: {ip_text!r} is not an IP address and the node has no "
+                              "DNS name", path=path, field="IPAddress")
+        unmanaged = parse_bool(row.get("UnManaged"), default=False)
+        if unmanaged is None:
+            raise SourceError(f"{label}: UnManaged is {row.get('UnManaged')!r}", path=path,
+                              field="UnManaged")
+        engine_id = _text(row.get("EngineID"))
+        date_format = self.spec.options.get("date_format")
+        return _Node(
+            node_id=node_id, caption=caption or address, address=address,
+            code=_status_code(row.get("Status"), row.get("StatusDescription")),
+            unmanaged=unmanaged, method=_method(_text(row.get("ObjectSubType"))),
+            last_sync=_json_date(row, "LastSync", date_format, label, path),
+            last_uptime=_json_date(row, "LastSystemUpTimePollUtc", date_format, label, path),
+            poller=engines.by_id.get(engine_id) if engine_id else None,
+            location=self.spec.where(path))
+
+    # -- web-console report -------------------------------------------------------------
+
+    def _report_nodes(self, path: Path, engines: _Engines) -> list[_Node]:
+        columns = self.spec.options.get("columns")
+        rows = read_rows(path, REPORT_ALIASES, required=("address",), columns=columns)
+        return [self._report_node(path, row, engines) for row in rows]
+
+    def _report_node(self, path: Path, row: Row, engines: _Engines) -> _Node:
+        date_format = self.spec.options.get("date_format")
+
+        def when(key: str) -> datetime | None:
+            try:
+                return parse_datetime(row.values.get(key), date_format)
+            except ValueError as exc:
+                raise SourceError(str(exc), path=path, line=row.line, field=key) from exc
+
+        node_id = row.text("id") or None
+        caption = row.text("name")
+        address = _address(row.text("address"), row.text("dns"), row.values.get("dynamic"))
+        if address is None:
+            label = f"NodeID {node_id}" if node_id else f"node {caption!r}"
+            raise SourceError(f"{label}: {row.text('address')!r} is not an IP address and the "
+                              "node has no DNS name", path=path, line=row.line, field="address")
+        unmanaged = parse_bool(row.values.get("unmanaged"), default=False)
+        if unmanaged is None:
+            raise SourceError(f"unmanaged is {row.text('unmanaged')!r}, not yes/no", path=path,
+                              line=row.line, field="unmanaged")
+        engine = row.text("engine")
+        return _Node(
+            node_id=node_id, caption=caption or address, address=address,
+            code=_status_code(row.values.get("status")), unmanaged=unmanaged,
+            method=_method(row.text("method")), last_sync=when("last_sync"),
+            last_uptime=when("last_uptime"),
+            poller=(engines.by_engine_name(engine) or canonical_ip(engine)) if engine else None,
+            location=self.spec.where(path, row.line))
+
+    # -- one rule set for both shapes -------------------------------------------------------
+
+    def _target(self, node: _Node) -> Target:
+        state = _state(node.code, node.unmanaged)
+        polled = not node.unmanaged and state not in (ToolState.UNMANAGED, ToolState.DISABLED)
+        last_ok = node.last_uptime
+        if last_ok is None and state is ToolState.UP:
+            # ICMP nodes (and reports without an uptime column) have no uptime poll;
+            # an Up status written at LastSync means the node answered then.
+            last_ok = node.last_sync
+        protocol, port = _PROTOCOLS.get(node.method, (None, None))
+        return Target(
+            address=node.address, source=self.spec.name, kind=self.type,
+            id=node.node_id or node.caption, name=node.caption, polled=polled, state=state,
+            last_ok=last_ok, seen=node.last_sync, poller=node.poller or self.spec.poller,
+            location=node.location, owner=self.spec.owner, fix=_fix(node, polled),
+            protocol=protocol, port=port)
+
+
+def _is_json(path: Path) -> bool:
+    """JSON by name (`.json`, `.json.gz`), CSV/XLSX by name, otherwise by first character."""
+    suffixes = [s.lower() for s in path.suffixes]
+    if ".json" in suffixes:
+        return True
+    if {".csv", ".xlsx", ".xlsm", ".txt"} & set(suffixes):
+        return False
+    try:
+        with open_text(path) as fh:
+            head = fh.read(256).lstrip("\ufeff \t\r\n")
+    except OSError as exc:
+        raise SourceError(f"cannot read: {exc}", path=path) from exc
+    return head[:1] in ("{", "[")
+
+
+def _results(path: Path, *, what: str) -> list[dict[str, Any]]:
+    """The rows of a SWIS query body (`{"results": [...]}`), or of a bare JSON list."""
+    text = read_text(path)
+    try:
+        body = json.loads(text)
+    except json.JSONDecodeError as exc:
+        reason = exc.msg.removesuffix(" at")  # "Unterminated string starting at"
+        raise SourceError(f"invalid JSON at column {exc.colno}: {reason}", path=path,
+                          line=exc.lineno) from exc
+    if isinstance(body, dict):
+        if "results" not in body:
+            keys = ", ".join(sorted(body)) or "none"
+            said = body.get("Message")
+            # SWIS errors come back as {"Message": ...}: a saved error response.
+            hint = f"; it says: {said}" if isinstance(said, str) and said else ""
+            raise SourceError(f"no 'results' list: not a SWIS {what} query body "
+                              f"(keys: {keys}){hint}", path=path, field="results")
+        body = body["results"]
+    if not isinstance(body, list):
+        raise SourceError(f"'results' is a {type(body).__name__}, not a list", path=path,
+                          field="results")
+    for index, row in enumerate(body):
+        if not isinstance(row, dict):
+            raise SourceError(f"result #{index + 1} is a {type(row).__name__}, not an object",
+                              path=path, field="results")
+    return body
+
+
+def _json_date(row: dict[str, Any], key: str, date_format: str | None, label: str,
+               path: Path) -> datetime | None:
+    try:
+        return parse_datetime(row.get(key), date_format)
+    except ValueError as exc:
+        raise SourceError(f"{label}: {exc}", path=path, field=key) from exc
+
+
+def _text(value: object) -> str:
+    """A JSON or cell value as stripped text; `187.0` -> `187`."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def _address(ip: object, dns: object, dynamic: object) -> str | None:
+    """The address Orion polls: the IP, or the DNS name for a DHCP (DynamicIP) node."""
+    host = _text(dns).rstrip(".").lower()
+    if host and parse_bool(dynamic, default=False):
+        return host
+    return canonical_ip(_text(ip)) or host or None
+
+
+def _status_code(status: object, description: object = None) -> int | None:
+    """`Status` as a code: numeric in SWIS JSON, text (`Up`, `Could Not Poll`) in reports."""
+    for value in (status, description):
+        text = _text(value)
+        if not text:
+            continue
+        if text.lstrip("-").isdigit():
+            return int(text)
+        words = re.sub(r"^node status is ", "", text.lower())
+        code = _STATUS_BY_TEXT.get(re.sub(r"[^a-z]", "", words))
+        if code is not None:
+            return code
+    return None
+
+
+def _state(code: int | None, unmanaged: bool) -> ToolState:
+    if unmanaged or code in _UNMANAGED:
+        return ToolState.UNMANAGED
+    if code in _UP:
+        return ToolState.UP
+    if code in _DOWN:
+        return ToolState.DOWN
+    if code in _DISABLED:
+        return ToolState.DISABLED
+    return ToolState.UNKNOWN
+
+
+def _method(text: str) -> str:
+    """Report polling-method text (`SNMPv2c`, `ICMP only`, `WMI`) -> `ObjectSubType`."""
+    upper = text.upper()
+    return next((m for m in _PROTOCOLS if upper.startswith(m)), upper)
+
+
+def _fix(node: _Node, polled: bool) -> str:
+    what = f"Delete node {node.caption}"
+    if node.node_id:
+        what += f" (NodeID {node.node_id})"
+    what += " in SolarWinds"
+    return f"{what}, or unmanage it" if polled else what
+
+
+__all__ = ["REPORT_ALIASES", "STATUS_NAMES", "SolarWindsSource"]
