@@ -166,10 +166,16 @@ class _Checker:
             raise self.error(where, "host", f"{host!r} is not an IP address")
         if host is not None:
             options["host"] = canonical_ip(host)
-        return SourceSpec(name=name, type=type_name, paths=paths,
+        spec = SourceSpec(name=name, type=type_name, paths=paths,
                           owner=self.string(table, "owner", where, default=""),
                           poller=canonical_ip(poller) if poller else None,
                           options=options, root=self.root)
+        if cls is not None:
+            try:
+                cls(spec)  # constructors validate their options and do no I/O
+            except ConfigError as exc:
+                raise ConfigError(f"{self.path}: {where}: {exc}") from None
+        return spec
 
     def _type(self, kind: str, type_name: str, where: str) -> Any:
         if kind == "captures":

@@ -1,8 +1,9 @@
 """CSV and XLSX exports read by header alias: the one table reader every connector shares.
 
 Tools name their columns as the report author chose (`IP Address`, `IPAddress`, `IP`), so
-each connector declares aliases per field and this module finds the header row, maps the
-columns, and hands back rows keyed by field name with their line numbers.
+each connector declares aliases per field, most specific first, and this module finds the
+header row, maps the columns, and hands back rows keyed by field name. Every error names the
+file, the line and the column as the file spells it (`field 'Last Audit Date'`).
 """
 
 from __future__ import annotations
@@ -10,14 +11,24 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
-from auditor.errors import SourceError
+from auditor.addresses import canonical_ip
+from auditor.errors import ConfigError, SourceError
+from connectors.base import SourceSpec
 from connectors.textio import open_text
+from connectors.values import parse_bool, parse_datetime
 
 #: How many leading rows may hold report titles before the header row.
 HEADER_SEARCH_ROWS = 20
+
+#: What exports put in an address cell that has no address.
+_NO_ADDRESS = frozenset({"n/a", "na", "none", "null", "-", "--", "unknown", "dhcp",
+                         "0.0.0.0", "::"})
+_HOST_LABEL = r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?"
+_HOST_NAME = re.compile(rf"{_HOST_LABEL}(?:\.{_HOST_LABEL})*\.?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,14 +37,74 @@ class Row:
 
     line: int
     values: Mapping[str, object]
+    path: Path | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    """Field name -> its header text as written in the file, for error messages."""
 
-    def text(self, field: str) -> str:
-        value = self.values.get(field)
+    def text(self, name: str) -> str:
+        """The cell as stripped text ('' when empty or no such column)."""
+        value = self.values.get(name)
         if value is None:
             return ""
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         return str(value).strip()
+
+    def error(self, name: str, message: str) -> SourceError:
+        return SourceError(message, path=self.path, line=self.line,
+                           field=self.headers.get(name, name))
+
+    def date(self, name: str, date_format: str | None = None) -> datetime | None:
+        """The cell as a naive datetime (None when empty); a bad date names line and column."""
+        try:
+            return parse_datetime(self.values.get(name), date_format)
+        except ValueError as exc:
+            hint = f" (date_format is {date_format!r})" if date_format else \
+                " (ISO 8601 or US month/day/year expected; set date_format in the config)"
+            raise self.error(name, f"{exc}{hint}") from exc
+
+    def flag(self, name: str, *, default: bool) -> bool:
+        """A yes/no cell; empty (or no such column) means `default`."""
+        value = parse_bool(self.values.get(name), default=default)
+        if value is None:
+            raise self.error(name, f"{self.text(name)!r} is not yes/no, true/false, 1/0 "
+                                   "or on/off")
+        return value
+
+    def address(self, name: str) -> str | None:
+        """The canonical IP, else the lower-cased host name; None for an empty cell."""
+        try:
+            return target_address(self.text(name))
+        except ValueError as exc:
+            raise self.error(name, str(exc)) from exc
+
+
+@dataclass(frozen=True, slots=True)
+class TableOptions:
+    """The `columns`, `date_format` and `sheet` keys of a table source, checked."""
+
+    columns: Mapping[str, str] = field(default_factory=dict)
+    date_format: str | None = None
+    sheet: str | None = None
+
+    @classmethod
+    def from_spec(cls, spec: SourceSpec, aliases: Mapping[str, Sequence[str]]) -> TableOptions:
+        """Validate the options without touching any file (constructors do no I/O)."""
+        where = f"source {spec.name!r}"
+        columns = spec.options.get("columns") or {}
+        if not isinstance(columns, Mapping) or not all(
+                isinstance(v, str) and v.strip() for v in columns.values()):
+            raise ConfigError(f"{where}: columns must map field names to header texts, "
+                              f'e.g. {{ address = "Workstation IP" }}')
+        unknown = sorted(set(columns) - set(aliases))
+        if unknown:
+            raise ConfigError(f"{where}: columns: unknown field {', '.join(unknown)}; "
+                              f"valid: {', '.join(sorted(aliases))}")
+        for key in ("date_format", "sheet"):
+            if not isinstance(spec.options.get(key, ""), str):
+                raise ConfigError(f"{where}: {key} must be a string")
+        return cls(columns=dict(columns), date_format=spec.options.get("date_format") or None,
+                   sheet=spec.options.get("sheet") or None)
 
 
 def normalize_header(text: object) -> str:
@@ -41,82 +112,124 @@ def normalize_header(text: object) -> str:
     return re.sub(r"[^0-9a-z]", "", str(text or "").lower())
 
 
+def target_address(text: str) -> str | None:
+    """Canonical IP text, or a lower-cased host name, or None when the cell holds no address.
+
+    Raises ValueError for text that is neither (`10.20.14`, `192.1682.2.2`, `see notes`).
+    """
+    text = text.strip()
+    if not text or text.lower() in _NO_ADDRESS:
+        return None
+    ip = canonical_ip(text)
+    if ip is not None:
+        return None if ip in _NO_ADDRESS else ip
+    host = text.lower()
+    # A last label of digits only is a mistyped address, not a name (RFC 3696 s2).
+    if _HOST_NAME.fullmatch(host) and re.search(r"[a-z]", host.rstrip(".").rsplit(".", 1)[-1]):
+        return host.rstrip(".")
+    raise ValueError(f"{text!r} is neither an IP address nor a host name")
+
+
 def read_rows(path: Path, aliases: Mapping[str, Sequence[str]], *,
-              required: Sequence[str] = (), columns: Mapping[str, str] | None = None,
+              required: Sequence[str] = (), any_of: Sequence[Sequence[str]] = (),
+              columns: Mapping[str, str] | None = None,
               sheet: str | None = None) -> Iterator[Row]:
     """Yield the data rows of a CSV or XLSX export.
 
     Args:
-        path: the export; `.xlsx`/`.xlsm` are read with openpyxl, anything else as CSV.
-        aliases: field name -> header texts that mean it (compared case- and
-            punctuation-insensitively).
-        required: fields that must have a column; a missing one is a `SourceError`
-            naming the file and the headers that were found.
+        path: the export; `.xlsx`/`.xlsm` are read with openpyxl, anything else as CSV
+            (delimiter sniffed: `,`, `;`, tab or `|`).
+        aliases: field name -> header texts that mean it, most specific first (compared
+            case- and punctuation-insensitively; the first alias present wins, wherever its
+            column sits).
+        required: fields that must have a column.
+        any_of: groups of fields of which at least one must have a column.
         columns: user overrides, field name -> exact header text (config `columns`).
         sheet: XLSX sheet name; the first sheet by default.
 
-    A row shorter than the header (an export cut off mid-row) raises `SourceError` with its
-    line and the first missing field. Blank rows are skipped.
+    The header row is the first of the leading rows holding every required field. When none
+    does, `SourceError` names the likeliest header row and lists its headers. A row shorter
+    than the header (an export cut off mid-row) raises `SourceError` with its line and the
+    first missing column; blank rows and one-cell footer rows (`Total: 5`) are skipped.
     """
-    table = _xlsx_rows(path, sheet) if path.suffix.lower() in (".xlsx", ".xlsm") \
-        else _csv_rows(path)
-    wanted = {f: {normalize_header(a) for a in names} for f, names in aliases.items()}
-    for field_name, header in (columns or {}).items():
-        wanted[field_name] = {normalize_header(header)}
-    header_map: dict[str, int] | None = None
-    width = 0
+    wanted = {f: [normalize_header(a) for a in names] for f, names in aliases.items()}
+    for name, header in (columns or {}).items():
+        wanted[name] = [normalize_header(header)]
+    table = _xlsx_rows(path, sheet) if _is_xlsx(path) else _csv_rows(path)
+    likeliest: tuple[int, list[object], dict[str, int]] | None = None
+    first: tuple[int, list[object]] | None = None
     for line, cells in table:
-        if header_map is None:
-            if line > HEADER_SEARCH_ROWS:
-                break
-            found = _match_header(cells, wanted)
-            # A header row holds a required column, or at least two known ones (so a report
-            # that lacks the address column still gets "no column for address; found: ...").
-            if any(f in found for f in required) or len(found) >= min(2, len(wanted)):
-                missing = [f for f in required if f not in found]
-                if missing:
-                    raise SourceError(
-                        f"no column for {', '.join(missing)}; headers found: "
-                        f"{', '.join(str(c) for c in cells if c not in (None, ''))}"
-                        f"{_override_hint(missing, columns)}", path=path, line=line)
-                header_map, width = found, len(cells)
+        if line > HEADER_SEARCH_ROWS:
+            break
+        found = _match_header(cells, wanted)
+        if all(f in found for f in required):
+            missing = [f for f in columns or {} if f not in found]
+            missing += [" or ".join(g) for g in any_of if not any(f in found for f in g)]
+            if missing:
+                raise _no_column(path, line, cells, missing, aliases, columns)
+            yield from _data_rows(path, table, cells, found)
+            return
+        if found and (likeliest is None or len(found) > len(likeliest[2])):
+            likeliest = (line, cells, found)
+        if first is None and any(c not in (None, "") for c in cells):
+            first = (line, cells)
+    if first is None:
+        raise SourceError("the export is empty", path=path)
+    line, cells = (likeliest[0], likeliest[1]) if likeliest else first
+    missing = [f for f in required if f not in _match_header(cells, wanted)]
+    raise _no_column(path, line, cells, missing, aliases, columns)
+
+
+def _data_rows(path: Path, table: Iterator[tuple[int, list[object]]], header: list[object],
+               found: Mapping[str, int]) -> Iterator[Row]:
+    width = len(header)
+    texts = {f: str(header[i]).strip() for f, i in found.items()}
+    names = {i: texts[f] for f, i in found.items()}
+    csv_like = not _is_xlsx(path)
+    for line, cells in table:
+        if all(c is None or str(c).strip() == "" for c in cells):
             continue
-        if all(c in (None, "") for c in cells):
-            continue
-        if len(cells) < width and _csv_like(path):
-            names = {i: f for f, i in header_map.items()}
+        if len(cells) == 1 and width > 1 and re.search(r"[\s:]", str(cells[0]).strip()):
+            continue  # a one-cell footer such as "Total: 5" or "Generated by ..."
+        if csv_like and len(cells) < width:
             first_missing = next((names[i] for i in range(len(cells), width) if i in names),
                                  f"column {len(cells) + 1}")
             raise SourceError(f"row has {len(cells)} of {width} columns (export cut off?)",
                               path=path, line=line, field=first_missing)
-        yield Row(line, {f: cells[i] if i < len(cells) else None
-                         for f, i in header_map.items()})
-    if header_map is None:
-        names = ", ".join(required or list(wanted))
-        raise SourceError(f"no header row with a column for {names}"
-                          f"{_override_hint(list(required), columns)}", path=path)
+        yield Row(line, {f: cells[i] if i < len(cells) else None for f, i in found.items()},
+                  path, texts)
 
 
-def _match_header(cells: Sequence[object], wanted: Mapping[str, set[str]]) -> dict[str, int]:
-    found: dict[str, int] = {}
+def _match_header(cells: Sequence[object], wanted: Mapping[str, Sequence[str]],
+                  ) -> dict[str, int]:
     normalized = [normalize_header(c) for c in cells]
-    for field_name, names in wanted.items():
-        for i, cell in enumerate(normalized):
-            if cell and cell in names:
-                found[field_name] = i
+    found: dict[str, int] = {}
+    for name, keys in wanted.items():
+        for key in keys:
+            if key and key in normalized:
+                found[name] = normalized.index(key)
                 break
     return found
 
 
-def _override_hint(missing: Sequence[str], columns: Mapping[str, str] | None) -> str:
-    if not missing:
-        return ""
-    example = ", ".join(f'{f} = "<header>"' for f in missing)
-    return f" (set columns = {{ {example} }} in the config)"
+def _no_column(path: Path, line: int, cells: Sequence[object], missing: Sequence[str],
+               aliases: Mapping[str, Sequence[str]],
+               columns: Mapping[str, str] | None) -> SourceError:
+    columns = columns or {}
+    wants = []
+    for label in missing:
+        fields = label.split(" or ")
+        names = [columns[f] for f in fields if f in columns] or \
+            [a for f in fields for a in aliases.get(f, ())]
+        wants.append(f"{label} ({', '.join(names)})" if names else label)
+    shown = ", ".join(str(c).strip() for c in cells if c not in (None, "")) or "none"
+    example = ", ".join(f'{label.split(" or ")[0]} = "<header>"' for label in missing)
+    return SourceError(f"no column for {'; '.join(wants)}; headers found: {shown} "
+                       f"(set columns = {{ {example} }} in the config)", path=path, line=line)
 
 
-def _csv_like(path: Path) -> bool:
-    return path.suffix.lower() not in (".xlsx", ".xlsm")
+def _is_xlsx(path: Path) -> bool:
+    return path.suffix.lower() in (".xlsx", ".xlsm")
 
 
 def _csv_rows(path: Path) -> Iterator[tuple[int, list[object]]]:

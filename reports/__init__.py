@@ -1,0 +1,187 @@
+"""Report writers: one `AuditResult` in, one file out, written whole or not at all.
+
+`REPORTERS` maps a format name to its writer class. Writer modules load on first use, so the
+JSON path never pays for importing openpyxl.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import os
+import re
+import tempfile
+import unicodedata
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import replace
+from pathlib import Path
+from typing import BinaryIO, ClassVar
+
+from auditor.actions import finding_action
+from auditor.errors import ReportError, UsageError
+from auditor.model import AuditResult, Target
+
+#: Shown where a record's tool has no owner configured.
+NO_OWNER = "(no owner)"
+
+
+class Reporter(ABC):
+    """Writes one `AuditResult` to one file."""
+
+    #: The file name suffix this format is written with.
+    suffix: ClassVar[str]
+
+    @abstractmethod
+    def write(self, result: AuditResult, path: Path) -> None:
+        """Write the report to `path` whole or not at all; raise `ReportError` if it cannot."""
+
+
+class _LazyReporters(Mapping[str, type[Reporter]]):
+    """Format name -> `Reporter` class, importing each module only when it is asked for."""
+
+    def __init__(self, targets: dict[str, str]) -> None:
+        self._targets = targets
+
+    def __getitem__(self, name: str) -> type[Reporter]:
+        module_name, _, class_name = self._targets[name].partition(":")
+        cls: type[Reporter] = getattr(importlib.import_module(module_name), class_name)
+        return cls
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._targets)
+
+    def __len__(self) -> int:
+        return len(self._targets)
+
+
+REPORTERS: Mapping[str, type[Reporter]] = _LazyReporters({
+    "csv": "reports.csv_report:CsvReporter",
+    "json": "reports.json_report:JsonReporter",
+    "xlsx": "reports.xlsx_report:XlsxReporter",
+})
+
+
+def reporter_for(fmt: str) -> Reporter:
+    """A writer for format `fmt` (`json`, `xlsx`, `csv`); `UsageError` lists the valid ones."""
+    try:
+        return REPORTERS[fmt]()
+    except KeyError:
+        valid = ", ".join(sorted(REPORTERS))
+        raise UsageError(f"unknown report format {fmt!r}; valid: {valid}") from None
+
+
+def atomic_write(path: Path, writer: Callable[[BinaryIO], object]) -> None:
+    """Run `writer` on a temp file beside `path`, fsync it, then rename it over `path`.
+
+    Readers see the old file or the new one, never half of one. Any failure removes the temp
+    file, leaves an existing report untouched and raises `ReportError` naming `path`.
+    """
+    path = Path(path)
+    tmp: Path | None = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        mode = _mode_for(path)
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        tmp = Path(name)
+        with os.fdopen(fd, "wb") as fh:
+            writer(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        # mkstemp creates 0600; a report should get the permissions a plain open() would give.
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+        tmp = None
+        _fsync_dir(path.parent)
+    except Exception as exc:
+        detail = str(exc) or type(exc).__name__
+        raise ReportError(f"cannot write report {path}: {detail}") from exc
+    finally:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+
+
+def _mode_for(path: Path) -> int:
+    """Keep an existing report's permissions; otherwise what the umask allows."""
+    try:
+        return path.stat().st_mode & 0o777
+    except FileNotFoundError:
+        umask = os.umask(0o022)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make the rename itself durable where the platform allows it (not on Windows)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        with contextlib.suppress(OSError):
+            os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def record_owner(result: AuditResult, target: Target) -> str:
+    """Who fixes `target`: the record's owner, else its source's configured owner."""
+    return target.owner or result.owners.get(target.source) or NO_OWNER
+
+
+def owner_slug(owner: str) -> str:
+    """A file-name-safe slug: `NOC - SolarWinds` -> `noc-solarwinds`."""
+    ascii_text = unicodedata.normalize("NFKD", owner).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "no-owner"
+
+
+def owner_names(result: AuditResult) -> list[str]:
+    """Every owner: those with records first (in finding order), then the configured rest."""
+    names: list[str] = []
+    for finding in result.findings:
+        for target in finding.records:
+            owner = record_owner(result, target)
+            if owner not in names:
+                names.append(owner)
+    names += sorted(set(result.owners.values()) - set(names))
+    return names
+
+
+def owner_view(result: AuditResult, owner: str) -> AuditResult:
+    """`result` cut down to one owner: their records, sources and findings, no ghost flows.
+
+    Each finding keeps only this owner's records; its `polled` flag and action are worked out
+    again from those records, so the owner reads what their own tools do. Network, log and
+    capture inputs stay: a failure there makes this owner's list incomplete too.
+    """
+    sources = {s for s, o in result.owners.items() if o == owner}
+    findings = []
+    for finding in result.findings:
+        own = tuple(t for t in finding.records if record_owner(result, t) == owner)
+        if own:
+            sources.update(t.source for t in own)
+            findings.append(replace(finding, records=own, polled=any(t.polled for t in own),
+                                    action=finding_action(finding.verdict, own)))
+    inputs = tuple(i for i in result.inputs if i.role != "source" or i.name in sources)
+    return replace(result, name=f"{result.name} - {owner}", inputs=inputs,
+                   findings=tuple(findings), ghost_flows=(),
+                   owners={s: o for s, o in result.owners.items() if o == owner})
+
+
+def write_owner_reports(result: AuditResult, folder: Path) -> list[Path]:
+    """One XLSX per owner in `folder` (`--split-by-owner`), each holding just their work."""
+    reporter = REPORTERS["xlsx"]()
+    paths: list[Path] = []
+    used: set[str] = set()
+    for owner in owner_names(result):
+        slug = base = owner_slug(owner)
+        n = 1
+        while slug in used:  # two owners may slug alike ("NOC" and "noc")
+            n += 1
+            slug = f"{base}-{n}"
+        used.add(slug)
+        path = Path(folder) / f"{slug}.xlsx"
+        reporter.write(owner_view(result, owner), path)
+        paths.append(path)
+    return paths

@@ -261,7 +261,8 @@ def test_report_without_address_column_lists_headers(tmp_path: Path) -> None:
     path = _write(tmp_path, "nodes.csv", "Node Name,Status\r\nsw-1,Up\r\n")
     with pytest.raises(SourceError) as info:
         _source(path).fetch()
-    assert str(info.value) == (f'{path} line 1: no column for address; headers found: '
+    assert str(info.value) == (f'{path} line 1: no column for address (IP Address, '
+                               'IPAddress, IP, IP_Address, Polling IP); headers found: '
                                'Node Name, Status '
                                '(set columns = { address = "<header>" } in the config)')
 

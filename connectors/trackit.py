@@ -1,0 +1,94 @@
+"""BMC Track-It! assets, from an inventory grid or report exported to CSV or XLSX.
+
+The Track-It! server audits an asset by connecting to its Workstation Manager agent on
+TCP 10597 (and pushes the agent over SMB when that fails), so every asset with an address,
+auditing on and a status other than retired/disposed sends that traffic. Column names depend
+on the grid layout the export was taken from, hence the aliases; dates are US month-first
+unless the config gives `date_format`.
+"""
+
+from __future__ import annotations
+
+from auditor.model import Target, ToolState
+from connectors.base import SourceSpec, TargetSource
+from connectors.tabular import Row, TableOptions, read_rows
+
+#: Field -> header texts that mean it, most specific first. Field names are the keys of the
+#: config `columns` override.
+ALIASES: dict[str, tuple[str, ...]] = {
+    "id": ("Asset ID", "AssetID", "Asset Number", "ID"),
+    "name": ("Asset Name", "Name", "Computer Name", "Workstation", "Asset"),
+    "address": ("IP Address", "IPAddress", "IP", "Workstation IP"),
+    "status": ("Status", "Asset Status"),
+    "last_audit": ("Last Audit Date", "Last Audit", "Last Audited", "Audit Date",
+                   "Last Inventory Date"),
+    "audit": ("Include in Audit", "Audit Enabled", "Auditing", "Audit", "Scheduled Audit",
+              "Include In Scheduled Audit"),
+}
+
+#: Statuses (lower case, single-spaced) of assets that Track-It! no longer audits.
+RETIRED_STATUSES = frozenset({"retired", "disposed", "disposed of", "inactive", "lost",
+                              "stolen"})
+
+#: Track-It! Workstation Manager, the audit agent the server connects to.
+AUDIT_AGENT_PORT = 10597
+
+
+class TrackItSource(TargetSource):
+    """Track-It! inventory assets: one target per asset that has an IP address or host name."""
+
+    type = "trackit"
+    options = frozenset({"columns", "date_format", "sheet"})
+
+    def __init__(self, spec: SourceSpec) -> None:
+        super().__init__(spec)
+        self.layout = TableOptions.from_spec(spec, ALIASES)
+
+    def fetch(self) -> list[Target]:
+        """Return every asset with an address; assets with an empty IP cell are skipped."""
+        targets: list[Target] = []
+        for path in self.spec.paths:
+            for row in read_rows(path, ALIASES, required=("address",), any_of=(("name", "id"),),
+                                 columns=self.layout.columns, sheet=self.layout.sheet):
+                target = self._target(row)
+                if target is not None:
+                    targets.append(target)
+        return targets
+
+    def _target(self, row: Row) -> Target | None:
+        # An asset without an address is audited by nobody over the network.
+        address = row.address("address")
+        if address is None:
+            return None
+        asset_id = row.text("id")
+        name = row.text("name") or asset_id or address
+        retired = " ".join(row.text("status").lower().split()) in RETIRED_STATUSES
+        auditing = row.flag("audit", default=True)
+        last_audit = row.date("last_audit", self.layout.date_format)
+        polled = auditing and not retired
+        if retired:
+            state = ToolState.RETIRED
+        elif not auditing:
+            state = ToolState.DISABLED
+        else:
+            state = ToolState.UNKNOWN
+        location = self.spec.where(row.path, row.line)
+        return Target(
+            address=address, source=self.spec.name, kind=self.type,
+            id=asset_id or row.text("name") or location, name=name, polled=polled,
+            state=state, last_ok=last_audit, seen=None, poller=self.spec.poller,
+            location=location, owner=self.spec.owner, fix=_fix(name, asset_id, polled),
+            protocol="tcp", port=AUDIT_AGENT_PORT)
+
+
+def _fix(name: str, asset_id: str, polled: bool) -> str:
+    """The Track-It! action, naming the asset as the technician finds it in the grid."""
+    if asset_id and name != asset_id:
+        asset = f"asset {name} (Asset ID {asset_id})"
+    elif asset_id:
+        asset = f"asset with Asset ID {asset_id}"
+    else:
+        asset = f"asset {name}"
+    if polled:
+        return f"Turn auditing off for {asset} in Track-It!, or retire it"
+    return f"Delete {asset} from Track-It! inventory"
