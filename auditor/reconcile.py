@@ -48,7 +48,7 @@ _VERDICT_RANK = {v: i for i, v in enumerate(VERDICT_ORDER)}
 PORT_SERVICES: dict[int, str] = {
     22: "SSH", 23: "Telnet", 25: "SMTP", 53: "DNS", 80: "HTTP", 135: "MS RPC / WMI",
     139: "NetBIOS session", 161: "SNMP polling", 162: "SNMP traps", 389: "LDAP",
-    443: "HTTPS", 445: "SMB (e.g. Track-It! agent push over ADMIN$)", 514: "syslog",
+    443: "HTTPS", 445: "SMB", 514: "syslog",
     1433: "Microsoft SQL Server", 3389: "RDP", 5671: "RabbitMQ (SolarWinds Orion)",
     5985: "WinRM", 10597: "Track-It! Workstation Manager audit agent",
     17774: "SolarWinds SWIS REST API", 17777: "SolarWinds Information Service "

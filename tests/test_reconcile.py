@@ -6,8 +6,16 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from auditor.model import LogEvent, Network, NetworkStatus, Reason, Signal, Target, \
-    ToolState, Verdict
+from auditor.model import (
+    LogEvent,
+    Network,
+    NetworkStatus,
+    Reason,
+    Signal,
+    Target,
+    ToolState,
+    Verdict,
+)
 from auditor.netindex import NetworkIndex
 from auditor.reconcile import classify, ghost_flows, reconcile
 from auditor.traffic import TrafficIndex
