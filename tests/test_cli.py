@@ -51,14 +51,19 @@ def test_audit_writes_reports_and_exits_1_on_stale(network: Path, tmp_path: Path
     assert "Stale and still polled (4)" in capsys.readouterr().out
 
 
-def test_fail_on_active_and_exit_0_when_nothing_at_or_above(network: Path, tmp_path: Path
-                                                            ) -> None:
-    clean = network.parent / "clean.toml"
-    text = network.read_text()
-    clean.write_text(text)
+def test_fail_on_decides_exit_1_or_0(network: Path, tmp_path: Path) -> None:
+    folder = network.parent
+    (folder / "up.csv").write_text("Name,IP Address,Status,Last Seen\n"
+                                   "core-sw-01,10.10.0.2,Up,2026-11-24 09:58\n")
+    clean = folder / "clean.toml"
+    clean.write_text('[[sources]]\nname = "list"\ntype = "csv"\npath = "up.csv"\n\n'
+                     '[[networks]]\nname = "ipam"\ntype = "prefix-list"\n'
+                     'path = "networks/prefixes.csv"\n')
     args = ["audit", "-c", str(clean), "-o", str(tmp_path / "r.xlsx"), *AS_OF]
+    assert main(args) == 0
     assert main([*args, "--fail-on", "active"]) == 1
-    assert main([*args, "--fail-on", "stale"]) == 1
+    assert main(["audit", "-c", str(network), "-o", str(tmp_path / "d.xlsx"), *AS_OF,
+                 "--fail-on", "conflict"]) == 1
 
 
 def test_failed_source_exit_3_and_report_says_so(network: Path, tmp_path: Path, capsys) -> None:
