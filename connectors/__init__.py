@@ -26,6 +26,7 @@ NETWORK_SOURCES: dict[str, str] = {
     "cisco-asa-route": "connectors.routes:AsaRouteSource",
     "cisco-ios-route": "connectors.routes:IosRouteSource",
     "linux-ip-route": "connectors.routes:LinuxRouteSource",
+    "netbox": "connectors.netbox:NetboxSource",
     "prefix-list": "connectors.prefix_list:PrefixListSource",
 }
 
