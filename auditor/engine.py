@@ -24,7 +24,7 @@ from auditor.model import (
 )
 from auditor.netindex import NetworkIndex
 from auditor.progress import Progress
-from auditor.reconcile import ProcessKey, ghost_flows, reconcile
+from auditor.reconcile import ProcessKey, address_sort_key, ghost_flows, reconcile
 from auditor.traffic import TrafficIndex
 from connectors import lookup
 from connectors.base import LogParser, SourceSpec
@@ -60,7 +60,7 @@ def run_audit(config: AuditConfig, *, as_of: datetime, generated_at: datetime,
         name=config.name, generated_at=generated_at, as_of=as_of,
         stale_after_days=config.stale_after_days, inputs=tuple(inputs),
         findings=tuple(findings), ghost_flows=tuple(ghosts),
-        networks=tuple(sorted(networks, key=lambda n: (n.source, n.prefix))), logs=stats,
+        networks=tuple(sorted(networks, key=_network_order)), logs=stats,
         owners=config.owners, hourly=dict(sorted(traffic.hourly.items())))
 
 
@@ -127,6 +127,11 @@ def known_pollers(specs: Iterable[SourceSpec], targets: Iterable[Target]) -> dic
         if t.poller and t.poller not in pollers:
             pollers[t.poller] = _who(t.source, t.owner)
     return pollers
+
+
+def _network_order(net: Network) -> tuple[str, tuple[int, int, str], str]:
+    address, _, length = net.prefix.partition("/")
+    return (net.source, address_sort_key(address), length.zfill(3))
 
 
 def _who(source: str, owner: str | None) -> str:

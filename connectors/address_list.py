@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from auditor.model import Target, ToolState
-from connectors.base import SourceSpec, TargetSource
-from connectors.tabular import Row, TableOptions, read_rows
+from connectors.tabular import Row, TableTargetSource
 
 #: Field -> header texts that mean it, most specific first. Field names are the keys of the
 #: config `columns` override.
@@ -27,28 +26,13 @@ STATE_WORDS: dict[str, ToolState] = {
     **dict.fromkeys(("retired", "decommissioned"), ToolState.RETIRED),
 }
 
-class AddressListSource(TargetSource):
+class AddressListSource(TableTargetSource):
     """Any table of targets: one record per row with an address (or host name)."""
 
     type = "csv"
-    options = frozenset({"columns", "date_format", "sheet"})
+    aliases = ALIASES
 
-    def __init__(self, spec: SourceSpec) -> None:
-        super().__init__(spec)
-        self.layout = TableOptions.from_spec(spec, ALIASES)
-
-    def fetch(self) -> list[Target]:
-        """Return one target per row that holds an address; rows without one are skipped."""
-        targets: list[Target] = []
-        for path in self.spec.paths:
-            for row in read_rows(path, ALIASES, required=("address",),
-                                 columns=self.layout.columns, sheet=self.layout.sheet):
-                target = self._target(row)
-                if target is not None:
-                    targets.append(target)
-        return targets
-
-    def _target(self, row: Row) -> Target | None:
+    def row_target(self, row: Row) -> Target | None:
         address = row.address("address")
         if address is None:
             return None

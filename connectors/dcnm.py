@@ -8,7 +8,6 @@ DCNM is exactly the seed story's stale target: `managable` false, `unmanagableCa
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,7 @@ from auditor.addresses import canonical_ip
 from auditor.errors import SourceError
 from auditor.model import Target, ToolState
 from connectors.base import TargetSource
-from connectors.textio import read_text
+from connectors.textio import read_json
 from connectors.values import epoch_ms, parse_bool
 
 #: Keys only NDFC (12.x) adds to the DCNM 11 switch object: they decide the product name
@@ -73,13 +72,7 @@ class DcnmSource(TargetSource):
 
 def _switches(path: Path) -> list[dict[str, Any]]:
     """The switch objects of one saved response."""
-    text = read_text(path)
-    try:
-        body = json.loads(text)
-    except json.JSONDecodeError as exc:
-        reason = exc.msg.removesuffix(" at")  # "Unterminated string starting at"
-        raise SourceError(f"invalid JSON at column {exc.colno}: {reason}", path=path,
-                          line=exc.lineno) from exc
+    body = read_json(path)
     if isinstance(body, dict):
         key = next((k for k in _WRAPPER_KEYS if isinstance(body.get(k), list)), None)
         if key is None:

@@ -8,7 +8,6 @@ gone, `container` is only an aggregate. Infoblox `network`/`networkcontainer` an
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,7 @@ from auditor.addresses import canonical_prefix
 from auditor.errors import SourceError
 from auditor.model import Network, NetworkStatus
 from connectors.base import NetworkSource
-from connectors.textio import read_text
+from connectors.textio import read_json
 
 STATUS_VALUES: dict[str, NetworkStatus] = {
     "active": NetworkStatus.ACTIVE,
@@ -41,12 +40,7 @@ class NetboxSource(NetworkSource):
 
 def read_ipam_json(path: Path, source: str, location: str) -> list[Network]:
     """Every prefix in one saved IPAM API page."""
-    text = read_text(path)
-    try:
-        body = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise SourceError(f"not valid JSON: {exc.msg} (column {exc.colno})", path=path,
-                          line=exc.lineno) from exc
+    body = read_json(path)
     items = _items(body, path)
     networks = []
     for number, item in enumerate(items, start=1):

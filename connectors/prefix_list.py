@@ -18,7 +18,7 @@ from auditor.model import Network, NetworkStatus
 from connectors.base import NetworkSource, SourceSpec
 from connectors.netbox import read_ipam_json
 from connectors.tabular import Row, TableOptions, read_rows
-from connectors.textio import open_text
+from connectors.textio import looks_like_json, open_text
 
 #: Field -> header texts, most specific first (the first one present wins).
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -62,7 +62,7 @@ class PrefixListSource(NetworkSource):
         """Return every listed prefix with its IPAM status, file by file."""
         networks: list[Network] = []
         for path in self.spec.paths:
-            if _looks_like_json(path):  # a saved NetBox / Infoblox / phpIPAM API page
+            if looks_like_json(path):  # a saved NetBox / Infoblox / phpIPAM API page
                 networks.extend(read_ipam_json(path, self.spec.name, self.spec.where(path)))
             elif path.suffix.lower() in _TABLE_SUFFIXES or not _looks_like_text_list(path):
                 networks.extend(self._read_table(path))
@@ -150,10 +150,3 @@ def _text_line(line: str) -> tuple[str | None, str] | None:
     # "10.10.0.0/16  # DC1 servers": an inline comment is the description too.
     return prefix, rest.strip().lstrip("#").strip()
 
-
-def _looks_like_json(path: Path) -> bool:
-    if path.suffix.lower() in _TABLE_SUFFIXES:
-        return False
-    with open_text(path) as fh:
-        head = fh.read(256).lstrip()
-    return head.startswith(("{", "["))

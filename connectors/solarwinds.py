@@ -9,7 +9,6 @@ so the status, polling and fix rules live in one place.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,7 +20,7 @@ from auditor.errors import SourceError
 from auditor.model import Target, ToolState
 from connectors.base import TargetSource
 from connectors.tabular import Row, read_rows
-from connectors.textio import open_text, read_text
+from connectors.textio import looks_like_json, read_json
 from connectors.values import parse_bool, parse_datetime
 
 #: The SolarWinds Platform `Status` codes (documented list; `Orion.StatusInfo` holds it live).
@@ -111,7 +110,7 @@ class SolarWindsSource(TargetSource):
         engines = self._engines()
         nodes: list[_Node] = []
         for path in self.spec.paths:
-            if _is_json(path):
+            if looks_like_json(path):
                 nodes += self._json_nodes(path, engines)
             else:
                 nodes += self._report_nodes(path, engines)
@@ -233,30 +232,9 @@ class SolarWindsSource(TargetSource):
             protocol=protocol, port=port)
 
 
-def _is_json(path: Path) -> bool:
-    """JSON by name (`.json`, `.json.gz`), CSV/XLSX by name, otherwise by first character."""
-    suffixes = [s.lower() for s in path.suffixes]
-    if ".json" in suffixes:
-        return True
-    if {".csv", ".xlsx", ".xlsm", ".txt"} & set(suffixes):
-        return False
-    try:
-        with open_text(path) as fh:
-            head = fh.read(256).lstrip("\ufeff \t\r\n")
-    except OSError as exc:
-        raise SourceError(f"cannot read: {exc}", path=path) from exc
-    return head[:1] in ("{", "[")
-
-
 def _results(path: Path, *, what: str) -> list[dict[str, Any]]:
     """The rows of a SWIS query body (`{"results": [...]}`), or of a bare JSON list."""
-    text = read_text(path)
-    try:
-        body = json.loads(text)
-    except json.JSONDecodeError as exc:
-        reason = exc.msg.removesuffix(" at")  # "Unterminated string starting at"
-        raise SourceError(f"invalid JSON at column {exc.colno}: {reason}", path=path,
-                          line=exc.lineno) from exc
+    body = read_json(path)
     if isinstance(body, dict):
         if "results" not in body:
             keys = ", ".join(sorted(body)) or "none"

@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import csv
 import re
+from abc import abstractmethod
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import ClassVar
 
 from auditor.addresses import canonical_ip
 from auditor.errors import ConfigError, SourceError
-from connectors.base import SourceSpec
+from auditor.model import Target
+from connectors.base import SourceSpec, TargetSource
 from connectors.textio import open_text
 from connectors.values import parse_bool, parse_datetime
 
@@ -105,6 +108,38 @@ class TableOptions:
                 raise ConfigError(f"{where}: {key} must be a string")
         return cls(columns=dict(columns), date_format=spec.options.get("date_format") or None,
                    sheet=spec.options.get("sheet") or None)
+
+
+class TableTargetSource(TargetSource):
+    """A target source whose export is a CSV/XLSX table: one record per row.
+
+    Subclasses declare `aliases` (and `required` / `any_of`) and turn one row into a target.
+    """
+
+    aliases: ClassVar[Mapping[str, Sequence[str]]]
+    required: ClassVar[tuple[str, ...]] = ("address",)
+    any_of: ClassVar[tuple[tuple[str, ...], ...]] = ()
+    options = frozenset({"columns", "date_format", "sheet"})
+
+    def __init__(self, spec: SourceSpec) -> None:
+        super().__init__(spec)
+        self.layout = TableOptions.from_spec(spec, self.aliases)
+
+    def fetch(self) -> list[Target]:
+        """Every row's target, file by file; rows without an address give none."""
+        targets: list[Target] = []
+        for path in self.spec.paths:
+            for row in read_rows(path, self.aliases, required=self.required,
+                                 any_of=self.any_of, columns=self.layout.columns,
+                                 sheet=self.layout.sheet):
+                target = self.row_target(row)
+                if target is not None:
+                    targets.append(target)
+        return targets
+
+    @abstractmethod
+    def row_target(self, row: Row) -> Target | None:
+        """The target one row describes, or None when the row has no address."""
 
 
 def normalize_header(text: object) -> str:

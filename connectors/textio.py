@@ -6,10 +6,11 @@ import bz2
 import codecs
 import gzip
 import io
+import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from auditor.errors import SourceError
 
@@ -101,3 +102,29 @@ def _open_binary(path: Path) -> io.BufferedReader:
     if name.endswith(".bz2"):
         return io.BufferedReader(bz2.open(path, "rb"))  # type: ignore[arg-type]
     return open(path, "rb")
+
+
+def read_json(path: Path) -> Any:
+    """Parse a whole JSON file; a syntax error names the file, line and column."""
+    text = read_text(path)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        reason = exc.msg.removesuffix(" at")  # "Unterminated string starting at"
+        raise SourceError(f"invalid JSON at column {exc.colno}: {reason}", path=path,
+                          line=exc.lineno) from exc
+
+
+def looks_like_json(path: Path) -> bool:
+    """JSON by name (`.json`, `.json.gz`), CSV/XLSX/text by name, else by first character."""
+    suffixes = {s.lower() for s in path.suffixes}
+    if ".json" in suffixes:
+        return True
+    if {".csv", ".xlsx", ".xlsm", ".txt"} & suffixes:
+        return False
+    with open_text(path) as fh:
+        try:
+            head = fh.read(256).lstrip("\ufeff \t\r\n")
+        except (OSError, EOFError) as exc:
+            raise SourceError(f"cannot read: {exc}", path=path) from exc
+    return head[:1] in ("{", "[")

@@ -10,8 +10,7 @@ unless the config gives `date_format`.
 from __future__ import annotations
 
 from auditor.model import Target, ToolState
-from connectors.base import SourceSpec, TargetSource
-from connectors.tabular import Row, TableOptions, read_rows
+from connectors.tabular import Row, TableTargetSource
 
 #: Field -> header texts that mean it, most specific first. Field names are the keys of the
 #: config `columns` override.
@@ -34,28 +33,14 @@ RETIRED_STATUSES = frozenset({"retired", "disposed", "disposed of", "inactive", 
 AUDIT_AGENT_PORT = 10597
 
 
-class TrackItSource(TargetSource):
+class TrackItSource(TableTargetSource):
     """Track-It! inventory assets: one target per asset that has an IP address or host name."""
 
     type = "trackit"
-    options = frozenset({"columns", "date_format", "sheet"})
+    aliases = ALIASES
+    any_of = (("name", "id"),)
 
-    def __init__(self, spec: SourceSpec) -> None:
-        super().__init__(spec)
-        self.layout = TableOptions.from_spec(spec, ALIASES)
-
-    def fetch(self) -> list[Target]:
-        """Return every asset with an address; assets with an empty IP cell are skipped."""
-        targets: list[Target] = []
-        for path in self.spec.paths:
-            for row in read_rows(path, ALIASES, required=("address",), any_of=(("name", "id"),),
-                                 columns=self.layout.columns, sheet=self.layout.sheet):
-                target = self._target(row)
-                if target is not None:
-                    targets.append(target)
-        return targets
-
-    def _target(self, row: Row) -> Target | None:
+    def row_target(self, row: Row) -> Target | None:
         # An asset without an address is audited by nobody over the network.
         address = row.address("address")
         if address is None:
