@@ -255,7 +255,8 @@ def _log_lines(start: datetime) -> Iterator[tuple[datetime, str]]:
     for _ in range(HOURS * 40):  # internet noise denied at the edge
         when, head = stamp(rng.uniform(0, seconds))
         yield when, (f"{head}%ASA-4-106023: Deny tcp src outside:203.0.113."
-                     f"{rng.randint(1, 254)}/{rng.randint(1024, 65535)} dst inside:10.10.0.5/445"
+                     f"{rng.choice((7, 45, 201))}/{rng.randint(1024, 65535)} dst "
+                     "inside:10.10.0.5/445"
                      ' by access-group "outside_in" [0x0, 0x0]')
     when, head = stamp(60)
     yield when, f"{head}%ASA-6-725001: Starting SSL handshake with client inside:10.10.5.9/51000"
