@@ -88,8 +88,9 @@ class LogParser(ABC):
     def __init__(self, device: str = "", now: datetime | None = None) -> None:
         self.device = device
         self.now = now
-        """Reference clock for timestamps without a year (RFC 3164): the newest date
-        not after `now` is chosen. None means the machine's clock."""
+        """Reference clock for timestamps without a year (RFC 3164): the newest date not
+        more than a day after `now` is chosen (a relay clock may run ahead). None means the
+        machine's clock."""
         self.stats = LogStats()
 
     @abstractmethod
@@ -98,10 +99,10 @@ class LogParser(ABC):
 
     def parse_path(self, path: Path) -> Iterator[LogEvent]:
         """Parse one file, `.gz`/`.bz2` included, in bounded memory."""
-        from connectors.textio import open_text
+        from connectors.textio import open_text_tracked
 
-        with open_text(path) as fh:
-            yield from self.parse(fh)
+        with open_text_tracked(path) as (lines, _position):
+            yield from self.parse(lines)
 
 
 class CaptureSource(ABC):

@@ -78,12 +78,32 @@ class _Guarded:
 
     def __iter__(self) -> Iterator[str]:
         try:
-            for line in self._text:
+            for line in bounded_lines(self._text):
                 self._line += 1
                 yield line
         except (OSError, EOFError, ValueError) as exc:
             raise SourceError(f"file is damaged after {self._line} lines: {exc}",
                               path=self._path, line=self._line + 1) from exc
+
+
+#: Longest line handed to a parser; the rest of a longer one is dropped unread into memory.
+MAX_LINE_CHARS = 65536
+
+
+def bounded_lines(fh: IO[str], limit: int = MAX_LINE_CHARS) -> Iterator[str]:
+    """Lines of `fh`, each cut to `limit` characters; the rest of a longer line is skipped,
+    so one absurd line (a binary dump, a missing newline) never sits in memory whole."""
+    readline = fh.readline
+    while True:
+        line = readline(limit)
+        if not line:
+            return
+        if len(line) == limit and not line.endswith("\n"):
+            while True:
+                rest = readline(limit)
+                if not rest or rest.endswith("\n"):
+                    break
+        yield line
 
 
 def read_text(path: Path, encoding: str | None = None) -> str:

@@ -1,0 +1,564 @@
+"""Cisco ASA / FTD / PIX syslog: the flow-bearing messages, as `LogEvent`s in initiator order.
+
+One line in, at most one event out, streaming. What counts as what in `stats`:
+
+- Blank (empty or whitespace-only) lines are not counted at all: not in `lines`, not in
+  `unparsed`. Their numbers still advance, so `LogEvent.line` is the line's place in the file.
+- A line with a `%ASA-`/`%FTD-`/`%PIX-` tag (or the relay's `6|<time>|302021:` form) whose
+  message id is one this parser handles, and whose text has the fields it needs, is `parsed` and
+  counted in `by_message` under its id.
+- Everything else is `unparsed` and skipped, never raised: other well-formed message ids
+  (`111009`, `609001`...), a handled id whose text is truncated or templated so that no flow can be
+  read, garbage and binary junk, and lines longer than `MAX_LINE` characters (no ASA message comes
+  near that; a regex over megabytes of junk is not worth the time).
+
+Messages and signals: no-route 110002, 110003; acl-deny 106001, 106006, 106007, 106021, 106023,
+710003, 106100 `denied` (and its identity-firewall twin 106103); syn-retransmit 419002 (`Received
+duplicate TCP SYN` or `Duplicate TCP SYN`); 302014 is syn-timeout for reason `SYN Timeout`,
+traffic-answered for bytes > 0; `other` for the rest: 302013/302015/302016/302020/302021, 106100
+permitted/est-allowed (and 106102), 106014, 106015, 313004, 313005, 419001, 305011/305012, 710005,
+and 733100 (a rate, no flow: src/dst None). `count` is 106100's hit-cnt, else 1.
+
+Endpoints are normalised here (STYLE.md, "normalize at the boundary"): `src`/`sport` is the side
+that opened the connection and `dst`/`dport` the side it was opened to, whatever order the ASA
+prints:
+
+- Built/Teardown (302013-302016) print by interface security level: `Built outbound ... for A to
+  B` was opened by B. The direction is remembered by (device, connection id) for the Teardown (a
+  bounded table, oldest evicted); a Teardown whose Built was not seen falls back to ports
+  (`_initiator_first`).
+- 302020/302021: inbound is faddr -> laddr, outbound laddr -> faddr; a Teardown (which prints no
+  direction) takes its Built's, else outbound.
+- Packets that may be a server's reply are ordered by ports too: 106015 (no connection), 419001,
+  and 313005, whose flow is the embedded original payload; a 313004 echo reply (type 0) is
+  turned round to the pinger. Everything else keeps the printed from -> to order.
+
+Address slots that hold object names, hostnames or impossible addresses (`192.1682.2.2`) keep the
+text the firewall logged; valid addresses are canonical. Identity suffixes (`(LOCAL\\user)`,
+`(user, 321:Vlan)`, a trailing ` (user)`) are dropped. Service names in port slots become numbers
+(`SERVICES`, then the system's services database), unknown ones None. ICMP has no ports: the
+ICMP id or type the ASA prints in a port slot becomes None.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import ClassVar
+
+from auditor.addresses import canonical_ip
+from auditor.model import LogEvent, Signal
+from connectors.base import LogParser
+
+#: Lines longer than this are counted unparsed without a look (syslog caps a message near 1 KiB).
+MAX_LINE = 16384
+#: Built connections remembered for their Teardown; the oldest is forgotten past this.
+PAIR_LIMIT = 100_000
+#: A year-less (RFC 3164) date may be this far after `now` and still count as this year: the
+#: relay's clock or zone can run ahead of the auditing machine's.
+CLOCK_SKEW = timedelta(days=1)
+
+#: Ports above 1023 that are a server side when seen in a flow (SNMP, pollers, databases, RDP).
+SERVER_PORTS = frozenset({
+    161, 162, 1433, 1434, 1521, 1645, 1646, 1812, 1813, 2049, 3306, 3389, 5060, 5061, 5432,
+    5985, 5986, 8080, 8443, 9100, 10050, 10051, 10597, 17777, 17778, 17774,
+})
+
+#: Service names the ASA writes in port slots (its own names where they differ from IANA's).
+SERVICES: dict[str, int] = {
+    "echo": 7, "discard": 9, "daytime": 13, "chargen": 19, "ftp-data": 20, "ftp": 21, "ssh": 22,
+    "telnet": 23, "smtp": 25, "time": 37, "nameserver": 42, "whois": 43, "tacacs": 49,
+    "domain": 53, "bootps": 67, "bootpc": 68, "tftp": 69, "gopher": 70, "finger": 79,
+    "http": 80, "www": 80, "hostname": 101, "pop2": 109, "pop3": 110, "sunrpc": 111,
+    "ident": 113, "nntp": 119, "ntp": 123, "netbios-ns": 137, "netbios-dgm": 138,
+    "netbios-ssn": 139, "imap4": 143, "snmp": 161, "snmptrap": 162, "xdmcp": 177, "bgp": 179,
+    "irc": 194, "dnsix": 195, "ldap": 389, "mobile-ip": 434, "https": 443,
+    "pim-auto-rp": 496, "isakmp": 500, "biff": 512, "exec": 512, "login": 513, "who": 513,
+    "rsh": 514, "syslog": 514, "lpd": 515, "talk": 517, "rip": 520, "uucp": 540,
+    "klogin": 543, "kshell": 544, "rtsp": 554, "ldaps": 636, "kerberos": 750,
+    "lotusnotes": 1352, "citrix-ica": 1494, "sqlnet": 1521, "radius": 1645,
+    "radius-acct": 1646, "h323": 1720, "pptp": 1723, "nfs": 2049, "ctiqbe": 2748,
+    "cifs": 3020, "rdp": 3389, "sip": 5060, "aol": 5190, "secureid-udp": 5510,
+    "pcanywhere-data": 5631, "pcanywhere-status": 5632, "vxlan": 4789,
+}
+
+#: Zone words the ASA may print after its timestamp (`clock timezone EDT -4`); ignored.
+ZONES = frozenset({
+    "UTC", "UT", "GMT", "Z", "EST", "EDT", "CST", "CDT", "MST", "MDT", "PST", "PDT", "AKST",
+    "AKDT", "HST", "AST", "ADT", "NST", "NDT", "WET", "WEST", "CET", "CEST", "MET", "MEST",
+    "EET", "EEST", "BST", "IST", "MSK", "GST", "PKT", "ICT", "WIB", "SGT", "HKT", "CCT", "JST",
+    "KST", "AWST", "ACST", "ACDT", "AEST", "AEDT", "NZST", "NZDT", "SAST", "BRT", "ART",
+})
+
+_MONTHS = {m: i for i, m in enumerate(
+    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
+
+# -- the line: tag and header -------------------------------------------------------------
+
+#: `%ASA-4-419002:`, `%FTD-6-302013`, `%ASA-session-5-106100:`; severity 8 and up is not real.
+_TAG = re.compile(r"%(?:ASA|FTD|PIX)-(?:[A-Za-z]+-)?[0-7]-(\d{6})(?!\d):?\s*")
+#: The relay form `6|Nov 28 2014 12:59:03|302021: Teardown ...` (no tag at all).
+_PIPE = re.compile(r"\s*(?:<\d{1,3}>)?[0-7]\|([^|]*)\|(\d{6})(?!\d):?\s*")
+_PRI = re.compile(r"\s*<\d{1,3}>(?:1 )?")
+_TIMESTAMP = re.compile(
+    r"\s*(?:(?P<mon>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\s+(?P<day>\d{1,2})"
+    r"(?:\s+(?P<year>\d{4}))?\s+(?P<hms>\d{1,2}:\d\d:\d\d)(?:\.(?P<frac>\d{1,6}))?"
+    r"|(?P<iso>\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:Z|[+-]\d\d:?\d\d)?))"
+    r"(?::(?=\s|$))?", re.IGNORECASE)
+_WORD = re.compile(r"\s*(\S+)")
+_HOST = re.compile(r"[\w.:<>@-]{1,255}")
+#: `Local4.Warning` and the like, written by Kiwi and other Windows syslog servers.
+_FACILITY = re.compile(
+    r"(?:kern|user|mail|daemon|auth|syslog|lpr|news|uucp|cron|authpriv|ftp|local[0-7])\."
+    r"(?:emerg|alert|crit|err|error|warn|warning|notice|info|debug)", re.IGNORECASE)
+
+# -- message texts ---------------------------------------------------------------------------
+# Slots: interface `[^\s:]+` up to the first colon (so IPv6 after it keeps its colons); address
+# up to `/` or `(`; port up to `(`, `,` or space. Identity suffixes `(LOCAL\user)`,
+# `(user, 321:Vlan)`, mapped addresses and ` user` words fall into the lazy `.*?` gaps.
+
+_EP = r"([^\s:]+):([^\s/(]+)/([^\s(),/]+)"
+_BUILT = re.compile(r"Built (inbound|outbound) (\S+) connection (\S+) for " + _EP
+                    + r".*? to " + _EP)
+_TEARDOWN = re.compile(r"Teardown (\S+) connection (\S+) for " + _EP + r".*? to " + _EP
+                       + r".*? duration \S+ bytes (\d+)(.*)")
+_ICMP_CONN = re.compile(r"(?:Built|Teardown) (?:(inbound|outbound) )?(\S+) connection for "
+                        r"(faddr ([^\s/]+)/\S+ gaddr [^\s/]+/\S+ laddr ([^\s/]+)/\S+)")
+_ACL_LOG = re.compile(r"access-list \S+ (permitted|denied|est-allowed) (\S+) (?:for user .*? )?"
+                      r"[^\s/]+/([^\s(]+)\(([^)\s]*)\)(?:\([^)]*\))*\s*->\s*"
+                      r"[^\s/]+/([^\s(]+)\(([^)\s]*)\)(?:.*?hit-cnt (\d+))?")
+_DENY_ACL = re.compile(r"Deny (\S+) src [^\s:]+:([^\s/(]+)(?:/([^\s(),]+))?.*? dst "
+                       r"[^\s:]+:([^\s/(]+)(?:/([^\s(),]+))?")
+_DENY_ICMP = re.compile(r"Deny inbound (\S+) src [^\s:]+:([^\s/(]+)\S* dst [^\s:]+:([^\s/(]+)")
+_FROM_TO = r"from ([^\s/]+)/([^\s,]+) to ([^\s/]+)/([^\s,]+)"
+_INBOUND_DENIED = re.compile(r"Inbound (\S+) connection denied " + _FROM_TO)
+_DENY_INBOUND = re.compile(r"Deny inbound (\S+) " + _FROM_TO)
+_NO_CONNECTION = re.compile(r"Deny (\S+) \(no connection\) " + _FROM_TO)
+_REVERSE_PATH = re.compile(r"Deny (\S+) reverse path check from ([^\s/]+) to ([^\s/]+)")
+# 110002/110003: an interface may hold spaces (`NP Identity Ifc`) or be missing (the 110002
+# destination); `_strip_ifc` takes it off so that an IPv6 address keeps its colons.
+_NO_EGRESS = re.compile(r"Failed to locate egress interface for (\S+) from (.+?)/(\S+) to "
+                        r"(\S+)/([^\s,]+)")
+_NO_NEXT_HOP = re.compile(r"Routing failed to locate next[ -]hop for (\S+) from (.+?)/(\S+) to "
+                          r"(\S+)/([^\s,]+)")
+_HEX = frozenset("0123456789abcdefABCDEF")
+_DUP_SYN = re.compile(r"(?:Received )?[Dd]uplicate TCP SYN from " + _EP + r"\S* to " + _EP)
+_DROPPING = re.compile(r"Dropping (\S+) packet from " + _EP + r"\S* to " + _EP)
+_ICMP_DENIED = re.compile(r"Denied ICMP type=(\d+), (?:code=\d+, )?from (?:laddr )?([^\s/]+) "
+                          r"on interface \S+ to (\S+?):?(?:\s|$)")
+_ICMP_ERROR = re.compile(r"No matching connection for ICMP error message: (\S+) src "
+                         r"[^\s:]+:([^\s/(]+)\S* dst [^\s:]+:([^\s/(]+)")
+_PAYLOAD = re.compile(r"Original IP payload: (\S+) src ([^\s/]+?)(?:/(\S+?))?\.? dst "
+                      r"([^\s/]+?)(?:/(\S+?))?\.?(?:\s|$)")
+_TO_THE_BOX = re.compile(r"(\S+) (?:access denied by ACL|request discarded) from "
+                         r"([^\s/]+)/(\S+) to [^\s:]+:([^\s/]+)/([^\s,]+)")
+_XLATE = re.compile(r"(?:Built|Teardown) (?:dynamic|static) (\S+) translation from " + _EP
+                    + r" to " + _EP)
+_DROP_RATE = re.compile(r"drop rate")
+
+_ICMP = frozenset({"icmp", "icmp6", "icmpv6", "ipv6-icmp"})
+
+# Plain names: an enum member lookup per line costs more than the rest of the bookkeeping.
+_NO_ROUTE, _ACL_DENY, _SYN_RETRANSMIT = Signal.NO_ROUTE, Signal.ACL_DENY, Signal.SYN_RETRANSMIT
+_SYN_TIMEOUT, _TRAFFIC_ANSWERED, _OTHER = (Signal.SYN_TIMEOUT, Signal.TRAFFIC_ANSWERED,
+                                           Signal.OTHER)
+
+#: What a handler finds: signal, protocol, src, sport, dst, dport, count.
+Flow = tuple[Signal, str | None, str | None, int | None, str | None, int | None, int]
+Handler = Callable[[str, int, str, str], "Flow | None"]
+
+_addr_cache: dict[str, str] = {}
+_port_cache: dict[str, int | None] = {}
+
+
+def _addr(text: str) -> str:
+    """Canonical address text, or the slot's own text (an object name, an impossible address)."""
+    hit = _addr_cache.get(text)
+    if hit is None:
+        hit = canonical_ip(text) or text
+        if len(_addr_cache) >= 65536:
+            _addr_cache.clear()
+        _addr_cache[text] = hit
+    return hit
+
+
+def _port(text: str | None) -> int | None:
+    """Port number from digits or a service name (`https`, `snmp`); None when neither."""
+    if text is None:
+        return None
+    try:
+        return _port_cache[text]
+    except KeyError:
+        pass
+    clean = text.rstrip(".,").lower()
+    port: int | None
+    if clean.isdigit():
+        port = int(clean) if len(clean) <= 5 and int(clean) <= 65535 else None
+    else:
+        port = SERVICES.get(clean)
+        if port is None and clean.isascii() and clean.replace("-", "").isalnum():
+            try:
+                port = socket.getservbyname(clean)
+            except OSError:
+                port = None
+    if len(_port_cache) >= 65536:
+        _port_cache.clear()
+    _port_cache[text] = port
+    return port
+
+
+def _strip_ifc(text: str) -> str:
+    """`inside:10.1.1.1` -> `10.1.1.1`; a bare IPv6 address (its head is hex) stays whole."""
+    head, sep, tail = text.partition(":")
+    if sep and (len(head) > 4 or not _HEX.issuperset(head)):
+        return tail
+    return text
+
+
+def _serverish(port: int | None) -> bool:
+    return port is not None and (0 < port < 1024 or port in SERVER_PORTS)
+
+
+def _initiator_first(ap: int | None, bp: int | None) -> bool:
+    """Whether the first printed endpoint opened the flow, judged by ports alone.
+
+    The server side is the one on a port below 1024 or in `SERVER_PORTS`. When only the first
+    printed port is such, the second endpoint opened the flow; otherwise (neither, both, or
+    unknown ports) the first printed endpoint is taken as the initiator.
+    """
+    return not _serverish(ap) or _serverish(bp)
+
+
+def _flow(signal: Signal, proto: str, a: str | None, ap: str | None, b: str | None,
+          bp: str | None, a_first: bool = True, count: int = 1) -> Flow | None:
+    """Build a flow from printed slots; `a_first` False swaps them into initiator order.
+
+    None when a slot is longer than any address or DNS name: that text is junk, not a flow.
+    """
+    if (a is not None and len(a) > 255) or (b is not None and len(b) > 255) or len(proto) > 32:
+        return None
+    proto = proto.lower()
+    if proto in _ICMP:
+        sport = dport = None
+    else:
+        sport = _port_cache[ap] if ap in _port_cache else _port(ap)
+        dport = _port_cache[bp] if bp in _port_cache else _port(bp)
+    src = _addr_cache.get(a) or _addr(a) if a is not None else None  # type: ignore[arg-type]
+    dst = _addr_cache.get(b) or _addr(b) if b is not None else None  # type: ignore[arg-type]
+    if a_first:
+        return (signal, proto, src, sport, dst, dport, count)
+    return (signal, proto, dst, dport, src, sport, count)
+
+
+class AsaLogParser(LogParser):
+    """Cisco ASA, FTD and PIX syslog lines -> `LogEvent`s (see the module docstring).
+
+    Header forms: none at all; `<PRI>`; the ASA's own `Mon dd yyyy hh:mm:ss[ ZONE]:`; an
+    RFC 3164 relay stamp `Mon dd hh:mm:ss` (year chosen so the date is not after `now`, with
+    `CLOCK_SKEW` of slack); RFC 5424 / ISO stamps (an offset or `Z` is converted to UTC); a
+    device id or relay host with or without ` :`; `program[pid]:`; a relay header in front of
+    the ASA's own. The last timestamp wins, and the host after it; `device` is that host,
+    else the parser's own `device`.
+    """
+
+    type: ClassVar[str] = "cisco-asa"
+
+    def __init__(self, device: str = "", now: datetime | None = None,
+                 pair_limit: int = PAIR_LIMIT) -> None:
+        super().__init__(device=device, now=now)
+        self.pair_limit = pair_limit
+        #: (device, connection id) -> Built was outbound; popped by the Teardown.
+        self._conns: OrderedDict[tuple[str, str], bool] = OrderedDict()
+        #: (device, "faddr .. gaddr .. laddr ..") -> Built was outbound, for 302021.
+        self._pings: OrderedDict[tuple[str, str], bool] = OrderedDict()
+        self._headers: dict[str, tuple[datetime | None, str]] = {}
+        self._clock: datetime | None = None
+        self._handlers: dict[str, Handler] = {
+            "110002": self._no_route, "110003": self._no_route,
+            "106023": self._deny_acl, "106001": self._inbound_denied,
+            "106006": self._deny_inbound, "106007": self._deny_inbound,
+            "106021": self._reverse_path, "106100": self._acl_log, "106102": self._acl_log,
+            "106103": self._acl_log, "710003": self._to_the_box, "710005": self._to_the_box,
+            "419002": self._dup_syn, "419001": self._dropping,
+            "302013": self._built, "302015": self._built,
+            "302014": self._teardown, "302016": self._teardown,
+            "302020": self._icmp_conn, "302021": self._icmp_conn,
+            "106014": self._deny_icmp, "106015": self._no_connection,
+            "313004": self._icmp_denied, "313005": self._icmp_error,
+            "305011": self._xlate, "305012": self._xlate, "733100": self._drop_rate,
+        }
+
+    # -- streaming ------------------------------------------------------------------------
+
+    def parse(self, lines: Iterable[str], start: int = 1) -> Iterator[LogEvent]:
+        """Yield one event per recognised line; `start` is the number of the first line."""
+        self._headers.clear()
+        self._clock = None
+        stats = self.stats
+        handlers = self._handlers
+        tag_search = _TAG.search
+        for number, line in enumerate(lines, start):
+            if not line or line.isspace():
+                continue
+            stats.lines += 1
+            if len(line) > MAX_LINE:
+                stats.unparsed += 1
+                continue
+            m = tag_search(line)
+            if m is not None:
+                header, message = line[:m.start()], m.group(1)
+            elif "|" in line and (m := _PIPE.match(line)) is not None:
+                header, message = m.group(1, 2)
+            else:
+                stats.unparsed += 1
+                continue
+            handler = handlers.get(message)
+            if handler is None:
+                stats.unparsed += 1
+                continue
+            time, device = self._header(header)
+            flow = handler(line, m.end(), device, message)
+            if flow is None:
+                stats.unparsed += 1
+                continue
+            stats.parsed += 1
+            stats.by_message[message] += 1
+            yield LogEvent(number, time, device, message, *flow)
+
+    # -- header ---------------------------------------------------------------------------
+
+    def _header(self, text: str) -> tuple[datetime | None, str]:
+        hit = self._headers.get(text)
+        if hit is None:
+            hit = self._read_header(text)
+            if len(self._headers) >= 4096:
+                self._headers.clear()
+            self._headers[text] = hit
+        return hit
+
+    def _read_header(self, text: str) -> tuple[datetime | None, str]:
+        m = _PRI.match(text)
+        pos = m.end() if m else 0
+        time: datetime | None = None
+        device: str | None = None
+        host_open = True   # no host taken since the last timestamp
+        after_stamp = False
+        while True:
+            m = _TIMESTAMP.match(text, pos)
+            if m is not None:
+                time = self._timestamp(m) or time
+                pos, host_open, after_stamp = m.end(), True, True
+                continue
+            m = _WORD.match(text, pos)
+            if m is None:
+                break
+            pos = m.end()
+            word = m.group(1).rstrip(":")
+            zone = after_stamp and word.upper() in ZONES
+            after_stamp = False
+            if (not word or word == "-" or zone or "[" in word or not host_open
+                    or _FACILITY.fullmatch(word) or not _HOST.fullmatch(word)):
+                continue
+            device, host_open = word, False
+        return time, device or self.device
+
+    def _timestamp(self, m: re.Match[str]) -> datetime | None:
+        try:
+            iso = m.group("iso")
+            if iso is not None:
+                stamp = datetime.fromisoformat(iso.replace("z", "Z"))
+                if stamp.tzinfo is not None:
+                    stamp = stamp.astimezone(UTC).replace(tzinfo=None)
+                return stamp
+            month = _MONTHS[m.group("mon").lower()]
+            day = int(m.group("day"))
+            hh, mm, ss = (int(x) for x in m.group("hms").split(":"))
+            frac = m.group("frac")
+            micro = int(frac.ljust(6, "0")) if frac else 0
+            year = m.group("year")
+            if year is not None:
+                return datetime(int(year), month, day, hh, mm, ss, micro)
+            return self._yearless(month, day, hh, mm, ss, micro)
+        except ValueError:
+            return None
+
+    def _yearless(self, month: int, day: int, hh: int, mm: int, ss: int,
+                  micro: int) -> datetime | None:
+        """The newest such date not after `now` (+ `CLOCK_SKEW`); Feb 29 finds its leap year."""
+        if self._clock is None:
+            self._clock = self.now or datetime.now()
+        limit = self._clock + CLOCK_SKEW
+        for year in range(limit.year, limit.year - 9, -1):
+            try:
+                stamp = datetime(year, month, day, hh, mm, ss, micro)
+            except ValueError:
+                if month == 2 and day == 29:
+                    continue
+                raise
+            if stamp <= limit:
+                return stamp
+        return None
+
+    # -- messages -------------------------------------------------------------------------
+    # Each takes the line, where the text after the message id starts, the header's device and
+    # the id; None means the text is not the form expected (truncated, a template): unparsed.
+
+    def _no_route(self, line: str, pos: int, device: str, message: str) -> Flow | None:
+        m = (_NO_EGRESS if message == "110002" else _NO_NEXT_HOP).match(line, pos)
+        if m is None:
+            return None
+        proto, a, ap, b, bp = m.groups()
+        return _flow(_NO_ROUTE, proto, _strip_ifc(a), ap, _strip_ifc(b), bp)
+
+    def _deny_acl(self, line: str, pos: int, device: str, message: str) -> Flow | None:
+        m = _DENY_ACL.match(line, pos)
+        if m is None:
+            return None
+        return _flow(_ACL_DENY, *m.groups())
+
+    def _inbound_denied(self, line: str, pos: int, device: str, message: str) -> Flow | None:
+        m = _INBOUND_DENIED.match(line, pos)
+        if m is None:
+            return None
+        return _flow(_ACL_DENY, *m.groups())
+
+    def _deny_inbound(self, line: str, pos: int, device: str, message: str) -> Flow | None:
+        m = _DENY_INBOUND.match(line, pos)
+        if m is None:
+            return None
+        return _flow(_ACL_DENY, *m.groups())
+
+    def _reverse_path(self, line: str, pos: int, device: str, message: str) -> Flow | None:
+        m = _REVERSE_PATH.match(line, pos)
+        if m is None:
+            return None
+        proto, a, b = m.groups()
+        return _flow(_ACL_DENY, proto, a, None, b, None)
+
+    def _acl_log(self, line: str, pos: int, device: str, message: str) -> Flow | None:
+        m = _ACL_LOG.match(line, pos)
+        if m is None:
+            return None
+        verdict, proto, a, ap, b, bp, hits = m.groups()
+        signal = _ACL_DENY if verdict == "denied" else _OTHER
+        return _flow(signal, proto, a, ap, b, bp, count=int(hits) if hits else 1)
+
+    def _to_the_box(self, line: str, pos: int, device: str, message: str) -> Flow | None:
+        m = _TO_THE_BOX.match(line, pos)
+        if m is None:
+            return None
+        signal = _ACL_DENY if message == "710003" else _OTHER
+        return _flow(signal, *m.groups())
+
+    def _dup_syn(self, line: str, pos: int, device: str, message: str) -> Flow | None:
+        m = _DUP_SYN.match(line, pos)
+        if m is None:
+            return None
+        _, a, ap, _, b, bp = m.groups()
+        return _flow(_SYN_RETRANSMIT, "tcp", a, ap, b, bp)
+
+    def _dropping(self, line: str, pos: int, device: str, message: str) -> Flow | None:
+        m = _DROPPING.match(line, pos)
+        if m is None:
+            return None
+        proto, _, a, ap, _, b, bp = m.groups()
+        return _flow(_OTHER, proto, a, ap, b, bp, _initiator_first(_port(ap), _port(bp)))
+
+    def _built(self, line: str, pos: int, device: str, message: str) -> Flow | None:
+        m = _BUILT.match(line, pos)
+        if m is None:
+            return None
+        direction, proto, conn, _, a, ap, _, b, bp = m.groups()
+        outbound = direction == "outbound"
+        self._remember(self._conns, (device, conn), outbound)
+        # Outbound: the second endpoint (the higher-security side) opened the connection.
+        return _flow(_OTHER, proto, a, ap, b, bp, not outbound)
+
+    def _teardown(self, line: str, pos: int, device: str, message: str) -> Flow | None:
+        m = _TEARDOWN.match(line, pos)
+        if m is None:
+            return None
+        proto, conn, _, a, ap, _, b, bp, sent, rest = m.groups()
+        outbound = self._conns.pop((device, conn), None)
+        a_first = (_initiator_first(_port(ap), _port(bp)) if outbound is None
+                   else not outbound)
+        signal = _OTHER
+        if message == "302014":
+            if rest.lstrip().startswith("SYN Timeout"):
+                signal = _SYN_TIMEOUT
+            elif int(sent) > 0:
+                signal = _TRAFFIC_ANSWERED
+        return _flow(signal, proto, a, ap, b, bp, a_first)
+
+    def _icmp_conn(self, line: str, pos: int, device: str, message: str) -> Flow | None:
+        m = _ICMP_CONN.match(line, pos)
+        if m is None:
+            return None
+        direction, proto, key, faddr, laddr = m.groups()
+        if message == "302020":
+            outbound = direction != "inbound"
+            self._remember(self._pings, (device, key), outbound)
+        else:
+            seen = self._pings.pop((device, key), None)
+            # A ping whose Built was not seen: assume the higher-security side pinged out.
+            outbound = (direction != "inbound") if seen is None else seen
+        # Inbound: faddr pings laddr (the real address behind gaddr); outbound the reverse.
+        if outbound:
+            return _flow(_OTHER, proto, laddr, None, faddr, None)
+        return _flow(_OTHER, proto, faddr, None, laddr, None)
+
+    def _deny_icmp(self, line: str, pos: int, device: str, message: str) -> Flow | None:
+        m = _DENY_ICMP.match(line, pos)
+        if m is None:
+            return None
+        proto, a, b = m.groups()
+        return _flow(_OTHER, proto, a, None, b, None)
+
+    def _no_connection(self, line: str, pos: int, device: str, message: str) -> Flow | None:
+        # A packet outside any connection is often the server's late reply or RST.
+        m = _NO_CONNECTION.match(line, pos)
+        if m is None:
+            return None
+        proto, a, ap, b, bp = m.groups()
+        return _flow(_OTHER, proto, a, ap, b, bp, _initiator_first(_port(ap), _port(bp)))
+
+    def _icmp_denied(self, line: str, pos: int, device: str, message: str) -> Flow | None:
+        m = _ICMP_DENIED.match(line, pos)
+        if m is None:
+            return None
+        icmp_type, a, b = m.groups()
+        # An echo reply (type 0) goes back to whoever pinged.
+        return _flow(_OTHER, "icmp", a, None, b, None, icmp_type != "0")
+
+    def _icmp_error(self, line: str, pos: int, device: str, message: str) -> Flow | None:
+        m = _ICMP_ERROR.match(line, pos)
+        if m is None:
+            return None
+        p = _PAYLOAD.search(line, m.end())
+        if p is None:
+            proto, a, b = m.groups()
+            return _flow(_OTHER, proto, a, None, b, None)
+        proto, a, ap, b, bp = p.groups()
+        # The payload is the packet the error answers: the poller's probe, or a server's reply.
+        return _flow(_OTHER, proto, a, ap, b, bp, _initiator_first(_port(ap), _port(bp)))
+
+    def _xlate(self, line: str, pos: int, device: str, message: str) -> Flow | None:
+        m = _XLATE.match(line, pos)
+        if m is None:
+            return None
+        proto, _, a, ap, _, b, bp = m.groups()
+        return _flow(_OTHER, proto, a, ap, b, bp)
+
+    def _drop_rate(self, line: str, pos: int, device: str, message: str) -> Flow | None:
+        if _DROP_RATE.search(line, pos) is None:
+            return None
+        return (_OTHER, None, None, None, None, None, 1)
+
+    def _remember(self, table: OrderedDict[tuple[str, str], bool], key: tuple[str, str],
+                  outbound: bool) -> None:
+        table[key] = outbound
+        if len(table) > self.pair_limit:
+            table.popitem(last=False)
