@@ -110,10 +110,12 @@ def stream_events(parser: LogParser, paths: Iterable[Path],
 
 def _ticking(lines: Iterable[str], position: Callable[[], int],
              progress: Progress) -> Iterator[str]:
-    for number, line in enumerate(lines):
+    number = 0
+    for number, line in enumerate(lines, start=1):
         if number % 20000 == 0:
-            progress.update(position())
+            progress.update(position(), number)
         yield line
+    progress.update(position(), number)
 
 
 def known_pollers(specs: Iterable[SourceSpec], targets: Iterable[Target]) -> dict[str, str]:

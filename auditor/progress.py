@@ -17,23 +17,30 @@ class Progress:
         self._total = 0
         self._started = 0.0
         self._last_draw = 0.0
+        self._lines = 0
 
     def start(self, label: str, total: int) -> None:
         self._label, self._total = label, max(total, 1)
         self._started = time.monotonic()
+        self._lines = 0
         self.update(0)
 
-    def update(self, done: int) -> None:
+    def update(self, done: int, lines: int | None = None) -> None:
+        """`done` bytes of `total`; `lines` read so far, for the rate."""
         if not self.enabled:
             return
         now = time.monotonic()
-        if done and now - self._last_draw < 0.1:
+        if lines is not None:
+            self._lines = lines
+        if done and done < self._total and now - self._last_draw < 0.1:
             return
         self._last_draw = now
         share = min(done / self._total, 1.0)
         bar = "#" * int(share * 30)
-        rate = done / (now - self._started) / 1e6 if now > self._started else 0.0
-        self.stream.write(f"\r{self._label[:30]:30} [{bar:30}] {share:6.1%} {rate:6.1f} MB/s")
+        elapsed = now - self._started
+        rate = self._lines / elapsed / 1000 if elapsed > 0 else 0.0
+        self.stream.write(f"\r{self._label[:30]:30} [{bar:30}] {share:6.1%} "
+                          f"{self._lines:>11,} lines {rate:7.1f}k/s")
         self.stream.flush()
 
     def finish(self) -> None:
