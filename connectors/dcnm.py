@@ -17,7 +17,7 @@ from auditor.errors import SourceError
 from auditor.model import Target, ToolState
 from connectors.base import TargetSource
 from connectors.textio import read_json
-from connectors.values import epoch_ms, parse_bool
+from connectors.values import cell_text, epoch_ms, parse_bool
 
 #: Keys only NDFC (12.x) adds to the DCNM 11 switch object: they decide the product name
 #: in the fix text, since the same words must match what the owner sees on screen.
@@ -42,16 +42,17 @@ class DcnmSource(TargetSource):
         return targets
 
     def _target(self, path: Path, index: int, switch: dict[str, Any], product: str) -> Target:
-        serial = _text(switch.get("serialNumber"))
-        switch_id = _text(switch.get("switchDbID")) or serial
+        serial = cell_text(switch.get("serialNumber"))
+        switch_id = cell_text(switch.get("switchDbID")) or serial
         if not switch_id:
             raise SourceError(f"switch #{index + 1} has neither switchDbID nor serialNumber",
                               path=path, field="switchDbID")
-        name = _text(switch.get("logicalName")) or _text(switch.get("hostName")) or switch_id
+        name = (cell_text(switch.get("logicalName")) or cell_text(switch.get("hostName"))
+                or switch_id)
         label = f"switch {name} (switchDbID {switch_id})"
         if "ipAddress" not in switch:
             raise SourceError(f"{label} has no ipAddress", path=path, field="ipAddress")
-        ip_text = _text(switch.get("ipAddress"))
+        ip_text = cell_text(switch.get("ipAddress"))
         # Some releases print the management address with its prefix length.
         address = canonical_ip(ip_text.split("/", 1)[0])
         if address is None:
@@ -66,7 +67,7 @@ class DcnmSource(TargetSource):
             # from fabric traffic. Only deleting the switch stops the polling.
             polled=True, state=_state(switch, label, path), last_ok=scanned, seen=scanned,
             poller=self.spec.poller, location=self.spec.where(path), owner=self.spec.owner,
-            fix=_fix(name, serial, _text(switch.get("fabricName")), product),
+            fix=_fix(name, serial, cell_text(switch.get("fabricName")), product),
             protocol="udp", port=161)
 
 
@@ -98,8 +99,8 @@ def _state(switch: dict[str, Any], label: str, path: Path) -> ToolState:
     if "managable" in switch and managable is None:
         raise SourceError(f"{label}: managable is {switch['managable']!r}", path=path,
                           field="managable")
-    status = _text(switch.get("status")).lower()
-    if managable is False or _text(switch.get("unmanagableCause")) or \
+    status = cell_text(switch.get("status")).lower()
+    if managable is False or cell_text(switch.get("unmanagableCause")) or \
             (status and status != "ok"):
         return ToolState.DOWN
     if status == "ok":
@@ -123,10 +124,3 @@ def _fix(name: str, serial: str, fabric: str, product: str) -> str:
         text += f" from fabric {fabric}"
     return f"{text} in {product}"
 
-
-def _text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()

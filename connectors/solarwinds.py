@@ -21,7 +21,7 @@ from auditor.model import Target, ToolState
 from connectors.base import TargetSource
 from connectors.tabular import Row, read_rows
 from connectors.textio import looks_like_json, read_json
-from connectors.values import parse_bool, parse_datetime
+from connectors.values import cell_text, parse_bool, parse_datetime
 
 #: The SolarWinds Platform `Status` codes (documented list; `Orion.StatusInfo` holds it live).
 STATUS_NAMES: dict[int, str] = {
@@ -126,18 +126,18 @@ class SolarWindsSource(TargetSource):
         by_id: dict[str, str] = {}
         by_name: dict[str, str] = {}
         for index, row in enumerate(_results(path, what="Orion.Engines")):
-            engine_id = _text(row.get("EngineID"))
+            engine_id = cell_text(row.get("EngineID"))
             if not engine_id:
                 raise SourceError(f"engine #{index + 1} has no EngineID", path=path,
                                   field="EngineID")
-            ip_text = _text(row.get("IP"))
+            ip_text = cell_text(row.get("IP"))
             ip = canonical_ip(ip_text)
             if ip is None:
                 raise SourceError(f"EngineID {engine_id}: {ip_text!r} is not an IP address",
                                   path=path, field="IP")
             by_id[engine_id] = ip
             for key in ("ServerName", "DisplayName"):
-                name = _text(row.get(key)).lower()
+                name = cell_text(row.get(key)).lower()
                 if name:
                     by_name.setdefault(name, ip)
         return _Engines(by_id, by_name)
@@ -150,11 +150,11 @@ class SolarWindsSource(TargetSource):
 
     def _json_node(self, path: Path, index: int, row: dict[str, Any],
                    engines: _Engines) -> _Node:
-        node_id = _text(row.get("NodeID")) or None
+        node_id = cell_text(row.get("NodeID")) or None
         label = f"NodeID {node_id}" if node_id else f"node #{index + 1}"
-        caption = _text(row.get("Caption"))
+        caption = cell_text(row.get("Caption"))
         who = f"{label} ({caption})" if caption else label
-        present = [_text(row[k]) for k in _JSON_ADDRESS_KEYS if k in row]
+        present = [cell_text(row[k]) for k in _JSON_ADDRESS_KEYS if k in row]
         if not present:
             raise SourceError(f"{who} has no IPAddress", path=path, field="IPAddress")
         ip_text = next((v for v in present if v), "")
@@ -166,12 +166,12 @@ class SolarWindsSource(TargetSource):
         if unmanaged is None:
             raise SourceError(f"{label}: UnManaged is {row.get('UnManaged')!r}", path=path,
                               field="UnManaged")
-        engine_id = _text(row.get("EngineID"))
+        engine_id = cell_text(row.get("EngineID"))
         date_format = self.spec.options.get("date_format")
         return _Node(
             node_id=node_id, caption=caption or address, address=address,
             code=_status_code(row.get("Status"), row.get("StatusDescription")),
-            unmanaged=unmanaged, method=_method(_text(row.get("ObjectSubType"))),
+            unmanaged=unmanaged, method=_method(cell_text(row.get("ObjectSubType"))),
             last_sync=_json_date(row, "LastSync", date_format, label, path),
             last_uptime=_json_date(row, "LastSystemUpTimePollUtc", date_format, label, path),
             poller=engines.by_id.get(engine_id) if engine_id else None,
@@ -262,27 +262,19 @@ def _json_date(row: dict[str, Any], key: str, date_format: str | None, label: st
         raise SourceError(f"{label}: {exc}", path=path, field=key) from exc
 
 
-def _text(value: object) -> str:
-    """A JSON or cell value as stripped text; `187.0` -> `187`."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
 
 def _address(ip: object, dns: object, dynamic: object) -> str | None:
     """The address Orion polls: the IP, or the DNS name for a DHCP (DynamicIP) node."""
-    host = _text(dns).rstrip(".").lower()
+    host = cell_text(dns).rstrip(".").lower()
     if host and parse_bool(dynamic, default=False):
         return host
-    return canonical_ip(_text(ip)) or host or None
+    return canonical_ip(cell_text(ip)) or host or None
 
 
 def _status_code(status: object, description: object = None) -> int | None:
     """`Status` as a code: numeric in SWIS JSON, text (`Up`, `Could Not Poll`) in reports."""
     for value in (status, description):
-        text = _text(value)
+        text = cell_text(value)
         if not text:
             continue
         if text.lstrip("-").isdigit():

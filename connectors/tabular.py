@@ -22,7 +22,7 @@ from auditor.errors import ConfigError, SourceError
 from auditor.model import Target
 from connectors.base import SourceSpec, TargetSource
 from connectors.textio import open_text
-from connectors.values import parse_bool, parse_datetime
+from connectors.values import cell_text, parse_bool, parse_datetime
 
 #: How many leading rows may hold report titles before the header row.
 HEADER_SEARCH_ROWS = 20
@@ -46,12 +46,7 @@ class Row:
 
     def text(self, name: str) -> str:
         """The cell as stripped text ('' when empty or no such column)."""
-        value = self.values.get(name)
-        if value is None:
-            return ""
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        return str(value).strip()
+        return cell_text(self.values.get(name))
 
     def error(self, name: str, message: str) -> SourceError:
         return SourceError(message, path=self.path, line=self.line,

@@ -56,6 +56,15 @@ def parse_datetime(value: object, date_format: str | None = None) -> datetime | 
     raise ValueError(f"not a date: {text!r}")
 
 
+def cell_text(value: object) -> str:
+    """A JSON or spreadsheet value as stripped text; `187.0` -> `187`, None -> ''."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
 def parse_bool(value: object, default: bool | None = None) -> bool | None:
     """Read yes/no, true/false, 1/0, on/off, checkbox marks. None when unrecognised."""
     if isinstance(value, bool):
