@@ -391,7 +391,18 @@ def build_workbook(result: AuditResult) -> Workbook:
     builders = (_findings, _remediation, _ghost_flows, _networks, _sources, _log_rates)
     for title, build in zip(SHEETS[1:], builders, strict=True):
         build(wb.create_sheet(title), result)
+    for ws in wb.worksheets:
+        _print_setup(ws)
     return wb
+
+
+def _print_setup(ws: Worksheet) -> None:
+    """Landscape, one page wide: a printed or PDF'd report keeps each table whole."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.gridLines = False
 
 
 class XlsxReporter(Reporter):
