@@ -59,9 +59,10 @@ def event_record(e: LogEvent) -> dict[str, Any]:
     return out
 
 
-def traffic_record(t: Traffic | None) -> dict[str, Any] | None:
+def traffic_record(t: Traffic | None) -> dict[str, Any]:
+    """Always an object, zeros when the logs never saw the address (as SPEC's example)."""
     if t is None:
-        return None
+        t = Traffic()
     return {"drops": t.drops, "answered": t.answered, "first_seen": iso(t.first_seen),
             "last_seen": iso(t.last_seen), "by_message": dict(sorted(t.by_message.items()))}
 

@@ -14,8 +14,11 @@ import netaddr
 
 from auditor.model import Network, NetworkStatus
 
-#: At equal length a dead prefix beats a live one: "routed but deprecated" is gone.
-_RANK = {NetworkStatus.DEPRECATED: 0, NetworkStatus.BLACKHOLE: 1, NetworkStatus.ACTIVE: 2}
+#: At equal length: IPAM's "deprecated" beats a route to the same prefix ("routed but
+#: deprecated" is gone), while a live prefix beats a blackhole of the same length (a
+#: discard route for an aggregate that is announced and used). A blackhole more specific
+#: than every live match still means the traffic dies there.
+_RANK = {NetworkStatus.DEPRECATED: 0, NetworkStatus.ACTIVE: 1, NetworkStatus.BLACKHOLE: 2}
 
 
 @dataclass(frozen=True, slots=True)

@@ -58,16 +58,18 @@ PORT_SERVICES: dict[int, str] = {
 
 
 def source_clocks(targets: Iterable[Target], as_of: datetime) -> dict[str, datetime]:
-    """Each source's own clock: its newest timestamp, never after `as_of`.
+    """Each source's own clock: the newest time the tool says it looked at any record
+    (`seen`: Orion's LastSync, DCNM's lastScanTime), never after `as_of`.
 
-    An export taken last month is judged against the day it was taken, so its up-to-date
-    records don't all read as down; a fresh export gives (nearly) `as_of`.
+    An Orion export taken last month is judged against the day it was taken, so its up nodes
+    don't read as down. A source that keeps no such time (Track-It! keeps only the last
+    successful audit) is judged against `as_of`: its newest success proves nothing about
+    when the export was taken.
     """
     newest: dict[str, datetime] = {}
     for t in targets:
-        for when in (t.seen, t.last_ok):
-            if when is not None and (t.source not in newest or when > newest[t.source]):
-                newest[t.source] = when
+        if t.seen is not None and (t.source not in newest or t.seen > newest[t.source]):
+            newest[t.source] = t.seen
     return {s: min(when, as_of) for s, when in newest.items()}
 
 

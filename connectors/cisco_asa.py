@@ -85,13 +85,19 @@ SERVICES: dict[str, int] = {
     "pcanywhere-data": 5631, "pcanywhere-status": 5632, "vxlan": 4789,
 }
 
-#: Zone words the ASA may print after its timestamp (`clock timezone EDT -4`); ignored.
-ZONES = frozenset({
-    "UTC", "UT", "GMT", "Z", "EST", "EDT", "CST", "CDT", "MST", "MDT", "PST", "PDT", "AKST",
-    "AKDT", "HST", "AST", "ADT", "NST", "NDT", "WET", "WEST", "CET", "CEST", "MET", "MEST",
-    "EET", "EEST", "BST", "IST", "MSK", "GST", "PKT", "ICT", "WIB", "SGT", "HKT", "CCT", "JST",
-    "KST", "AWST", "ACST", "ACDT", "AEST", "AEDT", "NZST", "NZDT", "SAST", "BRT", "ART",
-})
+#: Zone words the ASA may print after its timestamp (`clock timezone EDT -4`), with their UTC
+#: offset in hours, so times from firewalls in different zones line up. Ambiguous words
+#: (CST: US Central or China; IST: India or Ireland) take the more common ASA reading.
+ZONE_OFFSETS: dict[str, float] = {
+    "UTC": 0, "UT": 0, "GMT": 0, "Z": 0, "EST": -5, "EDT": -4, "CST": -6, "CDT": -5,
+    "MST": -7, "MDT": -6, "PST": -8, "PDT": -7, "AKST": -9, "AKDT": -8, "HST": -10,
+    "AST": -4, "ADT": -3, "NST": -3.5, "NDT": -2.5, "WET": 0, "WEST": 1, "CET": 1,
+    "CEST": 2, "MET": 1, "MEST": 2, "EET": 2, "EEST": 3, "BST": 1, "IST": 5.5, "MSK": 3,
+    "GST": 4, "PKT": 5, "ICT": 7, "WIB": 7, "SGT": 8, "HKT": 8, "CCT": 8, "JST": 9,
+    "KST": 9, "AWST": 8, "ACST": 9.5, "ACDT": 10.5, "AEST": 10, "AEDT": 11, "NZST": 12,
+    "NZDT": 13, "SAST": 2, "BRT": -3, "ART": -3,
+}
+ZONES = frozenset(ZONE_OFFSETS)
 
 _MONTHS = {m: i for i, m in enumerate(
     ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
@@ -358,6 +364,8 @@ class AsaLogParser(LogParser):
             pos = m.end()
             word = m.group(1).rstrip(":")
             zone = after_stamp and word.upper() in ZONES
+            if zone and time is not None:
+                time -= timedelta(hours=ZONE_OFFSETS[word.upper()])
             after_stamp = False
             if (not word or word == "-" or zone or "[" in word or not host_open
                     or _FACILITY.fullmatch(word) or not _HOST.fullmatch(word)):

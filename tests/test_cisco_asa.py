@@ -245,7 +245,7 @@ def test_peer_file_events(name: str) -> None:
 def test_peer_hit_counts_devices_and_times() -> None:
     _, sample = _parse_peer("cisco_asa/sample.log")
     assert sample[5].count == 144 and sample[4].count == 1
-    assert sample[3].time == datetime(2014, 4, 15, 9, 34, 34)          # `EDT:` ignored
+    assert sample[3].time == datetime(2014, 4, 15, 13, 34, 34)  # EDT is UTC-4
     assert sample[4].device == "INT-FW01" and sample[1].device == "fw"
     assert sample[40].device == "<IP>"
     assert sample[54].time == datetime(2012, 8, 15, 23, 30, 9)         # no colon after id
@@ -267,7 +267,7 @@ def test_peer_hit_counts_devices_and_times() -> None:
 HEADERS = [
     ("", None, "fw"),
     ("Apr 29 2013 12:59:50: ", datetime(2013, 4, 29, 12, 59, 50), "fw"),
-    ("Apr 15 2014 09:34:34 EDT: ", datetime(2014, 4, 15, 9, 34, 34), "fw"),
+    ("Apr 15 2014 09:34:34 EDT: ", datetime(2014, 4, 15, 13, 34, 34), "fw"),
     ("Apr 24 2013 16:00:28 INT-FW01 : ", datetime(2013, 4, 24, 16, 0, 28), "INT-FW01"),
     ("May  5 17:51:17 dev01: ", datetime(2026, 5, 5, 17, 51, 17), "dev01"),
     ("Jul 15 13:38:14 216.160.83.56 : ", datetime(2026, 7, 15, 13, 38, 14), "216.160.83.56"),

@@ -189,3 +189,20 @@ def test_ghost_flows_group_attribute_and_skip_held_addresses() -> None:
                                     "Information Service (Orion inter-server traffic)")
     assert flows[1].attribution == "jboss.exe on 10.30.1.41"
     assert (flows[0].first_seen.minute, flows[0].last_seen.minute) == (0, 3)
+
+
+def test_source_without_a_look_time_is_judged_on_as_of() -> None:
+    """Track-It! keeps only the last audit: a whole export of old audits is old."""
+    old = [target(f"10.20.1.{n}", source="trackit", id=str(n),
+                  last_ok=datetime(2021, 3, n)) for n in range(1, 4)]
+    findings, _ = run(old)
+    assert {f.reasons for f in findings.values()} == {(Reason.TOOL_DOWN,)}
+
+
+def test_blackhole_same_length_as_live_prefix_does_not_kill_it() -> None:
+    nets = [*NETWORKS, Network("10.20.0.0/16", "linux", NetworkStatus.BLACKHOLE),
+            Network("10.20.99.0/24", "linux", NetworkStatus.BLACKHOLE)]
+    findings, _ = run([target("10.20.5.5", id="a"), target("10.20.99.5", id="b")],
+                      networks=nets)
+    assert findings["10.20.5.5"].network == "10.20.0.0/16"
+    assert findings["10.20.99.5"].reasons == (Reason.OUTSIDE_LIVE_NETWORKS,)
