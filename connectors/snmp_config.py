@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import netaddr
@@ -49,6 +49,8 @@ class _Hit:
     fix: str
     protocol: str | None = None
     port: int | None = None
+    commented: bool = False
+    """Read from a commented-out directive: it sends nothing, but points at the address."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +96,8 @@ class SnmpConfigSource(TargetSource):
         where = self.spec.where(path, hit.line)
         return Target(
             address=hit.host, source=self.spec.name, kind=self.type, id=where,
-            name=hit.name, polled=hit.polled, state=ToolState.UNKNOWN,
+            name=hit.name, polled=hit.polled,
+            state=ToolState.DISABLED if hit.commented else ToolState.UNKNOWN,
             poller=self.spec.poller, location=where, owner=self.spec.owner, fix=hit.fix,
             protocol=hit.protocol, port=hit.port)
 
@@ -102,8 +105,11 @@ class SnmpConfigSource(TargetSource):
 def _parser(lines: list[str]) -> Callable[[_File], list[_Hit]] | None:
     """Pick the reader for a file from its content; None when it is no SNMP config."""
     content = [s for s in (raw.strip() for raw in lines) if s and s[0] not in "#!;"]
-    if not content:
-        return lambda file: []  # everything commented out: a config with nothing in it
+    if not content:  # everything commented out: only disabled net-snmp lines, if any
+        commented = (raw.strip().lstrip("#").split(maxsplit=1) for raw in lines)
+        if any(words and words[0].lower() in _COMMENTABLE for words in commented):
+            return _read_netsnmp
+        return lambda file: []
     if content[0].lstrip("\ufeff") in _REG_HEADERS:
         return _read_registry
     if any(s.startswith("snmp-server ") for s in content):
@@ -249,30 +255,66 @@ def _tokens(line: str) -> list[str]:
         return line.split()
 
 
+#: Directives that, commented out, still name a host worth a (not polled) record.
+_COMMENTABLE = frozenset({"trapsink", "trap2sink", "informsink", "trapsess", "forward"})
+
+
 def _read_netsnmp(file: _File) -> list[_Hit]:
     hits: list[_Hit] = []
     for number, raw in enumerate(file.lines, 1):
-        tokens = _tokens(raw)
-        if not tokens:
+        body = raw.strip()
+        if body.startswith("#"):
+            hit = _commented_out(file, number, body)
+            if hit is not None and _is_remote(hit.host):
+                hits.append(hit)
             continue
-        directive, args = tokens[0].lower(), tokens[1:]
-        if directive in _SINKS:
-            hit = _sink(file, number, directive, args)
-        elif directive == "trapsess":
-            hit = _trapsess(file, number, args)
-        elif directive == "forward":
-            hit = _forward(file, number, args)
-        elif directive in _COMMUNITIES:
-            hit = _community_source(file, number, directive, args)
-        elif directive in ("com2sec", "com2sec6"):
-            hit = _com2sec(file, number, directive, args)
-        elif directive == "authcommunity":
-            hit = _auth_community(file, number, args)
-        else:
-            continue
+        hit = _netsnmp_line(file, number, raw)
         if hit is not None and _is_remote(hit.host):
             hits.append(hit)
     return hits
+
+
+def _commented_out(file: _File, number: int, body: str) -> _Hit | None:
+    """`#trapsink 10.99.3.40 public`: a record that sends nothing (SPEC: polled false).
+
+    Only a comment that reads whole as a directive counts; prose comments and lines that
+    no longer parse are nothing.
+    """
+    text = body.lstrip("#").strip()
+    words = text.split(maxsplit=1)
+    if not words or words[0].lower() not in _COMMENTABLE:
+        return None
+    try:
+        hit = _netsnmp_line(file, number, text)
+    except SourceError:
+        return None
+    if hit is None or canonical_ip(hit.host) is None:
+        return None  # "# forward every trap to the NOC": prose, not a disabled line
+    name = f"commented-out {hit.name}"
+    return replace(hit, polled=False, commented=True, name=name,
+                   fix=f"Delete the {name} line ({file.label} line {number}): it sends "
+                       "nothing, but still names the address")
+
+
+def _netsnmp_line(file: _File, number: int, raw: str) -> _Hit | None:
+    """The host one live net-snmp directive names, if any."""
+    tokens = _tokens(raw)
+    if not tokens:
+        return None
+    directive, args = tokens[0].lower(), tokens[1:]
+    if directive in _SINKS:
+        return _sink(file, number, directive, args)
+    if directive == "trapsess":
+        return _trapsess(file, number, args)
+    if directive == "forward":
+        return _forward(file, number, args)
+    if directive in _COMMUNITIES:
+        return _community_source(file, number, directive, args)
+    if directive in ("com2sec", "com2sec6"):
+        return _com2sec(file, number, directive, args)
+    if directive == "authcommunity":
+        return _auth_community(file, number, args)
+    return None
 
 
 def _netsnmp_fix(file: _File, number: int, name: str, daemon: str) -> str:

@@ -170,8 +170,14 @@ def test_unknown_file_names_the_file(tmp_path: Path) -> None:
     assert "not a recognised SNMP configuration" in str(info.value)
 
 
-def test_commented_out_file_has_no_records(tmp_path: Path) -> None:
-    assert _read(tmp_path, "# trapsink 10.99.1.1 public\n\n#trap2sink 10.99.1.2\n") == []
+def test_commented_out_directives_are_records_that_send_nothing(tmp_path: Path) -> None:
+    """SPEC: a commented-out SNMP line is a record with polled false; prose is nothing."""
+    got = _read(tmp_path, "# trapsink 10.99.1.1 public\n\n#trap2sink 10.99.1.2\n"
+                          "# forward every trap to the NOC\n")
+    assert [(t.address, t.polled, str(t.state), t.name) for t in got] == [
+        ("10.99.1.1", False, "disabled", "commented-out trapsink 10.99.1.1"),
+        ("10.99.1.2", False, "disabled", "commented-out trap2sink 10.99.1.2")]
+    assert all("public" not in t.fix and "sends nothing" in t.fix for t in got)
 
 
 def test_regedit4_and_policy_keys(tmp_path: Path) -> None:
@@ -249,7 +255,7 @@ def test_permitted_pollers(tmp_path: Path, line: str, address: str) -> None:
     "trapsink localhost c", "trapsink 127.0.0.5 c", "trap2sink [::1]:162 c",
     "trapsink unix:/var/run/traps.sock", "trapsink udp:162 c",
     "agentaddress udp:10.99.1.1:161", "traphandle default /bin/notify 10.99.1.1",
-    "   # trapsink 10.99.1.1 c",
+    "   # trapsink localhost c", "# rocommunity c 10.99.1.1",
 ])
 def test_lines_that_name_no_remote_host(tmp_path: Path, line: str) -> None:
     assert _read(tmp_path, "sysLocation DC2\n" + line + "\n", "snmpd.conf") == []
