@@ -7,6 +7,7 @@ each length present, longest first, so it costs a few dict probes whatever the t
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -29,6 +30,27 @@ class Placement:
     """The most specific live network holding the address (None when the address is dead)."""
     dead: Network | None
     """The deprecated/blackhole prefix that decides the address is gone, if one does."""
+
+
+def ip_key(address: str) -> tuple[int, int] | None:
+    """`(version, integer)` of an IP address text, or None when it is not one (a host name).
+
+    The same answer as `netaddr.IPAddress(address)`, about twenty times faster for the text
+    every address arrives as (connectors write canonical dotted quads): `inet_pton` reads it,
+    and only when `inet_ntoa` gives back the very same text is the fast answer taken.
+    Anything else (IPv6, odd spellings, names) goes to netaddr.
+    """
+    try:
+        packed = socket.inet_pton(socket.AF_INET, address)
+        if socket.inet_ntoa(packed) == address:
+            return (4, int.from_bytes(packed, "big"))
+    except (OSError, TypeError, ValueError):
+        pass
+    try:
+        ip = netaddr.IPAddress(address)
+    except (netaddr.AddrFormatError, ValueError, TypeError):
+        return None
+    return (ip.version, int(ip))
 
 
 class NetworkIndex:
@@ -55,15 +77,14 @@ class NetworkIndex:
     def place(self, address: str) -> Placement | None:
         """Return the placement of `address`, or None when no network holds it (or it is
         not an IP address)."""
-        try:
-            ip = netaddr.IPAddress(address)
-        except (netaddr.AddrFormatError, ValueError, TypeError):
+        key = ip_key(address)
+        if key is None:
             return None
-        width = 32 if ip.version == 4 else 128
-        value = int(ip)
-        for length in self._lengths[ip.version]:
+        version, value = key
+        width = 32 if version == 4 else 128
+        for length in self._lengths[version]:
             shift = width - length
-            net = self._tables[(ip.version, length)].get(value >> shift << shift)
+            net = self._tables[(version, length)].get(value >> shift << shift)
             if net is None:
                 continue
             if net.status is NetworkStatus.ACTIVE:

@@ -10,8 +10,6 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 
-import netaddr
-
 from auditor.actions import finding_action
 from auditor.model import (
     VERDICT_ORDER,
@@ -25,7 +23,7 @@ from auditor.model import (
     Traffic,
     Verdict,
 )
-from auditor.netindex import NetworkIndex
+from auditor.netindex import NetworkIndex, ip_key
 from auditor.traffic import TrafficIndex
 
 #: Reasons that say the network itself is gone.
@@ -168,8 +166,9 @@ def ghost_flows(traffic: TrafficIndex, held: set[str], pollers: Mapping[str, str
     for (src, dst, protocol, port), tally in traffic.flows.items():
         if dst in held:
             continue
-        reasons = {_SIGNAL_REASON[Signal(s)] for s in tally.signals if Signal(s) in
-                   _SIGNAL_REASON}
+        # The index's keys are `Signal` members already: no `Signal(s)` call (an enum
+        # lookup in Python) per key of every flow.
+        reasons = {_SIGNAL_REASON[s] for s in tally.signals if s in _SIGNAL_REASON}
         flows.append(GhostFlow(
             src=src, dst=dst, protocol=protocol, port=port, count=tally.count,
             first_seen=tally.first, last_seen=tally.last,
@@ -187,8 +186,9 @@ def attribute(src: str, dst: str, port: int | None, sports: Iterable[int],
     if src in pollers:
         parts.append(f"sent by {pollers[src]}")
     process = processes.get(("dst", dst, port))
-    for sport in sorted(sports):
-        process = process or processes.get(("src", src, sport))
+    if not process and processes:  # no capture: nothing to look up per port
+        for sport in sorted(sports):
+            process = process or processes.get(("src", src, sport))
     if process:
         parts.append(process)
     if port in PORT_SERVICES:
@@ -198,11 +198,10 @@ def attribute(src: str, dst: str, port: int | None, sports: Iterable[int],
 
 def address_sort_key(address: str) -> tuple[int, int, str]:
     """Numeric order for addresses (v4 before v6), host names last."""
-    try:
-        ip = netaddr.IPAddress(address)
-    except (netaddr.AddrFormatError, ValueError, TypeError):
+    key = ip_key(address)
+    if key is None:
         return (9, 0, address)
-    return (ip.version, int(ip), "")
+    return (key[0], key[1], "")
 
 
 def _is_ip(address: str) -> bool:
