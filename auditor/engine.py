@@ -45,7 +45,8 @@ def run_audit(config: AuditConfig, *, as_of: datetime, generated_at: datetime,
         loaded = load_source(spec, "networks", inputs)
         networks += loaded
         network_ok = network_ok or inputs[-1].status is SourceStatus.OK
-    traffic = TrafficIndex()
+    held = {t.address for t in targets}
+    traffic = TrafficIndex(held)
     stats = LogStats()
     for spec in config.logs:
         inputs.append(fold_logs(spec, traffic, stats, as_of=as_of, progress=progress))
@@ -54,7 +55,6 @@ def run_audit(config: AuditConfig, *, as_of: datetime, generated_at: datetime,
         inputs.append(load_capture(spec, processes))
     findings = reconcile(targets, NetworkIndex(networks), traffic, as_of=as_of,
                          stale_after_days=config.stale_after_days, networks_known=network_ok)
-    held = {t.address for t in targets}
     ghosts = ghost_flows(traffic, held, known_pollers(config.sources, targets), processes)
     return AuditResult(
         name=config.name, generated_at=generated_at, as_of=as_of,
@@ -68,7 +68,7 @@ def logs_only(specs: Sequence[SourceSpec], *, as_of: datetime, generated_at: dat
               name: str = "Firewall log summary",
               progress: Progress | None = None) -> AuditResult:
     """The `logs` command: no inventory, so every drop flow is a ghost flow."""
-    traffic = TrafficIndex()
+    traffic = TrafficIndex(held=())  # no inventory: answered traffic is nobody's evidence
     stats = LogStats()
     inputs = [fold_logs(spec, traffic, stats, as_of=as_of, progress=progress)
               for spec in specs]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from array import array
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -62,7 +62,11 @@ class _FlowTally(_Tally):
 class TrafficIndex:
     """Everything the engine needs from the logs, folded early."""
 
-    def __init__(self) -> None:
+    def __init__(self, held: Collection[str] | None = None) -> None:
+        self.held = held
+        """When given, answered traffic is kept only for these addresses (the ones some
+        source holds): on a firewall logging every teardown, that is every destination
+        users reach, and only held ones become findings."""
         self.by_dst: dict[str, _Tally] = {}
         """Evidence per destination other than drops (answered traffic); drops are in
         `flows`. `summary` gives both together."""
@@ -86,6 +90,8 @@ class TrafficIndex:
         if signal not in DROP_SIGNALS:
             tally = self.by_dst.get(dst)
             if tally is None:
+                if self.held is not None and dst not in self.held:
+                    return
                 tally = self.by_dst[dst] = _Tally()
             tally.add(event)
             return

@@ -6,6 +6,7 @@ and raise `SourceError` naming the file, line and field when an export is broken
 
 from __future__ import annotations
 
+import functools
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -32,19 +33,24 @@ class SourceSpec:
 
     def where(self, path: Path, line: int | None = None) -> str:
         """`exports/npm-nodes.json` or `exports/assets.csv:14`, for a record's location."""
-        shown = path
-        if self.root is not None:
-            try:
-                shown = path.resolve().relative_to(self.root.resolve())
-            except ValueError:
-                shown = path
-        text = shown.as_posix()
+        text = _shown_path(path, self.root)
         return f"{text}:{line}" if line is not None else text
 
     @property
     def path(self) -> Path:
         """The single file of a one-file source."""
         return self.paths[0]
+
+
+@functools.lru_cache(maxsize=256)
+def _shown_path(path: Path, root: Path | None) -> str:
+    """`path` relative to `root` when inside it; cached: every record of a file asks."""
+    if root is not None:
+        try:
+            return path.resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            pass
+    return path.as_posix()
 
 
 class TargetSource(ABC):

@@ -206,3 +206,13 @@ def test_blackhole_same_length_as_live_prefix_does_not_kill_it() -> None:
                       networks=nets)
     assert findings["10.20.5.5"].network == "10.20.0.0/16"
     assert findings["10.20.99.5"].reasons == (Reason.OUTSIDE_LIVE_NETWORKS,)
+
+
+def test_answered_traffic_kept_only_for_held_addresses() -> None:
+    traffic = TrafficIndex(held={"10.20.14.57"})
+    traffic.add(event("10.20.14.57", Signal.TRAFFIC_ANSWERED, message="302014"))
+    traffic.add(event("10.20.14.99", Signal.TRAFFIC_ANSWERED, message="302014"))
+    traffic.add(event("10.20.14.99", Signal.SYN_TIMEOUT, message="302014"))
+    assert traffic.summary("10.20.14.57").answered == 1
+    assert traffic.summary("10.20.14.99").answered == 0  # drops still counted for ghosts
+    assert traffic.summary("10.20.14.99").drops == 1
