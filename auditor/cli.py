@@ -266,12 +266,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def write_reports(result: AuditResult, *, xlsx: Path | None, json_path: Path | None,
                   csv_path: Path | None = None) -> list[Path]:
     """Write each requested report whole (temp file, then rename); return the paths."""
-    from reports import REPORTERS
+    from reports import reporter_for
 
     written = []
     for kind, path in (("xlsx", xlsx), ("json", json_path), ("csv", csv_path)):
         if path is not None:
-            REPORTERS[kind]().write(result, path)
+            reporter_for(kind).write(result, path)
             written.append(path)
     return written
 

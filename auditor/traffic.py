@@ -73,8 +73,6 @@ class TrafficIndex:
         self.flows: dict[FlowKey, _FlowTally] = {}
         """Drops per (source, destination, protocol, destination port)."""
         self.hourly: Counter[datetime] = Counter()
-        self.sources: Counter[str] = Counter()
-        """Drop lines per sending address (who keeps trying)."""
         self._flows_to: dict[str, list[_FlowTally]] | None = None
         """Destination -> its flows, built on the first `summary` after a new flow."""
         # The last event time seen and its hour: lines of one second share one datetime
@@ -109,7 +107,6 @@ class TrafficIndex:
             if len(sports) < MAX_SPORTS and 0 <= sport <= 0xFFFF and sport not in sports:
                 sports.append(sport)
         n = event.count
-        self.sources[src] += n
         when = event.time
         if when is not None:
             if when is not self._when:

@@ -109,17 +109,3 @@ class LogParser(ABC):
 
         with open_text_tracked(path) as (lines, _position):
             yield from self.parse(lines)
-
-
-class CaptureSource(ABC):
-    """Reads a connection table taken on a polling server (netstat, ss)."""
-
-    type: ClassVar[str]
-    options: ClassVar[frozenset[str]] = frozenset({"host"})
-
-    def __init__(self, spec: SourceSpec) -> None:
-        self.spec = spec
-
-    @abstractmethod
-    def fetch(self) -> list[Any]:
-        """Return the connections seen."""
