@@ -6,7 +6,7 @@ how firmly to say it, from the verdict and whether the record still sends traffi
 
 from __future__ import annotations
 
-from auditor.model import Finding, Target, Verdict
+from auditor.model import Finding, Target, ToolState, Verdict
 
 NO_ACTION = "No action: the target answers"
 
@@ -17,7 +17,8 @@ def record_action(target: Target, verdict: Verdict) -> str:
     if verdict is Verdict.ACTIVE:
         return NO_ACTION
     if not target.polled:
-        return f"Not polled ({target.state}); clean up when convenient: {fix}"
+        why = "" if target.state is ToolState.UNKNOWN else f" ({target.state})"
+        return f"Not polled{why}; clean up when convenient: {fix}"
     if verdict is Verdict.STALE:
         return fix
     if verdict is Verdict.CONFLICT:

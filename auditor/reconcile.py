@@ -56,19 +56,23 @@ PORT_SERVICES: dict[int, str] = {
 
 
 def source_clocks(targets: Iterable[Target], as_of: datetime) -> dict[str, datetime]:
-    """Each source's own clock: the newest time the tool says it looked at any record
-    (`seen`: Orion's LastSync, DCNM's lastScanTime), never after `as_of`.
+    """Each source's clock: when its export was taken, as well as the data can tell.
 
-    An Orion export taken last month is judged against the day it was taken, so its up nodes
-    don't read as down. A source that keeps no such time (Track-It! keeps only the last
-    successful audit) is judged against `as_of`: its newest success proves nothing about
-    when the export was taken.
+    A source whose tool writes when it last looked at each record (`seen`: Orion's
+    LastSync, DCNM's lastScanTime) is judged against its newest such time, so an Orion
+    export taken last month doesn't read as all down. A source that keeps only successes
+    (Track-It!'s last audit) is judged against the newest look time of any source (exports
+    handed in together were taken together), else against `as_of`: its own newest success
+    proves nothing about when it was exported. Never after `as_of`.
     """
     newest: dict[str, datetime] = {}
+    sources: set[str] = set()
     for t in targets:
+        sources.add(t.source)
         if t.seen is not None and (t.source not in newest or t.seen > newest[t.source]):
             newest[t.source] = t.seen
-    return {s: min(when, as_of) for s, when in newest.items()}
+    inventory = min(max(newest.values()), as_of) if newest else as_of
+    return {s: min(newest[s], as_of) if s in newest else inventory for s in sources}
 
 
 def tool_reasons(targets: Sequence[Target], clocks: Mapping[str, datetime],

@@ -216,3 +216,16 @@ def test_answered_traffic_kept_only_for_held_addresses() -> None:
     assert traffic.summary("10.20.14.57").answered == 1
     assert traffic.summary("10.20.14.99").answered == 0  # drops still counted for ghosts
     assert traffic.summary("10.20.14.99").drops == 1
+
+
+def test_source_without_look_times_takes_the_inventorys_clock() -> None:
+    """Exports handed in together (May 2024): Track-It!'s day-old audit is recent."""
+    export_time = datetime(2024, 5, 14, 9, 12)
+    orion = target("10.10.0.2", id="101", state=ToolState.UP, last_ok=export_time,
+                   seen=export_time)
+    fresh = target("10.20.14.57", source="trackit", id="1042",
+                   last_ok=export_time - timedelta(days=1))
+    stale = target("10.20.14.58", source="trackit", id="1187", last_ok=datetime(2019, 2, 27))
+    findings, _ = run([orion, fresh, stale])
+    assert findings["10.20.14.57"].reasons == (Reason.TOOL_UP,)
+    assert findings["10.20.14.58"].reasons == (Reason.TOOL_DOWN,)
