@@ -66,7 +66,8 @@ def format_logs_summary(result: AuditResult) -> str:
     by_dst: Counter[str] = Counter()
     by_src: Counter[str] = Counter()
     for g in result.ghost_flows:
-        by_dst[f"{g.dst} {g.protocol}/{g.port}"] += g.count
+        port = f"/{g.port}" if g.port is not None else ""
+        by_dst[f"{g.dst} {g.protocol}{port}"] += g.count
         by_src[g.src] += g.count
     lines.append("\nTop unanswered or dropped destinations:")
     lines += [f"  {d:<32} {n:>9}" for d, n in by_dst.most_common(TOP)] or ["  (none)"]
