@@ -187,6 +187,9 @@ def attribute(src: str, dst: str, port: int | None, sports: Iterable[int],
               pollers: Mapping[str, str], processes: Mapping[ProcessKey, str]) -> str | None:
     """Who is probably behind a flow: known poller, captured process, usual service."""
     parts = []
+    if src == "*":
+        parts.append("many senders" + (" and destinations" if dst == "*" else "") +
+                     ": folded together once the flow table was full")
     if src in pollers:
         parts.append(f"sent by {pollers[src]}")
     process = processes.get(("dst", dst, port))

@@ -18,6 +18,8 @@ from auditor.model import DROP_SIGNALS, LogEvent, Signal, Traffic
 
 FlowKey = tuple[str, str, str, int | None]
 MAX_SPORTS = 32
+#: Distinct drop flows kept exactly (about 1 KB each); see `TrafficIndex.max_flows`.
+MAX_FLOWS = 250_000
 
 # Plain names: `add` runs once per log line, and a global beats an enum attribute lookup.
 _OTHER = Signal.OTHER
@@ -62,7 +64,15 @@ class _FlowTally(_Tally):
 class TrafficIndex:
     """Everything the engine needs from the logs, folded early."""
 
-    def __init__(self, held: Collection[str] | None = None) -> None:
+    def __init__(self, held: Collection[str] | None = None, *,
+                 max_flows: int = MAX_FLOWS) -> None:
+        self.max_flows = max_flows
+        """Distinct flows kept exactly. Past it, a new flow to an address no source holds
+        is folded into `("*", dst, ...)` (many senders), then into `("*", "*", ...)`, so an
+        edge firewall's internet scan noise cannot grow memory without end; flows to held
+        addresses are always kept exactly (the inventory bounds them)."""
+        self.folded = 0
+        """Drop lines counted in a folded (many senders) flow."""
         self.held = held
         """When given, answered traffic is kept only for these addresses (the ones some
         source holds): on a firewall logging every teardown, that is every destination
@@ -97,8 +107,14 @@ class TrafficIndex:
         key = (src, dst, event.protocol or "?", event.dport)
         flow = self.flows.get(key)
         if flow is None:
-            flow = self.flows[key] = _FlowTally()
-            self._flows_to = None
+            if len(self.flows) >= self.max_flows and (self.held is None
+                                                      or dst not in self.held):
+                key = self._folded_key(key)
+                flow = self.flows.get(key)
+                self.folded += event.count
+            if flow is None:
+                flow = self.flows[key] = _FlowTally()
+                self._flows_to = None
         flow.add(event)
         sport = event.sport
         if sport is not None:
@@ -113,6 +129,13 @@ class TrafficIndex:
                 self._when = when
                 self._hour = when.replace(minute=0, second=0, microsecond=0)
             self.hourly[self._hour] += n  # type: ignore[index]
+
+    def _folded_key(self, key: FlowKey) -> FlowKey:
+        """Where a flow goes once the table is full: any sender, then any destination."""
+        _src, dst, protocol, port = key
+        if len(self.flows) < 2 * self.max_flows or ("*", dst, protocol, port) in self.flows:
+            return ("*", dst, protocol, port)
+        return ("*", "*", protocol, port)
 
     def summary(self, address: str) -> Traffic | None:
         """What the logs say about `address` as a destination, or None when nothing."""

@@ -229,3 +229,19 @@ def test_source_without_look_times_takes_the_inventorys_clock() -> None:
     findings, _ = run([orion, fresh, stale])
     assert findings["10.20.14.57"].reasons == (Reason.TOOL_UP,)
     assert findings["10.20.14.58"].reasons == (Reason.TOOL_DOWN,)
+
+
+def test_flow_table_is_bounded_but_held_addresses_stay_exact() -> None:
+    traffic = TrafficIndex(held={"10.99.4.31"}, max_flows=3)
+    for n in range(10):  # an internet scan: a new sender and destination every line
+        traffic.add(event(f"10.10.0.{n}", Signal.ACL_DENY, src=f"203.0.113.{n}", dport=445))
+    for n in range(5):
+        traffic.add(event("10.99.4.31", Signal.SYN_RETRANSMIT, src=f"10.30.1.{n}", dport=6711))
+    assert len(traffic.flows) <= 2 * 3 + 1 + 5
+    assert sum(f.count for f in traffic.flows.values()) == 15  # nothing lost
+    assert traffic.folded == 7
+    assert traffic.summary("10.99.4.31").drops == 5
+    assert sum(1 for k in traffic.flows if k[1] == "10.99.4.31") == 5
+    flows = ghost_flows(traffic, held={"10.99.4.31"}, pollers={})
+    folded = {(g.src, g.dst): g.attribution for g in flows}
+    assert folded[("*", "*")].startswith("many senders and destinations: folded together")
