@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import netaddr
+
+_HOST_LABEL = r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?"
+_HOST_NAME = re.compile(rf"(?=.{{1,253}}\.?$){_HOST_LABEL}(?:\.{_HOST_LABEL})*\.?")
 
 
 def canonical_ip(text: str | None) -> str | None:
@@ -52,3 +57,20 @@ def canonical_prefix(text: str | None, mask: str | None = None) -> str | None:
         return str(netaddr.IPNetwork(f"{ip}/{int(length)}").cidr)
     except (netaddr.AddrFormatError, ValueError, TypeError):
         return None
+
+
+def canonical_host(text: str | None) -> str | None:
+    """Canonical IP text, else a lower-case host name; None when `text` is neither.
+
+    An all-numeric last label is a mistyped address (`10.99.3.400`), not a name.
+    """
+    if not text:
+        return None
+    text = text.strip()
+    ip = canonical_ip(text)
+    if ip is not None:
+        return ip
+    name = text.lower()
+    if not _HOST_NAME.fullmatch(name) or name.rstrip(".").rsplit(".", 1)[-1].isdigit():
+        return None
+    return name.rstrip(".")

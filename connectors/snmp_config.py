@@ -22,7 +22,7 @@ from pathlib import Path
 
 import netaddr
 
-from auditor.addresses import canonical_ip, canonical_prefix
+from auditor.addresses import canonical_host, canonical_ip, canonical_prefix
 from auditor.errors import SourceError
 from auditor.model import Target, ToolState
 from connectors.base import TargetSource
@@ -30,9 +30,6 @@ from connectors.textio import read_text
 
 TRAP_PORT = 162
 
-_HOSTNAME = re.compile(
-    r"(?=.{1,253}\.?$)[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?"
-    r"(?:\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)*\.?")
 _LOCAL_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost",
                           "ip6-loopback"})
 _REG_HEADERS = ("Windows Registry Editor Version 5.00", "REGEDIT4")
@@ -122,19 +119,6 @@ def _parser(lines: list[str]) -> Callable[[_File], list[_Hit]] | None:
 # --- hosts ---------------------------------------------------------------------------
 
 
-def _host(text: str) -> str | None:
-    """Canonical IP text, or a lowercase host name; None when `text` is neither."""
-    ip = canonical_ip(text)
-    if ip is not None:
-        return ip
-    name = text.lower()
-    labels = name.rstrip(".").split(".")
-    # An all-numeric last label is a mistyped address (10.99.3.400), not a name.
-    if not _HOSTNAME.fullmatch(name) or labels[-1].isdigit():
-        return None
-    return name.rstrip(".")
-
-
 def _is_remote(host: str) -> bool:
     """False for loopback and unspecified addresses and localhost names."""
     if host in _LOCAL_NAMES:
@@ -158,7 +142,7 @@ def _single_host(text: str) -> str | None:
             raise ValueError(text)
         network = netaddr.IPNetwork(prefix)
         return str(network.ip) if network.size == 1 else None
-    host = _host(text)
+    host = canonical_host(text)
     if host is None:
         raise ValueError(text)
     return host
@@ -240,7 +224,7 @@ def _endpoint(text: str) -> _Endpoint:
         address, _, port_text = rest.partition(":")
     if address.isdigit() and not port_text:
         return _Endpoint(None, None, protocol)  # `udp:162`: a port on this machine
-    host = _host(address)
+    host = canonical_host(address)
     if host is None:
         raise ValueError(text)
     return _Endpoint(host, _port(port_text) if port_text else None, protocol)
@@ -517,7 +501,7 @@ def _cisco_host(file: _File, number: int, words: list[str],
         raise file.error("snmp-server host has no address", number, "host")
     if len(words) > 3 and canonical_ip(words[2]) is None and canonical_ip(words[3]):
         return _asa_host(file, number, words)
-    host = _host(words[2])
+    host = canonical_host(words[2])
     if host is None:
         raise file.error("snmp-server host: not an address or host name", number, "host")
     rest = words[3:]
@@ -668,7 +652,7 @@ def _acl_source(words: list[str]) -> tuple[str, str] | None:
     if not words:
         return None
     if words[0] == "host" and len(words) > 1:
-        host = _host(words[1])
+        host = canonical_host(words[1])
         return (words[1], host) if host else None
     if "/" in words[0]:
         prefix = canonical_prefix(words[0])
@@ -722,7 +706,7 @@ def _registry_value(file: _File, number: int, key: list[str], value: str,
     traps = len(key) > 1 and key[-2] == "trapconfiguration"
     if not (managers or traps) or not data:
         return None
-    host = _host(data)
+    host = canonical_host(data)
     if host is None:
         raise file.error("not an address or host name", number, value)
     # Group Policy keys override the local ones and are changed in the GPO, not the GUI.

@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import ClassVar
 
-from auditor.addresses import canonical_ip
+from auditor.addresses import canonical_host
 from auditor.errors import ConfigError, SourceError
 from auditor.model import Target
 from connectors.base import SourceSpec, TargetSource
@@ -30,8 +30,6 @@ HEADER_SEARCH_ROWS = 20
 #: What exports put in an address cell that has no address.
 _NO_ADDRESS = frozenset({"n/a", "na", "none", "null", "-", "--", "unknown", "dhcp",
                          "0.0.0.0", "::"})
-_HOST_LABEL = r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?"
-_HOST_NAME = re.compile(rf"{_HOST_LABEL}(?:\.{_HOST_LABEL})*\.?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,14 +148,10 @@ def target_address(text: str) -> str | None:
     text = text.strip()
     if not text or text.lower() in _NO_ADDRESS:
         return None
-    ip = canonical_ip(text)
-    if ip is not None:
-        return None if ip in _NO_ADDRESS else ip
-    host = text.lower()
-    # A last label of digits only is a mistyped address, not a name (RFC 3696 s2).
-    if _HOST_NAME.fullmatch(host) and re.search(r"[a-z]", host.rstrip(".").rsplit(".", 1)[-1]):
-        return host.rstrip(".")
-    raise ValueError(f"{text!r} is neither an IP address nor a host name")
+    host = canonical_host(text)
+    if host is None:
+        raise ValueError(f"{text!r} is neither an IP address nor a host name")
+    return None if host in _NO_ADDRESS else host
 
 
 def read_rows(path: Path, aliases: Mapping[str, Sequence[str]], *,
