@@ -13,11 +13,11 @@ import netaddr
 
 from auditor import __version__
 from auditor.config import load_config, valid_types
-from auditor.engine import fold_logs, logs_only, run_audit, stream_events
+from auditor.engine import check_inputs, logs_only, run_audit, stream_events
 from auditor.errors import StaleAuditError, UsageError
 from auditor.history import format_history, read_history, record_run
 from auditor.jsonable import event_record
-from auditor.model import VERDICT_ORDER, AuditResult, InputStatus, SourceStatus, Verdict
+from auditor.model import VERDICT_ORDER, AuditResult, SourceStatus, Verdict
 from auditor.progress import Progress
 from auditor.summary import format_logs_summary, format_summary
 from connectors import LOG_PARSERS, lookup
@@ -221,21 +221,8 @@ def cmd_events(args: argparse.Namespace) -> int:
 
 
 def cmd_sources(args: argparse.Namespace) -> int:
-    from auditor.engine import load_capture, load_source
-    from auditor.model import LogStats
-    from auditor.traffic import TrafficIndex
-
     config = load_config(args.config)
-    inputs: list[InputStatus] = []
-    for spec in config.sources:
-        load_source(spec, "sources", inputs)
-    for spec in config.networks:
-        load_source(spec, "networks", inputs)
-    for spec in config.logs:
-        inputs.append(fold_logs(spec, TrafficIndex(), LogStats(), as_of=args.as_of or _now(),
-                                progress=Progress()))
-    for spec in config.captures:
-        inputs.append(load_capture(spec, {}))
+    inputs = check_inputs(config, as_of=args.as_of or _now(), progress=Progress())
     for i in inputs:
         unit = "lines" if i.role == "log" else "records"
         if i.status is SourceStatus.OK:

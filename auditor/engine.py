@@ -64,6 +64,23 @@ def run_audit(config: AuditConfig, *, as_of: datetime, generated_at: datetime,
         owners=config.owners, hourly=dict(sorted(traffic.hourly.items())))
 
 
+def check_inputs(config: AuditConfig, *, as_of: datetime,
+                 progress: Progress | None = None) -> list[InputStatus]:
+    """Read every input once, as an audit would, keeping only whether it loaded and how
+    much (`stale-audit sources`)."""
+    inputs: list[InputStatus] = []
+    for spec in config.sources:
+        load_source(spec, "sources", inputs)
+    for spec in config.networks:
+        load_source(spec, "networks", inputs)
+    for spec in config.logs:
+        inputs.append(fold_logs(spec, TrafficIndex(held=()), LogStats(), as_of=as_of,
+                                progress=progress))
+    for spec in config.captures:
+        inputs.append(load_capture(spec, {}))
+    return inputs
+
+
 def logs_only(specs: Sequence[SourceSpec], *, as_of: datetime, generated_at: datetime,
               name: str = "Firewall log summary",
               progress: Progress | None = None) -> AuditResult:
