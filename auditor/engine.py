@@ -116,10 +116,10 @@ def stream_events(parser: LogParser, paths: Iterable[Path],
                   progress: Progress | None = None) -> Iterator[LogEvent]:
     """Parse files one after another, line numbers per file, ticking `progress` by bytes."""
     for path in paths:
+        if progress is None:
+            yield from parser.parse_path(path)
+            continue
         with open_text_tracked(path) as (fh, position):
-            if progress is None:
-                yield from parser.parse(fh)
-                continue
             progress.start(str(path.name), path.stat().st_size)
             yield from parser.parse(_ticking(fh, position, progress))
             progress.finish()
