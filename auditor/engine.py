@@ -19,12 +19,21 @@ from auditor.model import (
     LogEvent,
     LogStats,
     Network,
+    NetworkStatus,
     SourceStatus,
     Target,
 )
 from auditor.netindex import NetworkIndex
 from auditor.progress import Progress
-from auditor.reconcile import ProcessKey, address_sort_key, ghost_flows, reconcile
+from auditor.reconcile import (
+    ProcessKey,
+    address_sort_key,
+    ghost_flows,
+    inbound_noise,
+    link_names,
+    noise_test,
+    reconcile,
+)
 from auditor.traffic import TrafficIndex
 from connectors import lookup
 from connectors.base import LogParser, SourceSpec
@@ -45,23 +54,30 @@ def run_audit(config: AuditConfig, *, as_of: datetime, generated_at: datetime,
         loaded = load_source(spec, "networks", inputs)
         networks += loaded
         network_ok = network_ok or inputs[-1].status is SourceStatus.OK
+    index = NetworkIndex(networks)
     held = {t.address for t in targets}
-    traffic = TrafficIndex(held)
+    pollers = known_pollers(config.sources, targets)
+    traffic = TrafficIndex(held, is_noise=noise_test(index, held | pollers.keys(),
+                                                     network_ok))
     stats = LogStats()
     for spec in config.logs:
         inputs.append(fold_logs(spec, traffic, stats, as_of=as_of, progress=progress))
     processes: dict[ProcessKey, str] = {}
     for spec in config.captures:
         inputs.append(load_capture(spec, processes))
-    findings = reconcile(targets, NetworkIndex(networks), traffic, as_of=as_of,
-                         stale_after_days=config.stale_after_days, networks_known=network_ok)
-    ghosts = ghost_flows(traffic, held, known_pollers(config.sources, targets), processes)
+    links, unresolved = link_names(targets)
+    findings = reconcile(targets, index, traffic, as_of=as_of,
+                         stale_after_days=config.stale_after_days, networks_known=network_ok,
+                         links=links)
+    ghosts, folded = ghost_flows(traffic, held, pollers, processes)
     return AuditResult(
         name=config.name, generated_at=generated_at, as_of=as_of,
         stale_after_days=config.stale_after_days, inputs=tuple(inputs),
         findings=tuple(findings), ghost_flows=tuple(ghosts),
         networks=tuple(sorted(networks, key=_network_order)), logs=stats,
-        owners=config.owners, hourly=dict(sorted(traffic.hourly.items())))
+        owners=config.owners, hourly=dict(sorted(traffic.hourly.items())),
+        inbound_noise=inbound_noise(traffic), ghosts_folded=folded,
+        unresolved_names=unresolved)
 
 
 def check_inputs(config: AuditConfig, *, as_of: datetime,
@@ -89,33 +105,58 @@ def logs_only(specs: Sequence[SourceSpec], *, as_of: datetime, generated_at: dat
     stats = LogStats()
     inputs = [fold_logs(spec, traffic, stats, as_of=as_of, progress=progress)
               for spec in specs]
-    ghosts = ghost_flows(traffic, set(), {})
+    ghosts, folded = ghost_flows(traffic, (), {})
     return AuditResult(name=name, generated_at=generated_at, as_of=as_of,
                        stale_after_days=0, inputs=tuple(inputs), findings=(),
                        ghost_flows=tuple(ghosts), networks=(), logs=stats,
-                       hourly=dict(sorted(traffic.hourly.items())))
+                       hourly=dict(sorted(traffic.hourly.items())), ghosts_folded=folded)
 
 
 def fold_logs(spec: SourceSpec, traffic: TrafficIndex, stats: LogStats, *, as_of: datetime,
               progress: Progress | None = None) -> InputStatus:
     """Stream every file of one `[[logs]]` input into `traffic`; count into `stats`."""
     parser: LogParser = lookup("logs", spec.type)(device=spec.name, now=as_of)
-    events = 0
+    reading = _Reading()
     try:
-        for event in stream_events(parser, spec.paths, progress):
+        for event in stream_events(parser, spec.paths, progress, reading):
             traffic.add(event)
-            events += 1
+            reading.line = event.line
     except SourceError as exc:
         stats.merge(parser.stats)
-        return InputStatus(spec.name, spec.type, "log", SourceStatus.FAILED, events, str(exc))
+        return InputStatus(spec.name, spec.type, "log", SourceStatus.FAILED,
+                           parser.stats.lines, str(exc))
+    except Exception as exc:  # a parser bug fails its input, never the audit
+        stats.merge(parser.stats)
+        where = f"{reading.path} after line {reading.line}" if reading.path else spec.name
+        return _internal(spec, "log", where, exc)
     stats.merge(parser.stats)
     return InputStatus(spec.name, spec.type, "log", SourceStatus.OK, parser.stats.lines)
 
 
+class _Reading:
+    """Which file and line a log input had reached, for an internal error's message."""
+
+    __slots__ = ("path", "line")
+
+    def __init__(self) -> None:
+        self.path: Path | None = None
+        self.line = 0
+
+
+def _internal(spec: SourceSpec, role: str, where: object, exc: Exception) -> InputStatus:
+    """An unexpected exception while reading one input: that input failed, as a bug."""
+    return InputStatus(spec.name, spec.type, role, SourceStatus.FAILED, 0,
+                       f"internal error reading {where}: {type(exc).__name__}: {exc}",
+                       internal=True)
+
+
 def stream_events(parser: LogParser, paths: Iterable[Path],
-                  progress: Progress | None = None) -> Iterator[LogEvent]:
+                  progress: Progress | None = None,
+                  reading: _Reading | None = None) -> Iterator[LogEvent]:
     """Parse files one after another, line numbers per file, ticking `progress` by bytes."""
     for path in paths:
+        if reading is not None:
+            reading.path, reading.line = path, 0
         if progress is None:
             yield from parser.parse_path(path)
             continue
@@ -166,9 +207,17 @@ def load_source(spec: SourceSpec, table: str, inputs: list[InputStatus]) -> list
         inputs.append(InputStatus(spec.name, spec.type, role, SourceStatus.FAILED, 0, str(exc)))
         return []
     except Exception as exc:  # a connector bug must fail its source, not the audit
-        inputs.append(InputStatus(spec.name, spec.type, role, SourceStatus.FAILED, 0,
-                                  f"internal error reading {spec.name}: "
-                                  f"{type(exc).__name__}: {exc}"))
+        where = ", ".join(str(p) for p in spec.paths) or spec.name
+        inputs.append(_internal(spec, role, where, exc))
+        return []
+    if role == "network" and not any(n.status is not NetworkStatus.CONTAINER
+                                      for n in records):
+        # An empty list would make every target "outside every live network".
+        where = ", ".join(str(p) for p in spec.paths) or spec.name
+        inputs.append(InputStatus(
+            spec.name, spec.type, role, SourceStatus.FAILED, len(records),
+            f"{where}: no usable prefix (empty, header only, or only default routes or "
+            "containers); an empty network list is not evidence that anything is gone"))
         return []
     inputs.append(InputStatus(spec.name, spec.type, role, SourceStatus.OK, len(records)))
     return records
@@ -181,6 +230,8 @@ def load_capture(spec: SourceSpec, processes: dict[ProcessKey, str]) -> InputSta
         seen = read_capture(spec)
     except SourceError as exc:
         return InputStatus(spec.name, spec.type, "capture", SourceStatus.FAILED, 0, str(exc))
+    except Exception as exc:  # a parser bug fails its capture, never the audit
+        return _internal(spec, "capture", spec.path, exc)
     for key, process in seen.items():
         processes.setdefault(key, process)
     return InputStatus(spec.name, spec.type, "capture", SourceStatus.OK, len(seen))

@@ -170,6 +170,9 @@ class Target:
     protocol: str | None = None
     """`tcp`/`udp`/`icmp`: what the tool sends to the target, when known."""
     port: int | None = None
+    aliases: tuple[str, ...] = ()
+    """Other names the tool knows the device by (DNS name, sysName), lower case; with
+    `name`, what links a record that holds only a host name to this record's address."""
 
     def key(self) -> tuple[str, str, str]:
         return (self.source, self.id, self.address)
@@ -250,6 +253,9 @@ class Finding:
     records: tuple[Target, ...]
     traffic: Traffic | None
     action: str
+    names: tuple[str, ...] = ()
+    """Host names that records hold instead of an address and that another record of the
+    audit ties to this address (linked, not resolved: no DNS is asked)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,6 +274,27 @@ class GhostFlow:
 
 
 @dataclass(frozen=True, slots=True)
+class FoldedFlows:
+    """Flows counted together instead of listed: how many, and how many log lines."""
+
+    flows: int = 0
+    lines: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class InboundNoise:
+    """Drops whose sender is in no live network and is no known poller: the internet
+    knocking. A count for the summary, never a ghost flow."""
+
+    flows: int = 0
+    lines: int = 0
+    top_ports: tuple[tuple[str, int | None, int], ...] = ()
+    """(protocol, destination port, lines), most lines first."""
+    top_senders: tuple[tuple[str, int], ...] = ()
+    """(sender, lines), most lines first."""
+
+
+@dataclass(frozen=True, slots=True)
 class InputStatus:
     """How one configured input (source, network, log, capture) loaded."""
 
@@ -278,6 +305,8 @@ class InputStatus:
     status: SourceStatus
     records: int
     error: str | None = None
+    internal: bool = False
+    """The failure was a bug (an unexpected exception), not a broken input: exit 4."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,6 +326,12 @@ class AuditResult:
     """Source name -> owner, so per-owner lists include sources with nothing to fix."""
     hourly: dict[datetime, int] = field(default_factory=dict)
     """Drop-signal log lines per hour (hour start -> count), for rate charts."""
+    inbound_noise: InboundNoise = field(default_factory=lambda: InboundNoise())
+    """Drops from outside (internet scans): counted, never listed as ghost flows."""
+    ghosts_folded: FoldedFlows = field(default_factory=lambda: FoldedFlows())
+    """Ghost flows past the report's limit: counted together, not listed one by one."""
+    unresolved_names: tuple[str, ...] = ()
+    """Host names that records hold and no other record ties to an address."""
 
     @property
     def failed(self) -> tuple[InputStatus, ...]:

@@ -7,14 +7,16 @@ with literals.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 
 from auditor.actions import finding_action
 from auditor.model import (
     VERDICT_ORDER,
     Finding,
+    FoldedFlows,
     GhostFlow,
+    InboundNoise,
     NetworkStatus,
     Reason,
     Signal,
@@ -39,6 +41,8 @@ _SIGNAL_REASON = {Signal.NO_ROUTE: Reason.NO_ROUTE, Signal.ACL_DENY: Reason.ACL_
                   Signal.SYN_TIMEOUT: Reason.SYN_TIMEOUT,
                   Signal.TRAFFIC_ANSWERED: Reason.TRAFFIC_ANSWERED}
 ProcessKey = tuple[str, str, int | None]
+#: Ghost flows listed in a report; the rest are counted together.
+MAX_GHOST_FLOWS = 10_000
 _REASON_ORDER = {r: i for i, r in enumerate(Reason)}
 _VERDICT_RANK = {v: i for i, v in enumerate(VERDICT_ORDER)}
 
@@ -118,15 +122,23 @@ def classify(reasons: set[Reason]) -> Verdict:
 
 
 def reconcile(targets: Sequence[Target], index: NetworkIndex, traffic: TrafficIndex, *,
-              as_of: datetime, stale_after_days: int, networks_known: bool) -> list[Finding]:
+              as_of: datetime, stale_after_days: int, networks_known: bool,
+              links: Mapping[str, str] | None = None) -> list[Finding]:
     """One finding per address any source holds, sorted most urgent first.
 
     `networks_known` is False when no network source loaded: then nobody can say an
-    address is outside every live network, and none is called so.
+    address is outside every live network, and none is called so. `links` ties host
+    names to addresses (`link_names`, worked out here when not given).
     """
+    if links is None:
+        links = link_names(targets)[0]
     by_address: dict[str, list[Target]] = defaultdict(list)
+    names: dict[str, set[str]] = defaultdict(set)
     for t in targets:
-        by_address[t.address].append(t)
+        address = links.get(t.address, t.address)
+        by_address[address].append(t)
+        if address != t.address:
+            names[address].add(t.address)
     clocks = source_clocks(targets, as_of)
     findings = []
     for address, records in by_address.items():
@@ -149,15 +161,59 @@ def reconcile(targets: Sequence[Target], index: NetworkIndex, traffic: TrafficIn
         findings.append(Finding(
             address=address, verdict=verdict, polled=any(t.polled for t in records),
             reasons=ordered, network=network, records=tuple(records), traffic=summary,
-            action=finding_action(verdict, tuple(records))))
+            action=finding_action(verdict, tuple(records)),
+            names=tuple(sorted(names.get(address, ())))))
     findings.sort(key=lambda f: (_VERDICT_RANK[f.verdict], not f.polled,
                                  address_sort_key(f.address)))
     return findings
 
 
-def ghost_flows(traffic: TrafficIndex, held: set[str], pollers: Mapping[str, str],
-                processes: Mapping[ProcessKey, str] | None = None) -> list[GhostFlow]:
+def link_names(targets: Iterable[Target]) -> tuple[dict[str, str], tuple[str, ...]]:
+    """Tie records that hold only a host name to the address another record gives it.
+
+    A record with an IP address lends its names (its display name and `aliases`: Orion's
+    Caption and DNS, DCNM's switch name, Track-It!'s host name) to that address. A record
+    whose address is a name takes the address its name is lent to: exactly first, then
+    without the domain on either side (`nms-old.example.net` ~ `NMS-OLD`), all
+    case-insensitive. A name lent to two different addresses links to neither: a guess
+    would move a record onto the wrong device. No DNS is asked.
+
+    Returns:
+        name -> address for every linked name, and the names that stayed unresolved.
+    """
+    full: dict[str, set[str]] = defaultdict(set)
+    short: dict[str, set[str]] = defaultdict(set)
+    hosts: set[str] = set()
+    for t in targets:
+        if not _is_ip(t.address):
+            hosts.add(t.address)
+            continue
+        for name in (t.name, *t.aliases):
+            name = name.strip().lower().rstrip(".")
+            if not name or _is_ip(name) or " " in name:
+                continue
+            full[name].add(t.address)
+            short[name.split(".", 1)[0]].add(t.address)
+    links: dict[str, str] = {}
+    unresolved = []
+    for host in sorted(hosts):
+        name = host.lower().rstrip(".")
+        found = full.get(name) or short.get(name) or short.get(name.split(".", 1)[0])
+        if found is not None and len(found) == 1:
+            links[host] = next(iter(found))
+        else:
+            unresolved.append(host)
+    return links, tuple(unresolved)
+
+
+def ghost_flows(traffic: TrafficIndex, held: Collection[str], pollers: Mapping[str, str],
+                processes: Mapping[ProcessKey, str] | None = None, *,
+                limit: int = MAX_GHOST_FLOWS) -> tuple[list[GhostFlow], FoldedFlows]:
     """Drop flows to destinations no source holds, with the best attribution available.
+
+    The `limit` busiest are listed; the rest are counted together (a port scan of a million
+    flows must not become a million report rows). Inbound noise never gets here: the fold
+    kept it apart (`TrafficIndex.noise`).
 
     Args:
         traffic: the folded logs.
@@ -165,11 +221,15 @@ def ghost_flows(traffic: TrafficIndex, held: set[str], pollers: Mapping[str, str
         pollers: sending address -> who is known to send from it (a source's poller).
         processes: what captures saw: ("dst", address, port) for a connection a process
             opened, ("src", host, local port) for a socket it held.
+        limit: how many flows to list.
     """
+    candidates = [(key, tally) for key, tally in traffic.flows.items() if key[1] not in held]
+    candidates.sort(key=lambda kt: (-kt[1].count, address_sort_key(kt[0][0]),
+                                    address_sort_key(kt[0][1]), kt[0][2], kt[0][3] or 0))
+    rest = candidates[limit:]
+    folded = FoldedFlows(flows=len(rest), lines=sum(t.count for _, t in rest))
     flows = []
-    for (src, dst, protocol, port), tally in traffic.flows.items():
-        if dst in held:
-            continue
+    for (src, dst, protocol, port), tally in candidates[:limit]:
         # The index's keys are `Signal` members already: no `Signal(s)` call (an enum
         # lookup in Python) per key of every flow.
         reasons = {_SIGNAL_REASON[s] for s in tally.signals if s in _SIGNAL_REASON}
@@ -178,9 +238,37 @@ def ghost_flows(traffic: TrafficIndex, held: set[str], pollers: Mapping[str, str
             first_seen=tally.first, last_seen=tally.last,
             reasons=tuple(sorted(reasons, key=_REASON_ORDER.__getitem__)),
             attribution=attribute(src, dst, port, tally.sports, pollers, processes or {})))
-    flows.sort(key=lambda g: (-g.count, address_sort_key(g.src), address_sort_key(g.dst),
-                              g.protocol, g.port or 0))
-    return flows
+    return flows, folded
+
+
+def inbound_noise(traffic: TrafficIndex, top: int = 10) -> InboundNoise:
+    """The noise the fold kept apart, as the summary and report show it."""
+    noise = traffic.noise
+    return InboundNoise(
+        flows=noise.flows, lines=noise.lines,
+        top_ports=tuple((proto, port, n) for (proto, port), n in sorted(
+            noise.ports.items(), key=lambda kv: (-kv[1], kv[0][0], kv[0][1] or 0))[:top]),
+        top_senders=tuple(sorted(noise.senders.items(),
+                                 key=lambda kv: (-kv[1], address_sort_key(kv[0])))[:top]))
+
+
+def noise_test(index: NetworkIndex, inside: Collection[str],
+               networks_known: bool) -> Callable[[str], bool] | None:
+    """Whether a drop's sender is outside: in no live network and not a known sender.
+
+    None (nothing is noise) when no network source loaded: then nobody can tell inside
+    from outside, and every flow stays a ghost flow to look at.
+    """
+    if not networks_known:
+        return None
+
+    def is_noise(src: str) -> bool:
+        if src in inside:
+            return False
+        placement = index.place(src)
+        return placement is None or placement.live is None
+
+    return is_noise
 
 
 def attribute(src: str, dst: str, port: int | None, sports: Iterable[int],

@@ -47,6 +47,21 @@ def format_summary(result: AuditResult) -> str:
                          f"{g.count:>8}  {','.join(g.reasons)}")
             if g.attribution:
                 lines.append(f"      ({g.attribution})")
+    if result.ghosts_folded.flows:
+        lines.append(f"  ... and {result.ghosts_folded.flows} more ghost flows "
+                     f"({result.ghosts_folded.lines} lines), counted together")
+    noise = result.inbound_noise
+    if noise.lines:
+        ports = ", ".join(f"{proto}/{port}" if port is not None else proto
+                          for proto, port, _ in noise.top_ports[:5])
+        lines.append(f"\nInbound noise (drops from outside every live network, not ghost "
+                     f"flows): {noise.flows} flows, {noise.lines} lines; top ports {ports}")
+    if result.unresolved_names:
+        shown = ", ".join(result.unresolved_names[:5])
+        more = f" and {len(result.unresolved_names) - 5} more" \
+            if len(result.unresolved_names) > 5 else ""
+        lines.append(f"\nHost names no record ties to an address "
+                     f"({len(result.unresolved_names)}): {shown}{more}")
     if result.hourly:
         peak_hour, peak = max(result.hourly.items(), key=lambda kv: kv[1])
         lines.append(f"\nDrop lines per hour: peak {peak} at {peak_hour:%Y-%m-%d %H:00}, "

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from array import array
 from collections import Counter
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -65,7 +65,8 @@ class TrafficIndex:
     """Everything the engine needs from the logs, folded early."""
 
     def __init__(self, held: Collection[str] | None = None, *,
-                 max_flows: int = MAX_FLOWS) -> None:
+                 max_flows: int = MAX_FLOWS,
+                 is_noise: Callable[[str], bool] | None = None) -> None:
         self.max_flows = max_flows
         """Distinct flows kept exactly. Past it, a new flow to an address no source holds
         is folded into `("*", dst, ...)` (many senders), then into `("*", "*", ...)`, so an
@@ -83,6 +84,11 @@ class TrafficIndex:
         self.flows: dict[FlowKey, _FlowTally] = {}
         """Drops per (source, destination, protocol, destination port)."""
         self.hourly: Counter[datetime] = Counter()
+        self.is_noise = is_noise
+        """Whether a sender is outside (in no live network, no known poller): its drops to
+        addresses no source holds are inbound noise, counted in `noise`, never a flow.
+        Asked once per new flow, not per line."""
+        self.noise = NoiseTally()
         self._flows_to: dict[str, list[_FlowTally]] | None = None
         """Destination -> its flows, built on the first `summary` after a new flow."""
         # The last event time seen and its hour: lines of one second share one datetime
@@ -103,13 +109,20 @@ class TrafficIndex:
                 tally = self.by_dst[dst] = _Tally()
             tally.add(event)
             return
-        src = event.src or "?"
+        src = event.src
+        if src is None:  # a masked or named sender: no flow (SPEC), nothing to attribute
+            return
         key = (src, dst, event.protocol or "?", event.dport)
         flow = self.flows.get(key)
         if flow is None:
-            if len(self.flows) >= self.max_flows and (self.held is None
-                                                      or dst not in self.held):
-                key = self._folded_key(key)
+            held = self.held is not None and dst in self.held
+            if not held and self.is_noise is not None and (
+                    key in self.noise.keys or self.is_noise(src)):
+                self.noise.add(key, event.count)
+                self._count_hour(event)
+                return
+            if len(self.flows) >= self.max_flows:
+                key = self._folded_key(key, held)
                 flow = self.flows.get(key)
                 self.folded += event.count
             if flow is None:
@@ -122,20 +135,33 @@ class TrafficIndex:
             # The array holds 16-bit ports; anything else is junk no capture can match.
             if len(sports) < MAX_SPORTS and 0 <= sport <= 0xFFFF and sport not in sports:
                 sports.append(sport)
-        n = event.count
+        self._count_hour(event)
+
+    def _count_hour(self, event: LogEvent) -> None:
         when = event.time
         if when is not None:
             if when is not self._when:
                 self._when = when
                 self._hour = when.replace(minute=0, second=0, microsecond=0)
-            self.hourly[self._hour] += n  # type: ignore[index]
+            self.hourly[self._hour] += event.count  # type: ignore[index]
 
-    def _folded_key(self, key: FlowKey) -> FlowKey:
-        """Where a flow goes once the table is full: any sender, then any destination."""
+    def _folded_key(self, key: FlowKey, held: bool) -> FlowKey:
+        """Where a new flow goes once the table is full, coarser as it fills further.
+
+        Any sender (`*`) first, then any port; a destination no source holds next loses
+        its address too. A held destination keeps its address, so its finding still adds
+        up every drop to it. Past `2 * max_flows` every key is one of (version of the
+        destination or the held address) x protocol: memory is bounded whatever the input.
+        """
         _src, dst, protocol, port = key
-        if len(self.flows) < 2 * self.max_flows or ("*", dst, protocol, port) in self.flows:
+        size = len(self.flows)
+        if size < 3 * self.max_flows // 2:
             return ("*", dst, protocol, port)
-        return ("*", "*", protocol, port)
+        if held:
+            return ("*", dst, protocol, None)
+        if size < 2 * self.max_flows:
+            return ("*", "*", protocol, port)
+        return ("*", "*", protocol, None)
 
     def summary(self, address: str) -> Traffic | None:
         """What the logs say about `address` as a destination, or None when nothing."""
@@ -156,6 +182,42 @@ class TrafficIndex:
         return Traffic(drops=drops, answered=signals.get(Signal.TRAFFIC_ANSWERED, 0),
                        first_seen=min(firsts, default=None), last_seen=max(lasts, default=None),
                        by_message=messages, by_signal=signals)
+
+
+#: Distinct noise flows remembered to count flows exactly; past it, lines still count.
+MAX_NOISE_KEYS = 200_000
+#: Senders and ports tallied for the noise summary; past it, new ones go uncounted by name.
+MAX_NOISE_NAMES = 20_000
+
+
+@dataclass(slots=True)
+class NoiseTally:
+    """Inbound noise: drops from senders outside every live network. Bounded memory."""
+
+    lines: int = 0
+    keys: set[FlowKey] = field(default_factory=set)
+    flows_over: int = 0
+    """Lines whose flow was not remembered once `keys` was full (counted as new flows)."""
+    ports: Counter[tuple[str, int | None]] = field(default_factory=Counter)
+    senders: Counter[str] = field(default_factory=Counter)
+
+    def add(self, key: FlowKey, n: int) -> None:
+        self.lines += n
+        if key not in self.keys:
+            if len(self.keys) < MAX_NOISE_KEYS:
+                self.keys.add(key)
+            else:
+                self.flows_over += 1
+        src, _dst, protocol, port = key
+        ports, senders = self.ports, self.senders
+        if (protocol, port) in ports or len(ports) < MAX_NOISE_NAMES:
+            ports[(protocol, port)] += n
+        if src in senders or len(senders) < MAX_NOISE_NAMES:
+            senders[src] += n
+
+    @property
+    def flows(self) -> int:
+        return len(self.keys) + self.flows_over
 
 
 def _sums(counters: Iterable[Counter[str]]) -> dict[str, int]:

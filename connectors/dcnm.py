@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from auditor.addresses import canonical_ip
+from auditor.addresses import canonical_host, canonical_ip
 from auditor.errors import SourceError
 from auditor.model import Target, ToolState
 from connectors.base import TargetSource
@@ -68,7 +68,11 @@ class DcnmSource(TargetSource):
             polled=True, state=_state(switch, label, path), last_ok=scanned, seen=scanned,
             poller=self.spec.poller, location=self.spec.where(path), owner=self.spec.owner,
             fix=_fix(name, serial, cell_text(switch.get("fabricName")), product),
-            protocol="udp", port=161)
+            protocol="udp", port=161,
+            aliases=tuple(dict.fromkeys(
+                host for key in ("logicalName", "hostName", "sysName")
+                if (host := canonical_host(cell_text(switch.get(key))))
+                and canonical_ip(host) is None)))
 
 
 def _switches(path: Path) -> list[dict[str, Any]]:

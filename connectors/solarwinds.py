@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from auditor.addresses import canonical_ip
+from auditor.addresses import canonical_host, canonical_ip
 from auditor.errors import SourceError
 from auditor.model import Target, ToolState
 from connectors.base import TargetSource
@@ -65,6 +65,7 @@ REPORT_ALIASES: dict[str, tuple[str, ...]] = {
     "last_uptime": ("Last Uptime Poll", "LastSystemUpTimePollUtc"),
     "dns": ("DNS", "DNS Name"),
     "dynamic": ("DynamicIP", "Dynamic IP"),
+    "sysname": ("SysName", "System Name"),
 }
 
 #: Legacy duplicates of `IPAddress` that older queries and views still return.
@@ -98,6 +99,8 @@ class _Node:
     last_uptime: datetime | None
     poller: str | None
     location: str
+    aliases: tuple[str, ...] = ()
+    """DNS and SysName: the other names the node goes by, to link name-only records."""
 
 
 class SolarWindsSource(TargetSource):
@@ -175,7 +178,8 @@ class SolarWindsSource(TargetSource):
             last_sync=_json_date(row, "LastSync", date_format, label, path),
             last_uptime=_json_date(row, "LastSystemUpTimePollUtc", date_format, label, path),
             poller=engines.by_id.get(engine_id) if engine_id else None,
-            location=self.spec.where(path))
+            location=self.spec.where(path),
+            aliases=_aliases(row.get("DNS"), row.get("SysName")))
 
     # -- web-console report -------------------------------------------------------------
 
@@ -211,7 +215,8 @@ class SolarWindsSource(TargetSource):
             method=_method(row.text("method")), last_sync=when("last_sync"),
             last_uptime=when("last_uptime"),
             poller=(engines.by_engine_name(engine) or canonical_ip(engine)) if engine else None,
-            location=self.spec.where(path, row.line))
+            location=self.spec.where(path, row.line),
+            aliases=_aliases(row.text("dns"), row.text("sysname")))
 
     # -- one rule set for both shapes -------------------------------------------------------
 
@@ -229,7 +234,17 @@ class SolarWindsSource(TargetSource):
             id=node.node_id or node.caption, name=node.caption, polled=polled, state=state,
             last_ok=last_ok, seen=node.last_sync, poller=node.poller or self.spec.poller,
             location=node.location, owner=self.spec.owner, fix=_fix(node, polled),
-            protocol=protocol, port=port)
+            protocol=protocol, port=port, aliases=node.aliases)
+
+
+def _aliases(*names: object) -> tuple[str, ...]:
+    """The host names among `names`, lower case, without duplicates."""
+    out: list[str] = []
+    for value in names:
+        name = canonical_host(cell_text(value))
+        if name and name not in out and canonical_ip(name) is None:
+            out.append(name)
+    return tuple(out)
 
 
 def _results(path: Path, *, what: str) -> list[dict[str, Any]]:

@@ -76,8 +76,17 @@ def test_orion_remnant_is_a_ghost_flow_attributed_to_orion(demo_result) -> None:
     assert [str(r) for r in ghost.reasons] == ["syn-retransmit"]
     assert ghost.attribution.startswith("sent by orion (NOC - SolarWinds); "
                                         "SolarWinds.BusinessLayerHost.exe on 10.30.1.10")
-    assert {(g.dst, g.port) for g in demo_result.ghost_flows} == {("10.99.3.4", 17777),
-                                                                  ("10.10.0.5", 445)}
+    assert {(g.dst, g.port) for g in demo_result.ghost_flows} == {("10.99.3.4", 17777)}
+
+
+def test_internet_scan_is_inbound_noise_not_a_ghost(demo_result) -> None:
+    noise = demo_result.inbound_noise
+    # three scanners from outside, each its own flow to 10.10.0.5:445
+    assert (noise.flows, noise.lines) == (3, 40 * HOURS)
+    assert noise.top_ports == (("tcp", 445, 40 * HOURS),)
+    assert {s for s, _ in noise.top_senders} == {"203.0.113.7", "203.0.113.45",
+                                                 "203.0.113.201"}
+    assert all(not g.src.startswith("203.0.113.") for g in demo_result.ghost_flows)
 
 
 def test_demo_command_writes_reports(tmp_path: Path, monkeypatch, capsys) -> None:

@@ -17,7 +17,14 @@ from auditor.model import (
     Verdict,
 )
 from auditor.netindex import NetworkIndex
-from auditor.reconcile import classify, ghost_flows, reconcile
+from auditor.reconcile import (
+    classify,
+    ghost_flows,
+    inbound_noise,
+    link_names,
+    noise_test,
+    reconcile,
+)
 from auditor.traffic import TrafficIndex
 
 AS_OF = datetime(2026, 11, 24, 10, 0, 0)
@@ -179,9 +186,10 @@ def test_ghost_flows_group_attribute_and_skip_held_addresses() -> None:
     traffic.add(event("10.98.4.2", Signal.SYN_RETRANSMIT, src="10.30.1.41", dport=6711))
     traffic.add(event("10.10.0.2", Signal.ACL_DENY))
     traffic.add(event("10.10.0.9", Signal.OTHER))
-    flows = ghost_flows(traffic, held={"10.10.0.2"},
-                        pollers={"10.30.1.10": "orion (NOC - SolarWinds)"},
-                        processes={("dst", "10.98.4.2", 6711): "jboss.exe on 10.30.1.41"})
+    flows, folded = ghost_flows(traffic, held={"10.10.0.2"},
+                                pollers={"10.30.1.10": "orion (NOC - SolarWinds)"},
+                                processes={("dst", "10.98.4.2", 6711): "jboss.exe on 10.30.1.41"})
+    assert (folded.flows, folded.lines) == (0, 0)
     assert [(g.src, g.dst, g.port, g.count) for g in flows] == [
         ("10.30.1.10", "10.99.3.4", 17777, 4), ("10.30.1.41", "10.98.4.2", 6711, 1)]
     assert flows[0].reasons == (Reason.SYN_RETRANSMIT,)
@@ -231,17 +239,96 @@ def test_source_without_look_times_takes_the_inventorys_clock() -> None:
     assert findings["10.20.14.58"].reasons == (Reason.TOOL_DOWN,)
 
 
-def test_flow_table_is_bounded_but_held_addresses_stay_exact() -> None:
-    traffic = TrafficIndex(held={"10.99.4.31"}, max_flows=3)
-    for n in range(10):  # an internet scan: a new sender and destination every line
-        traffic.add(event(f"10.10.0.{n}", Signal.ACL_DENY, src=f"203.0.113.{n}", dport=445))
-    for n in range(5):
+def test_flow_table_is_bounded_and_held_addresses_keep_their_totals() -> None:
+    traffic = TrafficIndex(held={"10.99.4.31"}, max_flows=4)
+    for n in range(10):  # an inside sweep: a new destination every line
+        traffic.add(event(f"10.10.0.{n}", Signal.ACL_DENY, src=f"10.20.0.{n}", dport=445))
+    for n in range(5):  # then many pollers at one held address
         traffic.add(event("10.99.4.31", Signal.SYN_RETRANSMIT, src=f"10.30.1.{n}", dport=6711))
-    assert len(traffic.flows) <= 2 * 3 + 1 + 5
-    assert sum(f.count for f in traffic.flows.values()) == 15  # nothing lost
-    assert traffic.folded == 7
+    for n in range(200):  # then a port scan: a new port every line
+        traffic.add(event("10.10.9.9", Signal.ACL_DENY, src="10.20.9.9", dport=1000 + n))
+    assert len(traffic.flows) <= 2 * 4 + 4  # bounded whatever the input
+    assert sum(f.count for f in traffic.flows.values()) == 215  # nothing lost
     assert traffic.summary("10.99.4.31").drops == 5
-    assert sum(1 for k in traffic.flows if k[1] == "10.99.4.31") == 5
-    flows = ghost_flows(traffic, held={"10.99.4.31"}, pollers={})
-    folded = {(g.src, g.dst): g.attribution for g in flows}
-    assert folded[("*", "*")].startswith("many senders and destinations: folded together")
+    flows, folded = ghost_flows(traffic, held={"10.99.4.31"}, pollers={})
+    attributions = {(g.src, g.dst): g.attribution for g in flows}
+    assert attributions[("*", "*")].startswith("many senders and destinations: folded together")
+    assert (folded.flows, folded.lines) == (0, 0)
+
+
+def test_ghost_flows_listed_up_to_the_limit_the_rest_counted() -> None:
+    traffic = TrafficIndex()
+    for n in range(30):
+        for _ in range(n + 1):  # flow n has n + 1 lines
+            traffic.add(event(f"10.99.0.{n}", Signal.ACL_DENY, dport=161))
+    flows, folded = ghost_flows(traffic, held=set(), pollers={}, limit=10)
+    assert [g.count for g in flows] == list(range(30, 20, -1))  # the busiest, in order
+    assert (folded.flows, folded.lines) == (20, sum(range(1, 21)))
+
+
+def test_drops_from_outside_are_inbound_noise_not_ghost_flows() -> None:
+    index = NetworkIndex(NETWORKS)
+    is_noise = noise_test(index, inside={"192.0.2.10"}, networks_known=True)
+    traffic = TrafficIndex(held={"10.10.0.2"}, is_noise=is_noise)
+    for n in range(3):  # internet scanners at an address nobody holds
+        traffic.add(event("10.10.0.5", Signal.ACL_DENY, src=f"203.0.113.{n}", dport=445))
+    traffic.add(event("10.10.0.5", Signal.ACL_DENY, src="203.0.113.0", dport=445))
+    traffic.add(event("10.10.0.5", Signal.ACL_DENY, src="203.0.113.0", dport=3389))
+    # a poller in a live network, and a known poller outside every listed network
+    traffic.add(event("10.98.4.2", Signal.SYN_RETRANSMIT, src="10.20.1.41", dport=6711))
+    traffic.add(event("10.98.4.3", Signal.SYN_RETRANSMIT, src="192.0.2.10", dport=161))
+    # a sender in a deprecated network is not inside either
+    traffic.add(event("10.98.4.4", Signal.ACL_DENY, src="10.99.1.1", dport=22))
+    # drops from outside to a held address stay that address's evidence
+    traffic.add(event("10.10.0.2", Signal.ACL_DENY, src="203.0.113.9", dport=22))
+    flows, _ = ghost_flows(traffic, held={"10.10.0.2"}, pollers={})
+    assert sorted((g.src, g.dst) for g in flows) == [("10.20.1.41", "10.98.4.2"),
+                                                     ("192.0.2.10", "10.98.4.3")]
+    noise = inbound_noise(traffic)
+    assert (noise.flows, noise.lines) == (5, 6)
+    assert noise.top_ports == (("tcp", 445, 4), ("tcp", 22, 1), ("tcp", 3389, 1))
+    assert noise.top_senders[0] == ("203.0.113.0", 3)
+    assert traffic.summary("10.10.0.2").drops == 1
+    assert noise_test(index, inside=set(), networks_known=False) is None
+
+
+def test_masked_sender_forms_no_flow() -> None:
+    traffic = TrafficIndex()
+    traffic.add(LogEvent(line=1, time=AS_OF, device="fw", message="106023",
+                         signal=Signal.ACL_DENY, protocol="tcp", src=None, sport=None,
+                         dst="10.99.0.1", dport=22))
+    assert traffic.flows == {}
+    assert ghost_flows(traffic, held=set(), pollers={})[0] == []
+
+
+def test_host_name_links_to_the_address_another_record_gives_it() -> None:
+    orion = Target(address="10.10.4.20", source="orion", kind="solarwinds-npm", id="31",
+                   name="NMS-OLD", polled=True, aliases=("nms-old.corp.example.net",))
+    dcnm = Target(address="10.10.4.21", source="dcnm", kind="cisco-dcnm", id="7",
+                  name="fab-leaf-01", polled=True)
+    snmp_fqdn = Target(address="nms-old.corp.example.net", source="switch-cfg",
+                       kind="snmp-config", id="sw1:12", name="nms-old.corp.example.net",
+                       polled=True)
+    snmp_short = Target(address="fab-leaf-01.dc.example.net", source="switch-cfg",
+                        kind="snmp-config", id="sw1:13", name="fab-leaf-01.dc.example.net",
+                        polled=True)
+    lonely = Target(address="ghost-nms.example.net", source="switch-cfg", kind="snmp-config",
+                    id="sw1:14", name="ghost-nms.example.net", polled=True)
+    # the same name on two devices: linking either would be a guess
+    twin_a = Target(address="10.10.4.30", source="trackit", kind="trackit", id="1",
+                    name="PRINTER", polled=True)
+    twin_b = Target(address="10.20.4.30", source="orion", kind="solarwinds-npm", id="2",
+                    name="printer", polled=True)
+    twin_ref = Target(address="printer", source="switch-cfg", kind="snmp-config",
+                      id="sw1:15", name="printer", polled=True)
+    links, unresolved = link_names([orion, dcnm, snmp_fqdn, snmp_short, lonely, twin_a,
+                                    twin_b, twin_ref])
+    assert links == {"nms-old.corp.example.net": "10.10.4.20",
+                     "fab-leaf-01.dc.example.net": "10.10.4.21"}
+    assert unresolved == ("ghost-nms.example.net", "printer")
+    findings, _ = run([orion, dcnm, snmp_fqdn, snmp_short, lonely])
+    nms = findings["10.10.4.20"]
+    assert [(r.source, r.id) for r in nms.records] == [("orion", "31"), ("switch-cfg", "sw1:12")]
+    assert nms.names == ("nms-old.corp.example.net",)
+    assert "nms-old.corp.example.net" not in findings
+    assert findings["ghost-nms.example.net"].verdict is Verdict.UNVERIFIED

@@ -248,6 +248,8 @@ class Truth:
         for e in self.events:
             if e.kind not in NEGATIVE or canon(e.dst) in held:
                 continue
+            if e.src in SCANNERS:  # inbound noise (SPEC): counted, never a ghost flow
+                continue
             key = (canon(e.src), canon(e.dst), e.proto, e.dport)
             flow = out.setdefault(key, {"count": 0, "reasons": set(), "first": e.when,
                                         "last": e.when})
