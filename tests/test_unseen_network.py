@@ -89,7 +89,15 @@ def run_clock(tmp_path_factory) -> dict:
     return _run(truth, folder / "out", None)
 
 
-RUNS = ["run_as_of", "run_clock"]
+@pytest.fixture(scope="module")
+def run_hex(tmp_path_factory) -> dict:
+    """The firewall's interfaces named `dc`, `fab`, `cafe`, `a`, `1`: hex words and digits."""
+    folder = tmp_path_factory.mktemp("unseen-hex")
+    truth = build(folder / "net", AS_OF, seed=777, flavor="c")
+    return _run(truth, folder / "out", AS_OF)
+
+
+RUNS = ["run_as_of", "run_clock", "run_hex"]
 
 
 def _doc(run: dict) -> dict:

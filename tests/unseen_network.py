@@ -123,6 +123,12 @@ IFACES = [("172.22.50.0/24", "dmz", 50), ("172.21.0.0/16", "dc-east", 100),
           ("10.150.0.0/16", "plant", 40), ("172.23.0.0/16", "branch", 60)]
 
 
+#: Flavor "c": the same firewall with interfaces named by another team, names that are also
+#: hex digits or a number, so `name:address` cannot be split by guessing at the characters.
+HEX_IFNAMES = {"dmz": "a", "dc-east": "dc", "dc-west": "fab", "campus-n": "cafe",
+               "campus-s": "be", "plant": "1", "branch": "add", "outside": "ace"}
+
+
 def iface(address: str) -> tuple[str, int]:
     ip = ipaddress.ip_address(address)
     for prefix, name, level in IFACES:
@@ -615,7 +621,7 @@ class Builder:
                 "report: unmanaged, live", machine="Raritan PX3")
             self.truth.ambiguous[canon(ip)] = {"unverified", "unreachable"}
         self.rng.shuffle(rows)
-        if self.flavor == "b":
+        if self.flavor in ("b", "c"):
             self._orion_xlsx(rows, syncs)
             return
         buffer = io.StringIO()
@@ -1331,6 +1337,8 @@ prohibit 10.171.0.0/24 proto static metric 1024
         """Return (time, severity, msgid, text) lines for one event."""
         s_if, s_lvl = iface(e.src)
         d_if, d_lvl = iface(e.dst)
+        if self.flavor == "c":
+            s_if, d_if = HEX_IFNAMES[s_if], HEX_IFNAMES[d_if]
         proto_up = e.proto.upper()
         if e.kind == "dupsyn":
             if style["dupsyn"] == "received":
@@ -1653,7 +1661,8 @@ def build(folder: Path, now: datetime, seed: int = 20250307, flavor: str = "a") 
 
     Flavor "a": Orion report as CSV, NetBox prefix CSV, syslog styles set A. Flavor "b": the
     same network exported differently (Orion report XLSX with title rows, SWIS JSON in two
-    pages, NetBox API pages, other syslog header styles); the truth does not change.
+    pages, NetBox API pages, other syslog header styles); the truth does not change. Flavor
+    "c": as "b", on a firewall whose interfaces are named `dc`, `fab`, `cafe`, `a`, `1`...
     """
     folder.mkdir(parents=True, exist_ok=True)
     truth = Builder(folder, now, seed, flavor).build()
