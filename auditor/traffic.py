@@ -19,7 +19,7 @@ from auditor.model import DROP_SIGNALS, LogEvent, Signal, Traffic
 FlowKey = tuple[str, str, str, int | None]
 MAX_SPORTS = 32
 #: Distinct drop flows kept exactly (about 1 KB each); see `TrafficIndex.max_flows`.
-MAX_FLOWS = 250_000
+MAX_FLOWS = 100_000
 
 # Plain names: `add` runs once per log line, and a global beats an enum attribute lookup.
 _OTHER = Signal.OTHER
