@@ -101,10 +101,20 @@ class LogParser(ABC):
 
     @abstractmethod
     def parse(self, lines: Iterable[str], start: int = 1) -> Iterator[LogEvent]:
-        """Yield one event per recognised line; `start` is the number of the first line."""
+        """Yield one event per recognised line; `start` is the number of the first line.
+
+        An item of `lines` that is whitespace only and holds several newlines stands for that
+        many blank lines (`textio.bounded_lines` gives a long run of blank lines that way):
+        a parser advances its line number by its newlines, so that `LogEvent.line` stays the
+        line's place in the file.
+        """
 
     def parse_path(self, path: Path) -> Iterator[LogEvent]:
-        """Parse one file, `.gz`/`.bz2` included, in bounded memory."""
+        """Parse one file, `.gz`/`.bz2` included, in bounded memory.
+
+        A file that cannot be read (missing, not the archive its name says, truncated,
+        corrupt) raises `SourceError` naming it, and the line where that is known.
+        """
         from connectors.textio import open_text_tracked
 
         with open_text_tracked(path) as (lines, _position):

@@ -3,10 +3,14 @@
 One line in, at most one event out, streaming. What counts as what in `stats`:
 
 - Blank (empty or whitespace-only) lines are not counted at all: not in `lines`, not in
-  `unparsed`. Their numbers still advance, so `LogEvent.line` is the line's place in the file.
-- A line with a `%ASA-`/`%FTD-`/`%PIX-` tag (or the relay's `6|<time>|302021:` form) whose
-  message id is one this parser handles, and whose text has the fields it needs, is `parsed` and
-  counted in `by_message` under its id.
+  `unparsed`. Their numbers still advance, so `LogEvent.line` is the line's place in the file;
+  a run of blank lines given as one item counts as many lines as it has newlines
+  (`LogParser.parse`).
+- A line with a `%ASA-`/`%FTD-`/`%PIX-` tag (also without its `%`, as some relays and SIEM
+  exports write it, at the start of the message only; or the relay's `6|<time>|302021:` form)
+  whose message id is one this parser handles, and whose text has the fields it needs, is
+  `parsed` and counted in `by_message` under its id. rsyslog's `message repeated N times: [
+  <text>]` is the text's event with `count` N.
 - Everything else is `unparsed` and skipped, never raised: other well-formed message ids
   (`111009`, `609001`...), a handled id whose text is truncated or templated so that no flow can be
   read, garbage and binary junk, and lines longer than `MAX_LINE` characters (no ASA message comes
@@ -16,8 +20,9 @@ Messages and signals: no-route 110002, 110003; acl-deny 106001, 106006, 106007, 
 710003, 106100 `denied` (and its identity-firewall twin 106103); syn-retransmit 419002 (`Received
 duplicate TCP SYN` or `Duplicate TCP SYN`); 302014 is syn-timeout for reason `SYN Timeout`,
 traffic-answered for bytes > 0; `other` for the rest: 302013/302015/302016/302020/302021, 106100
-permitted/est-allowed (and 106102), 106014, 106015, 313004, 313005, 419001, 305011/305012, 710005,
-and 733100 (a rate, no flow: src/dst None). `count` is 106100's hit-cnt, else 1.
+permitted/est-allowed (and 106102), 106014, 106015, 313004, 313005, 419001, 710005; and, with
+no flow at all (protocol at most; src, dst and ports None), 305011/305012 (a NAT translation,
+not a connection) and 733100 (a rate). `count` is 106100's hit-cnt, else 1.
 
 Endpoints are normalised here (STYLE.md, "normalize at the boundary"): `src`/`sport` is the side
 that opened the connection and `dst`/`dport` the side it was opened to, whatever order the ASA
@@ -33,9 +38,15 @@ prints:
   and 313005, whose flow is the embedded original payload; a 313004 echo reply (type 0) is
   turned round to the pinger. Everything else keeps the printed from -> to order.
 
-Address slots that hold object names, hostnames or impossible addresses (`192.1682.2.2`) keep the
-text the firewall logged; valid addresses are canonical. Identity suffixes (`(LOCAL\\user)`,
-`(user, 321:Vlan)`, a trailing ` (user)`) are dropped. Service names in port slots become numbers
+Where a template puts `interface:` before an address, the interface is taken off by the
+template, not guessed from the characters: interfaces named `dc`, `cafe` or `a`, or holding
+spaces (`NP Identity Ifc`, with or without a space after the colon), leave the address whole,
+IPv6 included; a multi-context prefix (`v1:outside:10.8.1.9`) is taken off too. A slot that is
+then not a valid IP address (a masked `***`, an object name, a hostname, an impossible
+`192.1682.2.2`) becomes None, so it never forms a flow; the line is still parsed and counted.
+Valid addresses are canonical, an IPv4-mapped IPv6 address is its IPv4 address. Identity and
+SGT suffixes (`(LOCAL\\user)`, `(user, 321:Vlan)`, `(9999:Sgt)`, a trailing ` (user)`) are
+dropped. A timestamp that cannot be represented (year 9999 or 1 shifted by a zone) is absent. Service names in port slots become numbers
 (`SERVICES`, then the system's services database), unknown ones None. ICMP has no ports: the
 ICMP id or type the ASA prints in a port slot becomes None.
 """
@@ -106,6 +117,11 @@ _MONTHS = {m: i for i, m in enumerate(
 
 #: `%ASA-4-419002:`, `%FTD-6-302013`, `%ASA-session-5-106100:`; severity 8 and up is not real.
 _TAG = re.compile(r"%(?:ASA|FTD|PIX)-(?:[A-Za-z]+-)?[0-7]-(\d{6})(?!\d):?\s*")
+#: The same tag with its `%` stripped by a relay or SIEM export (`ASA-2-106001: ...`), only at
+#: the start of the message: after the line's start, a space, `>` or `:`, never inside a word
+#: (`MYASA-4-...`, `x-ASA-4-...`). Tried only when `_TAG` finds nothing (and the line holds
+#: `SA-`, `TD-` or `IX-`), so the common line pays nothing for it.
+_BARE_TAG = re.compile(r"(?<![^\s>:])(?:ASA|FTD|PIX)-(?:[A-Za-z]+-)?[0-7]-(\d{6})(?!\d):?\s*")
 #: The relay form `6|Nov 28 2014 12:59:03|302021: Teardown ...` (no tag at all).
 _PIPE = re.compile(r"\s*(?:<\d{1,3}>)?[0-7]\|([^|]*)\|(\d{6})(?!\d):?\s*")
 _PRI = re.compile(r"\s*<\d{1,3}>(?:1 )?")
@@ -122,11 +138,16 @@ _FACILITY = re.compile(
     r"(?:emerg|alert|crit|err|error|warn|warning|notice|info|debug)", re.IGNORECASE)
 
 # -- message texts ---------------------------------------------------------------------------
-# Slots: interface `[^\s:]+` up to the first colon (so IPv6 after it keeps its colons); address
-# up to `/` or `(`; port up to `(`, `,` or space. Identity suffixes `(LOCAL\user)`,
-# `(user, 321:Vlan)`, mapped addresses and ` user` words fall into the lazy `.*?` gaps.
+# Slots: where the template puts `interface:` before an address, the interface is taken off by
+# the template (`_IFC`: any text up to the first colon, spaces included, as in `NP Identity
+# Ifc`; one space may follow the colon), never guessed from the characters, so an interface
+# called `dc` or `cafe` is not read as the head of an IPv6 address, and an IPv6 address after
+# it keeps its colons. Address up to `/`, `(` or a space; port up to `(`, `,` or a space.
+# Identity and SGT suffixes `(LOCAL\user)`, `(user, 321:Vlan)`, mapped addresses and ` user`
+# words fall into the lazy `.*?` gaps.
 
-_EP = r"([^\s:]+):([^\s/(]+)/([^\s(),/]+)"
+_IFC = r"[^:/(),]*: ?"
+_EP = _IFC + r"([^\s/(]+)/([^\s(),/]+)"
 _BUILT = re.compile(r"Built (inbound|outbound) (\S+) connection (\S+) for " + _EP
                     + r".*? to " + _EP)
 _TEARDOWN = re.compile(r"Teardown (\S+) connection (\S+) for " + _EP + r".*? to " + _EP
@@ -134,36 +155,37 @@ _TEARDOWN = re.compile(r"Teardown (\S+) connection (\S+) for " + _EP + r".*? to 
 _ICMP_CONN = re.compile(r"(?:Built|Teardown) (?:(inbound|outbound) )?(\S+) connection for "
                         r"(faddr ([^\s/]+)/\S+ gaddr [^\s/]+/\S+ laddr ([^\s/]+)/\S+)")
 _ACL_LOG = re.compile(r"access-list \S+ (permitted|denied|est-allowed) (\S+) (?:for user .*? )?"
-                      r"[^\s/]+/([^\s(]+)\(([^)\s]*)\)(?:\([^)]*\))*\s*->\s*"
-                      r"[^\s/]+/([^\s(]+)\(([^)\s]*)\)(?:.*?hit-cnt (\d+))?")
-_DENY_ACL = re.compile(r"Deny (\S+) src [^\s:]+:([^\s/(]+)(?:/([^\s(),]+))?.*? dst "
-                       r"[^\s:]+:([^\s/(]+)(?:/([^\s(),]+))?")
-_DENY_ICMP = re.compile(r"Deny inbound (\S+) src [^\s:]+:([^\s/(]+)\S* dst [^\s:]+:([^\s/(]+)")
+                      r"[^/()]*/([^\s(]+)\(([^)\s]*)\)(?:\([^)]*\))*\s*->\s*"
+                      r"[^/()]*/([^\s(]+)\(([^)\s]*)\)(?:.*?hit-cnt (\d+))?")
+_DENY_ACL = re.compile(r"Deny (\S+) src " + _IFC + r"([^\s/(]+)(?:/([^\s(),]+))?.*? dst "
+                       + _IFC + r"([^\s/(]+)(?:/([^\s(),]+))?")
+_DENY_ICMP = re.compile(r"Deny inbound (\S+) src " + _IFC + r"([^\s/(]+)(?:\([^)]*\))?\S* dst " + _IFC
+                        + r"([^\s/(]+)")
 _FROM_TO = r"from ([^\s/]+)/([^\s,]+) to ([^\s/]+)/([^\s,]+)"
 _INBOUND_DENIED = re.compile(r"Inbound (\S+) connection denied " + _FROM_TO)
 _DENY_INBOUND = re.compile(r"Deny inbound (\S+) " + _FROM_TO)
 _NO_CONNECTION = re.compile(r"Deny (\S+) \(no connection\) " + _FROM_TO)
 _REVERSE_PATH = re.compile(r"Deny (\S+) reverse path check from ([^\s/]+) to ([^\s/]+)")
-# 110002/110003: an interface may hold spaces (`NP Identity Ifc`) or be missing (the 110002
-# destination); `_strip_ifc` takes it off so that an IPv6 address keeps its colons.
-_NO_EGRESS = re.compile(r"Failed to locate egress interface for (\S+) from (.+?)/(\S+) to "
-                        r"(\S+)/([^\s,]+)")
-_NO_NEXT_HOP = re.compile(r"Routing failed to locate next[ -]hop for (\S+) from (.+?)/(\S+) to "
-                          r"(\S+)/([^\s,]+)")
-_HEX = frozenset("0123456789abcdefABCDEF")
-_DUP_SYN = re.compile(r"(?:Received )?[Dd]uplicate TCP SYN from " + _EP + r"\S* to " + _EP)
-_DROPPING = re.compile(r"Dropping (\S+) packet from " + _EP + r"\S* to " + _EP)
+# 110002's destination has no interface in Cisco's template; should one appear anyway, `_addr`
+# takes it off when the whole slot is not an address.
+_NO_EGRESS = re.compile(r"Failed to locate egress interface for (\S+) from " + _EP
+                        + r" to (.+?)/([^\s,/]+)")
+_NO_NEXT_HOP = re.compile(r"Routing failed to locate next[ -]hop for (\S+) from " + _EP
+                          + r" to " + _EP)
+_DUP_SYN = re.compile(r"(?:Received )?[Dd]uplicate TCP SYN from " + _EP + r"(?:\([^)]*\))?\S* to " + _EP)
+_DROPPING = re.compile(r"Dropping (\S+) packet from " + _EP + r"(?:\([^)]*\))?\S* to " + _EP)
 _ICMP_DENIED = re.compile(r"Denied ICMP type=(\d+), (?:code=\d+, )?from (?:laddr )?([^\s/]+) "
-                          r"on interface \S+ to (\S+?):?(?:\s|$)")
+                          r"on interface .+? to (\S+?):?(?:\s|$)")
 _ICMP_ERROR = re.compile(r"No matching connection for ICMP error message: (\S+) src "
-                         r"[^\s:]+:([^\s/(]+)\S* dst [^\s:]+:([^\s/(]+)")
+                         + _IFC + r"([^\s/(]+)(?:\([^)]*\))?\S* dst " + _IFC + r"([^\s/(]+)")
 _PAYLOAD = re.compile(r"Original IP payload: (\S+) src ([^\s/]+?)(?:/(\S+?))?\.? dst "
                       r"([^\s/]+?)(?:/(\S+?))?\.?(?:\s|$)")
 _TO_THE_BOX = re.compile(r"(\S+) (?:access denied by ACL|request discarded) from "
-                         r"([^\s/]+)/(\S+) to [^\s:]+:([^\s/]+)/([^\s,]+)")
-_XLATE = re.compile(r"(?:Built|Teardown) (?:dynamic|static) (\S+) translation from " + _EP
-                    + r" to " + _EP)
+                         r"([^\s/]+)/(\S+) to " + _IFC + r"([^\s/]+)/([^\s,]+)")
+_XLATE = re.compile(r"(?:Built|Teardown) \S+ (\S+) translation from ")
 _DROP_RATE = re.compile(r"drop rate")
+#: rsyslog's reduction `message repeated 2 times: [ Deny inbound UDP from ...]`.
+_REPEATED = re.compile(r"message repeated (\d{1,9}) times: \[\s*")
 
 _ICMP = frozenset({"icmp", "icmp6", "icmpv6", "ipv6-icmp"})
 
@@ -176,19 +198,33 @@ _SYN_TIMEOUT, _TRAFFIC_ANSWERED, _OTHER = (Signal.SYN_TIMEOUT, Signal.TRAFFIC_AN
 Flow = tuple[Signal, str | None, str | None, int | None, str | None, int | None, int]
 Handler = Callable[[str, int, str, str], "Flow | None"]
 
-_addr_cache: dict[str, str] = {}
+_addr_cache: dict[str, str | None] = {}
 _port_cache: dict[str, int | None] = {}
+_MISS = object()
 
 
-def _addr(text: str) -> str:
-    """Canonical address text, or the slot's own text (an object name, an impossible address)."""
-    hit = _addr_cache.get(text)
-    if hit is None:
-        hit = canonical_ip(text) or text
+def _addr(text: str) -> str | None:
+    """Canonical address text; None for what is not an IP address (a masked `***`, an object
+    name, a hostname, an impossible `192.1682.2.2`), so that it never forms a flow.
+
+    When the whole slot is not an address, a leading `word:` is taken off and the rest tried:
+    a multi-context prefix (`v1:outside:10.8.1.9` once `v1:` is gone) or an interface the
+    template does not promise (110002's destination). An IPv4-mapped IPv6 address
+    (`::ffff:10.10.0.5`) is the IPv4 address.
+    """
+    hit = _addr_cache.get(text, _MISS)
+    if hit is _MISS:
+        hit = canonical_ip(text)
+        rest = text
+        while hit is None and ":" in rest:
+            rest = rest.partition(":")[2].lstrip()
+            hit = canonical_ip(rest)
+        if hit is not None and hit.startswith("::ffff:") and "." in hit:
+            hit = hit[7:]
         if len(_addr_cache) >= 65536:
             _addr_cache.clear()
         _addr_cache[text] = hit
-    return hit
+    return hit  # type: ignore[return-value]
 
 
 def _port(text: str | None) -> int | None:
@@ -214,14 +250,6 @@ def _port(text: str | None) -> int | None:
         _port_cache.clear()
     _port_cache[text] = port
     return port
-
-
-def _strip_ifc(text: str) -> str:
-    """`inside:10.1.1.1` -> `10.1.1.1`; a bare IPv6 address (its head is hex) stays whole."""
-    head, sep, tail = text.partition(":")
-    if sep and (len(head) > 4 or not _HEX.issuperset(head)):
-        return tail
-    return text
 
 
 def _serverish(port: int | None) -> bool:
@@ -252,8 +280,8 @@ def _flow(signal: Signal, proto: str, a: str | None, ap: str | None, b: str | No
     else:
         sport = _port_cache[ap] if ap in _port_cache else _port(ap)
         dport = _port_cache[bp] if bp in _port_cache else _port(bp)
-    src = _addr_cache.get(a) or _addr(a) if a is not None else None  # type: ignore[arg-type]
-    dst = _addr_cache.get(b) or _addr(b) if b is not None else None  # type: ignore[arg-type]
+    src = _addr(a) if a is not None else None
+    dst = _addr(b) if b is not None else None
     if a_first:
         return (signal, proto, src, sport, dst, dport, count)
     return (signal, proto, dst, dport, src, sport, count)
@@ -306,8 +334,15 @@ class AsaLogParser(LogParser):
         stats = self.stats
         handlers = self._handlers
         tag_search = _TAG.search
+        # A string of blank lines given as one item stands for as many lines as it has
+        # newlines (`LogParser.parse`); `skipped` is how many more than one item that made.
+        skipped = 0
         for number, line in enumerate(lines, start):
             if not line or line.isspace():
+                if len(line) > 1:
+                    more = line.count("\n") - 1
+                    if more > 0:
+                        skipped += more
                 continue
             stats.lines += 1
             if len(line) > MAX_LINE:
@@ -318,6 +353,9 @@ class AsaLogParser(LogParser):
                 header, message = line[:m.start()], m.group(1)
             elif "|" in line and (m := _PIPE.match(line)) is not None:
                 header, message = m.group(1, 2)
+            elif ("SA-" in line or "TD-" in line or "IX-" in line) and (
+                    m := _BARE_TAG.search(line)) is not None:
+                header, message = line[:m.start()], m.group(1)
             else:
                 stats.unparsed += 1
                 continue
@@ -328,11 +366,25 @@ class AsaLogParser(LogParser):
             time, device = self._header(header)
             flow = handler(line, m.end(), device, message)
             if flow is None:
-                stats.unparsed += 1
-                continue
+                flow = self._repeated(handler, line, m.end(), device, message)
+                if flow is None:
+                    stats.unparsed += 1
+                    continue
             stats.parsed += 1
             stats.by_message[message] += 1
-            yield LogEvent(number, time, device, message, *flow)
+            yield LogEvent(number + skipped, time, device, message, *flow)
+
+    @staticmethod
+    def _repeated(handler: Handler, line: str, pos: int, device: str,
+                  message: str) -> Flow | None:
+        """`message repeated 2 times: [ <text>]`: the text's flow, counted that many times."""
+        m = _REPEATED.match(line, pos)
+        if m is None:
+            return None
+        flow = handler(line, m.end(), device, message)
+        if flow is None:
+            return None
+        return flow[:6] + (flow[6] * int(m.group(1)),)  # type: ignore[return-value]
 
     # -- header ---------------------------------------------------------------------------
 
@@ -365,7 +417,10 @@ class AsaLogParser(LogParser):
             word = m.group(1).rstrip(":")
             zone = after_stamp and word.upper() in ZONES
             if zone and time is not None:
-                time -= timedelta(hours=ZONE_OFFSETS[word.upper()])
+                try:
+                    time -= timedelta(hours=ZONE_OFFSETS[word.upper()])
+                except OverflowError:   # year 1 or 9999 shifted out of range: no time
+                    time = None
             after_stamp = False
             if (not word or word == "-" or zone or "[" in word or not host_open
                     or _FACILITY.fullmatch(word) or not _HOST.fullmatch(word)):
@@ -390,7 +445,9 @@ class AsaLogParser(LogParser):
             if year is not None:
                 return datetime(int(year), month, day, hh, mm, ss, micro)
             return self._yearless(month, day, hh, mm, ss, micro)
-        except ValueError:
+        except (ValueError, OverflowError):
+            # An impossible date, or one that UTC cannot hold (year 9999 with a negative
+            # offset, year 1 with a positive one): the line has no usable time.
             return None
 
     def _yearless(self, month: int, day: int, hh: int, mm: int, ss: int,
@@ -398,7 +455,10 @@ class AsaLogParser(LogParser):
         """The newest such date not after `now` (+ `CLOCK_SKEW`); Feb 29 finds its leap year."""
         if self._clock is None:
             self._clock = self.now or datetime.now()
-        limit = self._clock + CLOCK_SKEW
+        try:
+            limit = self._clock + CLOCK_SKEW
+        except OverflowError:   # `--as-of 9999-12-31T23:00`
+            limit = datetime.max
         for year in range(limit.year, limit.year - 9, -1):
             try:
                 stamp = datetime(year, month, day, hh, mm, ss, micro)
@@ -418,8 +478,7 @@ class AsaLogParser(LogParser):
         m = (_NO_EGRESS if message == "110002" else _NO_NEXT_HOP).match(line, pos)
         if m is None:
             return None
-        proto, a, ap, b, bp = m.groups()
-        return _flow(_NO_ROUTE, proto, _strip_ifc(a), ap, _strip_ifc(b), bp)
+        return _flow(_NO_ROUTE, *m.groups())
 
     def _deny_acl(self, line: str, pos: int, device: str, message: str) -> Flow | None:
         m = _DENY_ACL.match(line, pos)
@@ -465,21 +524,21 @@ class AsaLogParser(LogParser):
         m = _DUP_SYN.match(line, pos)
         if m is None:
             return None
-        _, a, ap, _, b, bp = m.groups()
+        a, ap, b, bp = m.groups()
         return _flow(_SYN_RETRANSMIT, "tcp", a, ap, b, bp)
 
     def _dropping(self, line: str, pos: int, device: str, message: str) -> Flow | None:
         m = _DROPPING.match(line, pos)
         if m is None:
             return None
-        proto, _, a, ap, _, b, bp = m.groups()
+        proto, a, ap, b, bp = m.groups()
         return _flow(_OTHER, proto, a, ap, b, bp, _initiator_first(_port(ap), _port(bp)))
 
     def _built(self, line: str, pos: int, device: str, message: str) -> Flow | None:
         m = _BUILT.match(line, pos)
         if m is None:
             return None
-        direction, proto, conn, _, a, ap, _, b, bp = m.groups()
+        direction, proto, conn, a, ap, b, bp = m.groups()
         outbound = direction == "outbound"
         self._remember(self._conns, (device, conn), outbound)
         # Outbound: the second endpoint (the higher-security side) opened the connection.
@@ -489,7 +548,7 @@ class AsaLogParser(LogParser):
         m = _TEARDOWN.match(line, pos)
         if m is None:
             return None
-        proto, conn, _, a, ap, _, b, bp, sent, rest = m.groups()
+        proto, conn, a, ap, b, bp, sent, rest = m.groups()
         outbound = self._conns.pop((device, conn), None)
         a_first = (_initiator_first(_port(ap), _port(bp)) if outbound is None
                    else not outbound)
@@ -554,11 +613,11 @@ class AsaLogParser(LogParser):
         return _flow(_OTHER, proto, a, ap, b, bp, _initiator_first(_port(ap), _port(bp)))
 
     def _xlate(self, line: str, pos: int, device: str, message: str) -> Flow | None:
+        # A NAT mapping, not a connection: counted, but it forms no flow.
         m = _XLATE.match(line, pos)
-        if m is None:
+        if m is None or len(m.group(1)) > 32:
             return None
-        proto, _, a, ap, _, b, bp = m.groups()
-        return _flow(_OTHER, proto, a, ap, b, bp)
+        return (_OTHER, m.group(1).lower(), None, None, None, None, 1)
 
     def _drop_rate(self, line: str, pos: int, device: str, message: str) -> Flow | None:
         if _DROP_RATE.search(line, pos) is None:

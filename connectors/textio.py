@@ -7,7 +7,9 @@ import codecs
 import gzip
 import io
 import json
-from collections.abc import Callable, Iterator
+import re
+import zlib
+from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
@@ -24,11 +26,14 @@ def open_text(path: Path, encoding: str | None = None) -> IO[str]:
     path = Path(path)
     try:
         raw = _open_binary(path)
+    except OSError as exc:
+        raise SourceError(f"cannot read: {exc.strerror or exc}", path=path) from exc
+    try:
         if encoding is None:
             encoding = _sniff_encoding(raw)
-    except (OSError, EOFError) as exc:
-        raise SourceError(f"cannot read: {getattr(exc, 'strerror', None) or exc}",
-                          path=path) from exc
+    except BaseException:
+        raw.close()
+        raise
     return io.TextIOWrapper(raw, encoding=encoding, errors="replace", newline=None)
 
 
@@ -44,9 +49,10 @@ def open_text_tracked(path: Path) -> Iterator[tuple[IO[str], Callable[[], int]]]
     try:
         name = path.name.lower()
         if name.endswith(".gz"):
-            raw: io.BufferedIOBase = io.BufferedReader(gzip.GzipFile(fileobj=disk))  # type: ignore[arg-type]
+            raw: io.BufferedIOBase = io.BufferedReader(
+                _Decompressed(gzip.GzipFile(fileobj=disk), path, "gzip"), _BUFFER)
         elif name.endswith(".bz2"):
-            raw = io.BufferedReader(bz2.BZ2File(disk))  # type: ignore[arg-type]
+            raw = io.BufferedReader(_Decompressed(bz2.BZ2File(disk), path, "bzip2"), _BUFFER)
         else:
             raw = disk
         text = io.TextIOWrapper(raw, encoding=_sniff_encoding(raw), errors="replace",
@@ -59,46 +65,137 @@ def open_text_tracked(path: Path) -> Iterator[tuple[IO[str], Callable[[], int]]]
         disk.close()
 
 
+#: Read size under the decompressors (fewer Python-level calls than the 8 KiB default).
+_BUFFER = 1 << 16
+
+#: What a damaged or mislabelled archive raises from inside gzip, bz2 and zlib.
+_DAMAGED = (OSError, EOFError, zlib.error)
+
+
+class _Decompressed(io.RawIOBase):
+    """A `.gz`/`.bz2` stream whose every failure (not that format, truncated, corrupt) is a
+    `SourceError` naming the file, wherever the read happens: sniffing, `read()`, iterating,
+    a CSV reader on top. The line, when known, is added by `_Guarded`."""
+
+    def __init__(self, stream: IO[bytes], path: Path, kind: str) -> None:
+        super().__init__()
+        self._stream = stream
+        self._path = path
+        self._kind = kind
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        try:
+            return self._stream.readinto(buffer)  # type: ignore[attr-defined, no-any-return]
+        except _DAMAGED as exc:
+            raise SourceError(f"not a readable {self._kind} file (damaged, truncated or not "
+                              f"{self._kind} at all): {exc}", path=self._path) from exc
+
+    def seekable(self) -> bool:
+        return self._stream.seekable()
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        try:
+            return self._stream.seek(offset, whence)
+        except _DAMAGED as exc:
+            raise SourceError(f"not a readable {self._kind} file: {exc}",
+                              path=self._path) from exc
+
+    def tell(self) -> int:
+        return self._stream.tell()
+
+    def close(self) -> None:
+        try:
+            self._stream.close()
+        finally:
+            super().close()
+
+
 def _sniff_encoding(raw: io.BufferedIOBase) -> str:
-    head = raw.peek(4)[:4] if hasattr(raw, "peek") else b""
+    head = raw.peek(512)[:512] if hasattr(raw, "peek") else b""
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
-    return "utf-8"
+    return _bomless_utf16(head) or "utf-8"
+
+
+def _bomless_utf16(head: bytes) -> str | None:
+    """`utf-16-le`/`utf-16-be` for UTF-16 text written without a BOM (some Windows tools do),
+    told by its NUL bytes: ASCII-range text has a NUL in every other byte, on the odd
+    positions for little-endian, the even ones for big-endian, and almost none elsewhere."""
+    pairs = len(head) // 2
+    if pairs < 2 or b"\0" not in head:
+        return None
+    even, odd = head[0:pairs * 2:2], head[1:pairs * 2:2]
+    even_nul, odd_nul = even.count(0), odd.count(0)
+    if odd_nul * 4 >= pairs * 3 and even_nul * 10 <= pairs:
+        return "utf-16-le"
+    if even_nul * 4 >= pairs * 3 and odd_nul * 10 <= pairs:
+        return "utf-16-be"
+    return None
 
 
 class _Guarded:
-    """Iterates lines, turning a corrupt archive mid-file into a `SourceError`."""
+    """Iterates lines, turning a corrupt archive mid-file into a `SourceError` with the line."""
 
     def __init__(self, text: IO[str], path: Path) -> None:
         self._text = text
         self._path = path
         self._line = 0
+        self._blank = [0]   # newlines beyond one in the blank runs given as one item
 
     def __iter__(self) -> Iterator[str]:
         try:
-            for line in bounded_lines(self._text):
+            for line in bounded_lines(self._text, blank_tally=self._blank):
                 self._line += 1
                 yield line
-        except (OSError, EOFError, ValueError) as exc:
-            raise SourceError(f"file is damaged after {self._line} lines: {exc}",
-                              path=self._path, line=self._line + 1) from exc
+        except SourceError as exc:
+            if exc.line is not None:
+                raise
+            done = self._line + self._blank[0]
+            raise SourceError(f"file is damaged after {done} lines: {exc.__cause__ or exc}",
+                              path=self._path, line=done + 1) from exc
+        except (*_DAMAGED, ValueError) as exc:
+            done = self._line + self._blank[0]
+            raise SourceError(f"file is damaged after {done} lines: {exc}",
+                              path=self._path, line=done + 1) from exc
 
 
 #: Longest line handed to a parser; the rest of a longer one is dropped unread into memory.
 MAX_LINE_CHARS = 65536
 
 
-def bounded_lines(fh: IO[str], limit: int = MAX_LINE_CHARS) -> Iterator[str]:
+#: Characters read at a time while skipping a run of blank lines.
+BLANK_BLOCK = 1 << 20
+_CONTENT = re.compile(r"\S")
+
+
+def bounded_lines(fh: IO[str], limit: int = MAX_LINE_CHARS,
+                  blank_tally: list[int] | None = None) -> Iterator[str]:
     """Lines of `fh`, each cut to `limit` characters; the rest of a longer line is skipped,
-    so one absurd line (a binary dump, a missing newline) never sits in memory whole."""
+    so one absurd line (a binary dump, a missing newline) never sits in memory whole.
+
+    A blank line starts a look-ahead in blocks of `BLANK_BLOCK` characters, so that a run of
+    millions of blank lines (a padded or zero-filled export) costs block time, not line time:
+    such a run is given as ONE whitespace-only item holding several newlines, which stands for
+    that many lines (`LogParser.parse` counts them). `blank_tally[0]`, when given, is raised
+    by the newlines beyond one in each such item. Other lines are given one by one as before.
+    """
     readline = fh.readline
     while True:
         line = readline(limit)
+        if line == "\n":
+            head = yield from _blank_run(fh.read, limit, blank_tally)
+            if not head:
+                continue
+            line = head if len(head) >= limit else head + readline(limit - len(head))
         if not line:
             return
-        if len(line) == limit and not line.endswith("\n"):
+        if len(line) >= limit and not line.endswith("\n"):
+            line = line[:limit]
             while True:
                 rest = readline(limit)
                 if not rest or rest.endswith("\n"):
@@ -106,26 +203,96 @@ def bounded_lines(fh: IO[str], limit: int = MAX_LINE_CHARS) -> Iterator[str]:
         yield line
 
 
+def _blank_run(read: Callable[[int], str], limit: int,
+               tally: list[int] | None) -> Generator[str, None, str]:
+    """After a blank line: yield the run it starts (as one item), then the lines of the
+    block where content resumes; return that block's unfinished last line, for the caller
+    to complete."""
+    newlines = 1
+    carry = ""
+    while True:
+        block = read(BLANK_BLOCK)
+        if not block:
+            yield from _run(newlines, tally)
+            return carry
+        if carry:
+            block, carry = carry + block, ""
+        count = block.count("\n")
+        if count == len(block):                 # nothing but newlines: the common padding
+            newlines += count
+            continue
+        cut = block.rfind("\n") + 1
+        m = _CONTENT.search(block, 0, cut)
+        if m is None:                           # whitespace lines, then maybe a partial one
+            newlines += count
+            carry = block[cut:]
+            if carry.isspace():
+                carry = carry[:limit]
+                continue
+            yield from _run(newlines, tally)
+            return carry
+        start = block.rfind("\n", 0, m.start()) + 1
+        newlines += block.count("\n", 0, start)
+        yield from _run(newlines, tally)
+        yield from _block_lines(block, start, cut, limit, tally)
+        return block[cut:]
+
+
+def _run(newlines: int, tally: list[int] | None) -> Iterator[str]:
+    """Items standing for `newlines` blank lines: one per `BLANK_BLOCK` of them at most, so
+    a run of half a billion never becomes one half-gigabyte string."""
+    while newlines > 0:
+        part = min(newlines, BLANK_BLOCK)
+        if part > 1 and tally is not None:
+            tally[0] += part - 1
+        yield "\n" * part
+        newlines -= part
+
+
+def _block_lines(block: str, pos: int, end: int, limit: int,
+                 tally: list[int] | None) -> Iterator[str]:
+    """The complete lines of `block[pos:end]` (it ends with a newline), runs of blank lines
+    as one item each."""
+    search, find, rfind = _CONTENT.search, block.find, block.rfind
+    while pos < end:
+        m = search(block, pos, end)
+        if m is None:
+            yield from _run(block.count("\n", pos, end), tally)
+            return
+        start = rfind("\n", pos, m.start()) + 1 or pos
+        if start > pos:
+            yield from _run(block.count("\n", pos, start), tally)
+        stop = find("\n", m.start()) + 1
+        yield block[start:stop] if stop - start <= limit else block[start:start + limit]
+        pos = stop
+
+
 def read_text(path: Path, encoding: str | None = None) -> str:
     """Read a whole (small) file as text; see `open_text`."""
     try:
         with open_text(path, encoding) as fh:
             return fh.read()
-    except (OSError, EOFError) as exc:
+    except _DAMAGED as exc:
         raise SourceError(f"cannot read: {exc}", path=path) from exc
 
 
 def _open_binary(path: Path) -> io.BufferedReader:
     name = path.name.lower()
     if name.endswith(".gz"):
-        return io.BufferedReader(gzip.open(path, "rb"))  # type: ignore[arg-type]
+        return io.BufferedReader(_Decompressed(gzip.open(path, "rb"), path, "gzip"), _BUFFER)
     if name.endswith(".bz2"):
-        return io.BufferedReader(bz2.open(path, "rb"))  # type: ignore[arg-type]
+        return io.BufferedReader(_Decompressed(bz2.open(path, "rb"), path, "bzip2"), _BUFFER)
     return open(path, "rb")
 
 
+#: An integer literal longer than Python converts by default (`sys.get_int_max_str_digits`).
+_HUGE_INT = re.compile(r"\d{4301}")
+
+
 def read_json(path: Path) -> Any:
-    """Parse a whole JSON file; a syntax error names the file, line and column."""
+    """Parse a whole JSON file; a syntax error names the file, line and column, and JSON that
+    Python will not hold (nested past the recursion limit, a 5,000-digit number) names the
+    file (and the line of the number)."""
     text = read_text(path)
     try:
         return json.loads(text)
@@ -133,6 +300,13 @@ def read_json(path: Path) -> Any:
         reason = exc.msg.removesuffix(" at")  # "Unterminated string starting at"
         raise SourceError(f"invalid JSON at column {exc.colno}: {reason}", path=path,
                           line=exc.lineno) from exc
+    except RecursionError as exc:
+        raise SourceError("JSON nested too deeply to read", path=path) from exc
+    except ValueError as exc:   # "Exceeds the limit (4300 digits) for integer string ..."
+        m = _HUGE_INT.search(text)
+        line = text.count("\n", 0, m.start()) + 1 if m else None
+        raise SourceError(f"JSON holds a number too long to read: {exc}", path=path,
+                          line=line) from exc
 
 
 def looks_like_json(path: Path) -> bool:
@@ -145,6 +319,6 @@ def looks_like_json(path: Path) -> bool:
     with open_text(path) as fh:
         try:
             head = fh.read(256).lstrip("\ufeff \t\r\n")
-        except (OSError, EOFError) as exc:
+        except _DAMAGED as exc:
             raise SourceError(f"cannot read: {exc}", path=path) from exc
     return head[:1] in ("{", "[")
