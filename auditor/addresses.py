@@ -9,12 +9,18 @@ import netaddr
 _HOST_LABEL = r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?"
 _HOST_NAME = re.compile(rf"(?=.{{1,253}}\.?$){_HOST_LABEL}(?:\.{_HOST_LABEL})*\.?")
 
+#: `::ffff:0:0/96`, the IPv4-mapped block: an address in it is the IPv4 address in its low bits.
+_MAPPED_HIGH = 0xFFFF
+_MAPPED_LENGTH = 96
+
 
 def canonical_ip(text: str | None) -> str | None:
     """Return the canonical text of an IPv4/IPv6 address, or None when `text` is not one.
 
     Accepts surrounding spaces, `[v6]` brackets and a `%zone`. Rejects what inet_aton would
     take but nobody writes (`10.1`, `0x0a000001`) and impossible text (`192.1682.2.2`).
+    An IPv4-mapped IPv6 address (`::ffff:10.10.0.5`, as dual-stack sockets print IPv4 peers)
+    is the IPv4 address it carries (`10.10.0.5`), so it matches its IPv4 network.
     """
     if not text:
         return None
@@ -25,7 +31,10 @@ def canonical_ip(text: str | None) -> str | None:
         return None
     try:
         if ":" in text:
-            return str(netaddr.IPAddress(text, 6))
+            ip = netaddr.IPAddress(text, 6)
+            if ip.value >> 32 == _MAPPED_HIGH:  # one shift: no cost for other addresses
+                return str(netaddr.IPAddress(ip.value & 0xFFFFFFFF, 4))
+            return str(ip)
         if text.count(".") != 3:
             return None
         return str(netaddr.IPAddress(text, 4, flags=netaddr.INET_PTON))
@@ -37,6 +46,8 @@ def canonical_prefix(text: str | None, mask: str | None = None) -> str | None:
     """Return canonical CIDR text for `a.b.c.d/nn`, `a.b.c.d mask`, or a bare address (/32, /128).
 
     Host bits are cleared (`10.1.2.3/16` -> `10.1.0.0/16`). None when it is not a prefix.
+    An IPv4-mapped prefix is its IPv4 prefix (`::ffff:10.10.0.0/120` -> `10.10.0.0/24`); one
+    shorter than /96 reaches beyond the mapped block and stays IPv6.
     """
     if not text:
         return None
@@ -48,6 +59,13 @@ def canonical_prefix(text: str | None, mask: str | None = None) -> str | None:
     if ip is None:
         return None
     try:
+        if length and "." not in length and ":" in addr and ":" not in ip:
+            bits = int(length)  # IPv4-mapped, written as IPv6: a length out of 128
+            if not 0 <= bits <= 128:
+                return None
+            if bits < _MAPPED_LENGTH:
+                return str(netaddr.IPNetwork(f"::ffff:{ip}/{bits}").cidr)
+            length = str(bits - _MAPPED_LENGTH)
         if not length:
             return str(netaddr.IPNetwork(ip).cidr)
         if "." in length and ":" not in ip:

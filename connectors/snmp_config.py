@@ -10,13 +10,20 @@ into a dead network. Permitted pollers (community source restrictions, SNMP ACL 
 Windows permitted managers, ASA `poll` hosts) receive nothing and are `polled=False`:
 harmless but worth cleaning. Communities, v3 user names and keys never leave this module:
 names and fixes are rebuilt from the host, interface, VRF and keywords only.
+
+A line whose words are out of order can put a secret where the host belongs
+(`informsink S3cr3t 10.250.9.4`, `snmp-server host S3cr3t 10.1.1.1`). So each file is read
+twice: first for every word it uses as a community, user or key, then for hosts. A host,
+interface or VRF slot holding one of those words, or holding a bare word while the community
+slot holds an address, gives no record: the line is skipped and listed in
+`SnmpConfigSource.skipped` with a reason that quotes none of its words.
 """
 
 from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -25,7 +32,7 @@ import netaddr
 from auditor.addresses import canonical_host, canonical_ip, canonical_prefix
 from auditor.errors import SourceError
 from auditor.model import Target, ToolState
-from connectors.base import TargetSource
+from connectors.base import SourceSpec, TargetSource
 from connectors.textio import read_text
 
 TRAP_PORT = 162
@@ -48,6 +55,24 @@ class _Hit:
     port: int | None = None
     commented: bool = False
     """Read from a commented-out directive: it sends nothing, but points at the address."""
+    directive: str = ""
+    alt: str | None = None
+    """When the host slot holds a bare word (no dot, no address): the community slot's word
+    as a host, if it reads as one. Then the words may be swapped (see `_unswapped`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SkippedLine:
+    """A line that names no record because its host slot may hold a secret."""
+
+    location: str
+    """`snmpd.conf:14`, as record locations are written."""
+    reason: str
+    """Why, in words that quote nothing from the line."""
+
+
+class _Withheld(Exception):  # noqa: N818 - not an error the user sees: a line to skip
+    """Raised inside a line reader: the line would expose a secret; skip and count it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,9 +83,20 @@ class _File:
     label: str
     """The file as reports show it (relative to the config folder)."""
     lines: list[str]
+    secrets: frozenset[str] = frozenset()
+    """Every word (lower case) the file uses as a community, v3 user or key."""
+    skipped: list[tuple[int, str]] = field(default_factory=list)
+    """(line, reason) of lines skipped so that a secret goes nowhere."""
 
     def error(self, message: str, line: int, field_name: str | None = None) -> SourceError:
         return SourceError(message, path=self.path, line=line, field=field_name)
+
+    def guard(self, directive: str, *words: str | None) -> None:
+        """Raise `_Withheld` when a word bound for a name, fix or address is a secret."""
+        if any(w and w.lower() in self.secrets for w in words):
+            raise _Withheld(f"{directive}: where the host, interface or VRF belongs stands a "
+                            "word this file uses as a community, user or key (words out of "
+                            "order?); the line is skipped so the secret goes nowhere")
 
 
 class SnmpConfigSource(TargetSource):
@@ -68,8 +104,14 @@ class SnmpConfigSource(TargetSource):
 
     type = "snmp-config"
 
+    def __init__(self, spec: SourceSpec) -> None:
+        super().__init__(spec)
+        self.skipped: list[SkippedLine] = []
+        """Lines the last `fetch()` skipped so that no secret reaches a record."""
+
     def fetch(self) -> list[Target]:
         targets: list[Target] = []
+        self.skipped = []
         seen: set[Path] = set()
         for path in self.spec.paths:
             if path.resolve() in seen:
@@ -86,7 +128,10 @@ class SnmpConfigSource(TargetSource):
                 "not a recognised SNMP configuration (expected net-snmp snmpd.conf or "
                 "snmptrapd.conf directives, Cisco snmp-server lines, or a Windows reg export)",
                 path=path)
-        hits = parse(_File(path, self.spec.where(path), lines))
+        file = _File(path, self.spec.where(path), lines)
+        hits = parse(file)
+        self.skipped += [SkippedLine(self.spec.where(path, number), reason)
+                         for number, reason in sorted(file.skipped)]
         return sorted(hits, key=lambda h: h.line)
 
     def _target(self, path: Path, hit: _Hit) -> Target:
@@ -127,6 +172,81 @@ def _is_remote(host: str) -> bool:
         return True
     ip = netaddr.IPAddress(host)
     return not (ip.is_loopback() or ip.value == 0)
+
+
+def _is_bare(host: str) -> bool:
+    """A host name without a dot: as likely a community as a host, on its own."""
+    return "." not in host and canonical_ip(host) is None
+
+
+def _plausible(host: str) -> bool:
+    """An address or a dotted name: a host, whatever slot it was written in."""
+    return not _is_bare(host)
+
+
+def _alt(host: str, other: str | None, read: Callable[[str], str | None]) -> str | None:
+    """`_Hit.alt`: the other slot's word as a host, when `host` is a bare word."""
+    if other is None or not _is_bare(host):
+        return None
+    return read(other)
+
+
+def _endpoint_host(text: str) -> str | None:
+    try:
+        return _endpoint(text).host
+    except ValueError:
+        return None
+
+
+def _unswapped(file: _File, hits: list[_Hit]) -> list[_Hit]:
+    """Drop hits whose bare host word may be a community written where the host belongs.
+
+    `informsink S3cr3t 10.250.9.4`: the host slot holds a bare word that no other line names
+    as a host, while the community slot holds an address, a dotted name, or a name another
+    line uses as a host. The words are swapped; the bare word is likely the community.
+    """
+    lines: dict[str, set[int]] = {}
+    for hit in hits:
+        lines.setdefault(hit.host, set()).add(hit.line)
+
+    def elsewhere(host: str, line: int) -> bool:
+        return bool(lines.get(host, set()) - {line})
+
+    kept = []
+    for hit in hits:
+        if hit.alt is not None and not elsewhere(hit.host, hit.line) and (
+                _plausible(hit.alt) or elsewhere(hit.alt, hit.line)):
+            file.skipped.append((hit.line, f"{hit.directive}: the host slot holds a bare word "
+                                 "and the community slot holds a host (words out of order?); "
+                                 "the line is skipped so a community never becomes a host"))
+            continue
+        kept.append(hit)
+    return kept
+
+
+def _sure_host(word: str, read: Callable[[str], str | None]) -> bool:
+    """True when `word` in a host slot is an address or dotted name: the line is in order.
+
+    A notification line's community slot counts as a secret only then; when the host slot
+    holds a bare word, the community slot may hold the real host (`informsink S3cr3t nms02`).
+    """
+    host = read(word) if word else None
+    return host is not None and _plausible(host)
+
+
+def _harvest(words: Iterable[str | None], read: Callable[[str], str | None]) -> set[str]:
+    """The lower-cased words that are secrets: not empty, and not a plausible host.
+
+    An address or dotted name in a community slot is a swapped line's host, not a secret.
+    """
+    found = set()
+    for word in words:
+        if not word:
+            continue
+        host = read(word)
+        if host is None or _is_bare(host):
+            found.add(word.lower())
+    return found
 
 
 def _single_host(text: str) -> str | None:
@@ -244,18 +364,70 @@ _COMMENTABLE = frozenset({"trapsink", "trap2sink", "informsink", "trapsess", "fo
 
 
 def _read_netsnmp(file: _File) -> list[_Hit]:
+    file = replace(file, secrets=_netsnmp_secrets(file.lines))
     hits: list[_Hit] = []
     for number, raw in enumerate(file.lines, 1):
         body = raw.strip()
         if body.startswith("#"):
             hit = _commented_out(file, number, body)
-            if hit is not None and _is_remote(hit.host):
-                hits.append(hit)
-            continue
-        hit = _netsnmp_line(file, number, raw)
+        else:
+            try:
+                hit = _netsnmp_line(file, number, raw)
+            except _Withheld as withheld:
+                file.skipped.append((number, str(withheld)))
+                continue
         if hit is not None and _is_remote(hit.host):
             hits.append(hit)
-    return hits
+    return _unswapped(file, hits)
+
+
+#: Algorithm words of `createUser` (upper case): keywords, never secrets.
+_USM_ALGORITHMS = frozenset({"MD5", "SHA", "SHA1", "SHA-1", "SHA-224", "SHA-256", "SHA-384",
+                             "SHA-512", "DES", "3DES", "AES", "AES128", "AES192", "AES256",
+                             "AES-128", "AES-192", "AES-256", "AES192C", "AES256C"})
+#: snmpcmd options (trapsess) whose argument is a community, user or passphrase.
+_SECRET_OPTIONS = frozenset("cuAX")
+
+
+def _netsnmp_secrets(lines: list[str]) -> frozenset[str]:
+    """Every community, v3 user and passphrase the file names, commented-out lines included."""
+    words: list[str | None] = []
+    for raw in lines:
+        tokens = _tokens(raw.strip().lstrip("#"))
+        if not tokens:
+            continue
+        directive, args = tokens[0].lower(), tokens[1:]
+        if directive in _COMMUNITIES or directive == "trapcommunity":
+            words += _skip_options(args)[:1]
+        elif directive in ("com2sec", "com2sec6"):
+            words += _skip_options(args)[2:3]
+        elif directive == "authcommunity":
+            words += args[1:2]
+        elif directive in _SINKS and _sure_host(args[0] if args else "", _endpoint_host):
+            words += args[1:2]  # only when the line is surely in order: see _sure_host
+        elif directive == "trapsess":
+            words += _option_values(args, _SECRET_OPTIONS)
+        elif directive == "createuser":
+            words += [w for i, w in enumerate(args) if not w.startswith("-")
+                      and args[i - 1:i] != ["-e"] and w.upper() not in _USM_ALGORITHMS]
+        elif directive in ("rouser", "rwuser", "authuser"):
+            rest = args[1:] if directive == "authuser" else args  # authUser TYPES ...
+            rest = rest[2:] if rest[:1] == ["-s"] else rest
+            words += rest[:1]
+    return frozenset(_harvest(words, _endpoint_host))
+
+
+def _option_values(args: list[str], letters: frozenset[str]) -> list[str]:
+    """The arguments of the snmpcmd options named by `letters`, attached (`-cX`) or not."""
+    values = []
+    for i, token in enumerate(args):
+        if len(token) < 2 or token[0] != "-" or token[1] not in letters:
+            continue
+        if len(token) > 2:
+            values.append(token[2:])
+        elif i + 1 < len(args):
+            values.append(args[i + 1])
+    return values
 
 
 def _commented_out(file: _File, number: int, body: str) -> _Hit | None:
@@ -270,7 +442,7 @@ def _commented_out(file: _File, number: int, body: str) -> _Hit | None:
         return None
     try:
         hit = _netsnmp_line(file, number, text)
-    except SourceError:
+    except (SourceError, _Withheld):
         return None
     if hit is None or canonical_ip(hit.host) is None:
         return None  # "# forward every trap to the NOC": prose, not a disabled line
@@ -311,7 +483,10 @@ def _shown(token: str) -> str:
 
 
 def _destination(file: _File, number: int, directive: str, token: str,
-                 default_port: int = TRAP_PORT, daemon: str = "snmpd") -> _Hit | None:
+                 default_port: int = TRAP_PORT, daemon: str = "snmpd",
+                 other: str | None = None) -> _Hit | None:
+    """The host `token` names; `other` is the word in the line's community slot, if any."""
+    file.guard(directive, token)
     try:
         end = _endpoint(token)
     except ValueError:
@@ -319,9 +494,11 @@ def _destination(file: _File, number: int, directive: str, token: str,
                          number, directive) from None
     if end.host is None:
         return None
+    file.guard(directive, end.host)
     name = f"{directive} {_shown(token)}"
     return _Hit(number, end.host, True, name, _netsnmp_fix(file, number, name, daemon),
-                end.protocol, end.port or default_port)
+                end.protocol, end.port or default_port, directive=directive,
+                alt=_alt(end.host, other, _endpoint_host))
 
 
 def _sink(file: _File, number: int, directive: str, args: list[str]) -> _Hit | None:
@@ -335,7 +512,8 @@ def _sink(file: _File, number: int, directive: str, args: list[str]) -> _Hit | N
         except ValueError:
             raise file.error(f"{directive}: the port is not a number from 1 to 65535",
                              number, "port") from None
-    return _destination(file, number, directive, args[0], default_port)
+    return _destination(file, number, directive, args[0], default_port,
+                        other=args[1] if len(args) > 1 else None)
 
 
 def _trapsess(file: _File, number: int, args: list[str]) -> _Hit | None:
@@ -352,7 +530,9 @@ def _trapsess(file: _File, number: int, args: list[str]) -> _Hit | None:
             positional.append(token)
     if not positional:
         raise file.error("trapsess has no host", number, "trapsess")
-    return _destination(file, number, "trapsess", positional[-1])
+    # A community written without its -c sits beside the host: `... 10.250.9.4 S3cr3t`.
+    other = next((w for w in positional[:-1] if _endpoint_host(w)), None)
+    return _destination(file, number, "trapsess", positional[-1], other=other)
 
 
 def _forward(file: _File, number: int, args: list[str]) -> _Hit | None:
@@ -371,8 +551,12 @@ def _skip_options(args: list[str]) -> list[str]:
 
 
 def _permitted(file: _File, number: int, directive: str, token: str,
-               daemon: str = "snmpd") -> _Hit | None:
-    """A source restriction: a record only when it names exactly one host."""
+               daemon: str = "snmpd", other: str | None = None) -> _Hit | None:
+    """A source restriction: a record only when it names exactly one host.
+
+    `other` is the line's community word, in case the two were swapped.
+    """
+    file.guard(directive, token)
     try:
         host = _single_host(token)
     except ValueError:
@@ -381,7 +565,8 @@ def _permitted(file: _File, number: int, directive: str, token: str,
     if host is None:
         return None
     name = f"{directive} source {token}"
-    return _Hit(number, host, False, name, _netsnmp_fix(file, number, name, daemon))
+    return _Hit(number, host, False, name, _netsnmp_fix(file, number, name, daemon),
+                directive=directive, alt=_alt(host, other, _endpoint_host))
 
 
 def _community_source(file: _File, number: int, directive: str,
@@ -390,7 +575,7 @@ def _community_source(file: _File, number: int, directive: str,
     args = _skip_options(args)
     if len(args) < 2:
         return None
-    return _permitted(file, number, directive, args[1])
+    return _permitted(file, number, directive, args[1], other=args[0])
 
 
 def _com2sec(file: _File, number: int, directive: str, args: list[str]) -> _Hit | None:
@@ -398,14 +583,15 @@ def _com2sec(file: _File, number: int, directive: str, args: list[str]) -> _Hit 
     args = _skip_options(args)
     if len(args) < 3:
         raise file.error(f"{directive} needs SECNAME SOURCE COMMUNITY", number, directive)
-    return _permitted(file, number, directive, args[1])
+    return _permitted(file, number, directive, args[1], other=args[2])
 
 
 def _auth_community(file: _File, number: int, args: list[str]) -> _Hit | None:
     """snmptrapd `authCommunity TYPES COMMUNITY [SOURCE [OID | -v VIEW]]`."""
     if len(args) < 3:
         return None
-    return _permitted(file, number, "authCommunity", args[2], daemon="snmptrapd")
+    return _permitted(file, number, "authCommunity", args[2], daemon="snmptrapd",
+                      other=args[1])
 
 
 # --- Cisco IOS / IOS-XE, NX-OS, ASA --------------------------------------------------
@@ -435,6 +621,8 @@ class _CiscoHost:
     port: int | None = None
     port_word: str = "udp-port"
     """How the line spells the port keyword (`udp-port`, NX-OS `udp_port`)."""
+    alt: str | None = None
+    """The community slot's word as a host, when `host` is a bare word (see `_Hit.alt`)."""
 
 
 @dataclass(slots=True)
@@ -454,6 +642,7 @@ def _cisco_words(raw: str) -> list[str]:
 
 
 def _read_cisco(file: _File) -> list[_Hit]:
+    file = replace(file, secrets=_cisco_secrets(file.lines))
     nxos = any(w in _NXOS_MARKS for raw in file.lines for w in _cisco_words(raw))
     hosts: dict[str, _CiscoHost] = {}
     hits: list[_Hit] = []
@@ -469,7 +658,11 @@ def _read_cisco(file: _File) -> list[_Hit]:
             continue
         block = None
         if words[:2] == ["snmp-server", "host"]:
-            hit = _cisco_host(file, number, words, hosts)
+            try:
+                hit = _cisco_host(file, number, words, hosts)
+            except _Withheld as withheld:
+                file.skipped.append((number, str(withheld)))
+                continue
             if hit is not None and _is_remote(hit.host):
                 hits.append(hit)
         elif words[0] == "snmp-server" and len(words) > 2:
@@ -483,7 +676,42 @@ def _read_cisco(file: _File) -> list[_Hit]:
     hits += [_host_hit(file, h, device) for h in hosts.values() if _is_remote(h.host)]
     for name in sorted(used & acls.keys()):
         hits += _acl_hits(file, acls[name], device)
-    return hits
+    return _unswapped(file, hits)
+
+
+#: Cisco v3 authentication and privacy algorithm words: keywords, never secrets.
+_CISCO_ALGORITHMS = frozenset({"md5", "sha", "sha-1", "sha-224", "sha-256", "sha-384",
+                               "sha-512", "des", "3des", "aes", "aes-128", "aes-192", "aes-256",
+                               "aes128", "aes192", "aes256", "128", "192", "256"})
+
+
+def _cisco_secrets(lines: list[str]) -> frozenset[str]:
+    """Every community, v3 user and key an IOS/NX-OS/ASA config names.
+
+    `snmp-server community NAME`, `snmp-server user USER ... auth ALG KEY priv [ALG] KEY`,
+    the community or user slot of `snmp-server host` lines, and ASA `community NAME`.
+    """
+    words: list[str | None] = []
+    for raw in lines:
+        w = _cisco_words(raw)
+        if w[:1] != ["snmp-server"] or len(w) < 3:
+            continue
+        if w[1] in ("community", "user"):
+            words.append(w[2])
+        if w[1] == "user":
+            for i, word in enumerate(w[:-1]):
+                if word.lower() in ("auth", "priv"):
+                    rest = [x for x in w[i + 1:] if x.lower() not in _CISCO_ALGORITHMS]
+                    words += rest[:1]
+        elif w[1] == "host" and len(w) > 3:
+            if canonical_ip(w[2]) is None and canonical_ip(w[3]):  # ASA
+                words += [w[i + 1] for i, x in enumerate(w[:-1]) if x == "community"]
+                words += [w[i + 2] for i, x in enumerate(w[:-2])
+                          if x == "version" and w[i + 1] == "3"]
+            elif _sure_host(w[2], canonical_host):
+                i = _secret_slot(w[3:])
+                words += w[3 + i:4 + i]
+    return frozenset(_harvest(words, canonical_host))
 
 
 def _is_acl_header(words: list[str]) -> bool:
@@ -501,10 +729,13 @@ def _cisco_host(file: _File, number: int, words: list[str],
         raise file.error("snmp-server host has no address", number, "host")
     if len(words) > 3 and canonical_ip(words[2]) is None and canonical_ip(words[3]):
         return _asa_host(file, number, words)
+    file.guard("snmp-server host", words[2])
     host = canonical_host(words[2])
     if host is None:
         raise file.error("snmp-server host: not an address or host name", number, "host")
     rest = words[3:]
+    file.guard("snmp-server host", *(w for i, w in enumerate(rest[:_secret_slot(rest)])
+                                     if i and rest[i - 1] == "vrf"))
     entry = hosts.get(host)
     if entry is None:
         entry = hosts[host] = _CiscoHost(number, words[2], host)
@@ -515,27 +746,40 @@ def _cisco_host(file: _File, number: int, words: list[str],
     return None
 
 
-def _host_options(file: _File, number: int, rest: list[str], entry: _CiscoHost) -> None:
-    """`[vrf V] [informs|traps] [version {1|2c|3 [auth|noauth|priv]}] SECRET [udp-port N]`."""
+def _secret_slot(rest: list[str]) -> int:
+    """Where the community or v3 user sits in the words after `snmp-server host HOST`."""
     i = 0
     while i < len(rest):
         word = rest[i]
         if word == "vrf" and i + 1 < len(rest):
-            entry.vrf = rest[i + 1]
             i += 2
         elif word in ("informs", "traps"):
-            entry.kind = word
             i += 1
         elif word == "version" and i + 1 < len(rest):
-            entry.version = rest[i + 1]
             i += 2
-            if entry.version == "3" and i < len(rest) and rest[i] in ("auth", "noauth", "priv"):
-                entry.level = rest[i]
+            if rest[i - 1] == "3" and i < len(rest) and rest[i] in ("auth", "noauth", "priv"):
                 i += 1
         else:
             break
-    # rest[i] is the community or v3 user: never read; the port may follow it.
-    found = _udp_port(file, number, rest[i + 1:])
+    return i
+
+
+def _host_options(file: _File, number: int, rest: list[str], entry: _CiscoHost) -> None:
+    """`[vrf V] [informs|traps] [version {1|2c|3 [auth|noauth|priv]}] SECRET [udp-port N]`."""
+    end = _secret_slot(rest)
+    for i, word in enumerate(rest[:end]):
+        if word == "vrf" and i + 1 < end:
+            entry.vrf = rest[i + 1]
+        elif word in ("informs", "traps"):
+            entry.kind = word
+        elif word == "version" and i + 1 < end:
+            entry.version = rest[i + 1]
+            if entry.version == "3" and i + 2 < end:
+                entry.level = rest[i + 2]
+    # rest[end] is the community or v3 user: never shown; the port may follow it.
+    if end < len(rest):
+        entry.alt = _alt(entry.host, rest[end], canonical_host) or entry.alt
+    found = _udp_port(file, number, rest[end + 1:])
     if found is not None:
         entry.port_word, entry.port = found
 
@@ -566,12 +810,14 @@ def _host_hit(file: _File, entry: _CiscoHost, device: str) -> _Hit:
     if entry.port:
         command += f" {entry.port_word} {entry.port}"
     fix = f"Remove it from the {device} config: no {command} ({file.label} line{plural} {where})"
-    return _Hit(entry.line, entry.host, True, name, fix, "udp", entry.port or TRAP_PORT)
+    return _Hit(entry.line, entry.host, True, name, fix, "udp", entry.port or TRAP_PORT,
+                directive="snmp-server host", alt=entry.alt)
 
 
 def _asa_host(file: _File, number: int, words: list[str]) -> _Hit:
     """ASA `snmp-server host IFNAME IP [trap|poll] [community C] [version V] [udp-port N]`."""
     iface, shown = words[2], words[3]
+    file.guard("snmp-server host", iface)
     host = canonical_ip(shown) or shown
     mode = words[4] if len(words) > 4 and words[4] in ("trap", "poll") else None
     name = f"snmp-server host {iface} {shown}" + (f" {mode}" if mode else "")
@@ -676,9 +922,55 @@ def _is_acl_address(word: str) -> bool:
 # --- Windows SNMP service registry ---------------------------------------------------
 
 _REG_STRING = re.compile(r'"((?:[^"\\]|\\.)*)"\s*=\s*"((?:[^"\\]|\\.)*)"')
+_REG_NAME = re.compile(r'"((?:[^"\\]|\\.)*)"\s*=')
+#: `[\\SRV01\HKEY_LOCAL_MACHINE\...]`: regedit's export of a remote (network) registry.
+_REG_REMOTE_KEY = re.compile(r"^\[-?\\\\([^\\\]]+)\\", re.IGNORECASE)
+#: `; Computer: SRV01`, `; ComputerName=SRV01`, `; Exported from SRV01`: what people note.
+_REG_NAME_COMMENT = re.compile(
+    r"^;+\s*(?:(?:computer|machine|host|server)\s*(?:name)?\s*[:=]|exported\s+from"
+    r"(?:\s+(?:computer|host|machine|server))?\s*:?)\s*\\*([A-Za-z0-9][A-Za-z0-9._-]*)",
+    re.IGNORECASE)
+_COMPRESSED = (".gz", ".bz2")
+
+
+def _registry_host(file: _File) -> str:
+    """The machine a `reg export` came from: named in the file, else the file name's stem.
+
+    A remote export writes its key paths as `\\\\HOST\\HKEY_...`; some exports carry the
+    computer name in a comment. Otherwise the file name is the best name there is
+    (`aaa-srv01.reg` -> `aaa-srv01`).
+    """
+    for raw in file.lines:
+        text = raw.strip().lstrip("\ufeff")
+        found = _REG_REMOTE_KEY.match(text) or _REG_NAME_COMMENT.match(text)
+        if found:
+            return found.group(1)
+    name = Path(file.path.name)
+    if name.suffix.lower() in _COMPRESSED:
+        name = Path(name.stem)
+    return name.stem
+
+
+def _registry_secrets(lines: list[str]) -> frozenset[str]:
+    """Community names: `TrapConfiguration\\<community>` keys, `ValidCommunities` values."""
+    found: set[str] = set()
+    key: list[str] = []
+    for raw in lines:
+        text = raw.strip()
+        if text.startswith("[") and text.endswith("]"):
+            key = text[1:-1].lstrip("-").lower().split("\\")
+            if len(key) > 1 and key[-2] == "trapconfiguration":
+                found.add(key[-1])
+            continue
+        match = _REG_NAME.match(text)
+        if match is not None and key and key[-1] == "validcommunities":
+            found.add(re.sub(r"\\(.)", r"\1", match.group(1)).lower())
+    return frozenset(found - {""})
 
 
 def _read_registry(file: _File) -> list[_Hit]:
+    file = replace(file, secrets=_registry_secrets(file.lines))
+    machine = _registry_host(file)
     hits: list[_Hit] = []
     key: list[str] = []
     for number, raw in enumerate(file.lines, 1):
@@ -693,31 +985,40 @@ def _read_registry(file: _File) -> list[_Hit]:
         if match is None or not key:
             continue
         data = re.sub(r"\\(.)", r"\1", match.group(2)).strip()
-        hit = _registry_value(file, number, key, match.group(1), data)
+        try:
+            hit = _registry_value(file, number, key, match.group(1), data, machine)
+        except _Withheld as withheld:
+            file.skipped.append((number, str(withheld)))
+            continue
         if hit is not None and _is_remote(hit.host):
             hits.append(hit)
     return hits
 
 
 def _registry_value(file: _File, number: int, key: list[str], value: str,
-                    data: str) -> _Hit | None:
-    """A `PermittedManagers` or `TrapConfiguration\\<community>` value, else None."""
+                    data: str, machine: str) -> _Hit | None:
+    """A `PermittedManagers` or `TrapConfiguration\\<community>` value, else None.
+
+    `machine` is the host the export came from: the fix says where to make the change.
+    """
     managers = key[-1] == "permittedmanagers"
     traps = len(key) > 1 and key[-2] == "trapconfiguration"
     if not (managers or traps) or not data:
         return None
+    file.guard("PermittedManagers" if managers else "TrapConfiguration", data)
     host = canonical_host(data)
     if host is None:
         raise file.error("not an address or host name", number, value)
     # Group Policy keys override the local ones and are changed in the GPO, not the GUI.
     policy = "policies" in key
     if managers:
-        where = ("in the Group Policy that sets SNMP permitted managers" if policy else
-                 "(SNMP Service properties, Security tab: Accept SNMP packets from these "
-                 "hosts) on this host")
+        where = (f"in the Group Policy that sets SNMP permitted managers on {machine}"
+                 if policy else "(SNMP Service properties, Security tab: Accept SNMP packets "
+                 f"from these hosts) on {machine}")
         return _Hit(number, host, False, f"PermittedManagers {data}",
                     f"Remove {data} from the permitted managers {where}")
-    where = ("the Group Policy that sets SNMP trap destinations (TrapConfiguration)" if policy
-             else "the SNMP Service's Traps tab (TrapConfiguration) on this host")
+    where = (f"the Group Policy that sets SNMP trap destinations (TrapConfiguration) on "
+             f"{machine}" if policy
+             else f"the SNMP Service's Traps tab (TrapConfiguration) on {machine}")
     return _Hit(number, host, True, f"TrapConfiguration trap destination {data}",
                 f"Delete trap destination {data} from {where}", "udp", TRAP_PORT)

@@ -4,7 +4,8 @@ The Track-It! server audits an asset by connecting to its Workstation Manager ag
 TCP 10597 (and pushes the agent over SMB when that fails), so every asset with an address,
 auditing on and a status other than retired/disposed sends that traffic. Column names depend
 on the grid layout the export was taken from, hence the aliases; dates are US month-first
-unless the config gives `date_format`.
+unless the config gives `date_format`. When the export has an `Asset Tag` column, the tag is
+the record's id and the action names it: it is what the technician searches the grid for.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from connectors.tabular import Row, TableTargetSource
 #: config `columns` override.
 ALIASES: dict[str, tuple[str, ...]] = {
     "id": ("Asset ID", "AssetID", "Asset Number", "ID"),
+    "tag": ("Asset Tag", "AssetTag", "Asset Tag Number", "Tag Number"),
     "name": ("Asset Name", "Name", "Computer Name", "Workstation", "Asset"),
     "address": ("IP Address", "IPAddress", "IP", "Workstation IP"),
     "status": ("Status", "Asset Status"),
@@ -38,7 +40,7 @@ class TrackItSource(TableTargetSource):
 
     type = "trackit"
     aliases = ALIASES
-    any_of = (("name", "id"),)
+    any_of = (("name", "id", "tag"),)
 
     def row_target(self, row: Row) -> Target | None:
         # An asset without an address is audited by nobody over the network.
@@ -46,7 +48,8 @@ class TrackItSource(TableTargetSource):
         if address is None:
             return None
         asset_id = row.text("id")
-        name = row.text("name") or asset_id or address
+        tag = row.text("tag")
+        name = row.text("name") or asset_id or tag or address
         retired = " ".join(row.text("status").lower().split()) in RETIRED_STATUSES
         auditing = row.flag("audit", default=True)
         last_audit = row.date("last_audit", self.layout.date_format)
@@ -60,15 +63,19 @@ class TrackItSource(TableTargetSource):
         location = self.spec.where(row.path, row.line)
         return Target(
             address=address, source=self.spec.name, kind=self.type,
-            id=asset_id or row.text("name") or location, name=name, polled=polled,
+            id=tag or asset_id or row.text("name") or location, name=name, polled=polled,
             state=state, last_ok=last_audit, seen=None, poller=self.spec.poller,
-            location=location, owner=self.spec.owner, fix=_fix(name, asset_id, polled),
+            location=location, owner=self.spec.owner, fix=_fix(name, asset_id, tag, polled),
             protocol="tcp", port=AUDIT_AGENT_PORT)
 
 
-def _fix(name: str, asset_id: str, polled: bool) -> str:
+def _fix(name: str, asset_id: str, tag: str, polled: bool) -> str:
     """The Track-It! action, naming the asset as the technician finds it in the grid."""
-    if asset_id and name != asset_id:
+    if tag:  # the tag first: it is on the label and what the grid is searched by
+        also = [name] if name not in (tag, asset_id) else []
+        also += [f"Asset ID {asset_id}"] if asset_id and asset_id != tag else []
+        asset = f"asset {tag}" + (f" ({', '.join(also)})" if also else "")
+    elif asset_id and name != asset_id:
         asset = f"asset {name} (Asset ID {asset_id})"
     elif asset_id:
         asset = f"asset with Asset ID {asset_id}"

@@ -16,7 +16,7 @@ from auditor.errors import SourceError
 from auditor.jsonable import target_detail
 from auditor.model import Target
 from connectors.base import SourceSpec
-from connectors.snmp_config import SnmpConfigSource
+from connectors.snmp_config import SnmpConfigSource, SkippedLine
 from tests.conftest import EXAMPLES, FIXTURES, need_shared
 
 CASES = FIXTURES / "snmp-config"
@@ -116,8 +116,9 @@ def test_reference_windows_reg_is_utf16_with_crlf() -> None:
     assert path.read_bytes()[:2] == codecs.BOM_UTF16_LE
     by_name = {t.name: t for t in _fetch(path, root=path.parent)}
     trap = by_name["TrapConfiguration trap destination 10.99.3.40"]
+    # The export names no machine: the file name's stem says where to make the change.
     assert trap.fix == ("Delete trap destination 10.99.3.40 from the SNMP Service's Traps tab "
-                        "(TrapConfiguration) on this host")
+                        "(TrapConfiguration) on windows-snmp")
     assert by_name["PermittedManagers 10.99.3.40"].fix.startswith(
         "Remove 10.99.3.40 from the permitted managers")
 
@@ -133,6 +134,7 @@ FIXTURE_SECRETS = {
              "0x0badc0de1122"],
     "asa": ["*****", "v3poll", "6d:a1:44", "9f:3e:71"],
     "windows-reg": ["W1n-Tr4p", "0ld-Tr4p", "W1n-R34d"],
+    "windows-reg-remote": ["Ap9-R34d", "Ap9-Tr4p"],
     "mixed": ["Acc-R34d", "Acc-Tr4p", "Db-R34d", "Db-Tr4p", "Gp0-Tr4p", "Gp0-R34d",
               "Rel4y-tr4p"],
 }
@@ -368,3 +370,223 @@ def test_iosxr_community_acls(tmp_path: Path) -> None:
         ("10.99.1.5", False, "access-list SNMP-XR permit 10.99.1.5")]
     assert targets[0].fix == ("Remove it from the device config: ipv4 access-list SNMP-XR, "
                               "then no 10 (device.cfg line 2)")
+
+
+# --- secrets in host slots: lines whose words are out of order -------------------------
+
+SECRET = "S3cr3tComm"
+
+
+def _read_with_skips(tmp_path: Path, text: str,
+                     name: str = "device.cfg") -> tuple[list[Target], list[SkippedLine]]:
+    spec = SourceSpec(name="snmp", type="snmp-config", paths=(_write(tmp_path, name, text),),
+                      owner="NOC", root=tmp_path)
+    source = SnmpConfigSource(spec)
+    return source.fetch(), source.skipped
+
+
+def _assert_nowhere(secret: str, targets: list[Target], skipped: list[SkippedLine]) -> None:
+    text = _every_field(targets) + json.dumps([[s.location, s.reason] for s in skipped])
+    assert secret.lower() not in text.lower()
+
+
+#: (line that makes the word a secret, misordered line that puts it in the host slot)
+NETSNMP_MISORDERED = [
+    (f"rocommunity {SECRET} 10.10.5.20", f"informsink {SECRET} 10.250.9.4"),
+    (f"rocommunity {SECRET} 10.10.5.20", f"trap2sink {SECRET}"),
+    (f"rocommunity {SECRET} 10.10.5.20", f"trapsess -v 2c 10.250.9.4 {SECRET}"),
+    (f"rocommunity {SECRET} 10.10.5.20", f"trapsink {SECRET} 10.250.9.4 1162"),
+    (f"rocommunity {SECRET} 10.10.5.20", f"rocommunity 10.250.9.4 {SECRET}"),
+    (f"com2sec nms 10.10.5.20 {SECRET}", f"trap2sink udp:{SECRET}:162"),
+    (f"com2sec nms 10.10.5.20 {SECRET}", f"com2sec nms2 {SECRET} 10.250.9.4"),
+    (f"createUser trapper SHA {SECRET} AES Pr1vK3y-99", f"trap2sink {SECRET}"),
+    (f"createUser -e 0x80001f88 trapper SHA Auth-K3y AES {SECRET}", f"trapsink {SECRET}"),
+    (f"trapcommunity {SECRET}", f"informsink {SECRET}"),
+    (f"trap2sink 10.10.5.21 {SECRET}", f"trap2sink {SECRET}"),
+    (f"trapsess -v 2c -c {SECRET} 10.10.5.21", f"informsink {SECRET} 10.250.9.4"),
+    (f"rouser {SECRET} priv", f"trap2sink {SECRET}"),
+    (f"authCommunity log,net {SECRET} 10.10.5.22", f"forward default {SECRET}"),
+]
+
+
+@pytest.mark.parametrize(("defines", "misordered"), NETSNMP_MISORDERED)
+def test_netsnmp_secret_in_a_host_slot_goes_nowhere(tmp_path: Path, defines: str,
+                                                    misordered: str) -> None:
+    targets, skipped = _read_with_skips(tmp_path, "\n".join([
+        "sysLocation DC2",
+        defines,
+        "trap2sink 10.10.5.30 0ther-c0mm",
+        misordered,
+        "informsink nms.corp.example 0ther-c0mm",
+        "#" + misordered,  # commented out: no record either
+    ]) + "\n", "snmpd.conf")
+    _assert_nowhere(SECRET, targets, skipped)
+    kept = {(t.address, t.location) for t in targets}
+    assert {("10.10.5.30", "snmpd.conf:3"), ("nms.corp.example", "snmpd.conf:5")} <= kept
+    assert not any(t.location in ("snmpd.conf:4", "snmpd.conf:6") for t in targets)
+    assert [s.location for s in skipped] == ["snmpd.conf:4"]
+    assert "skipped" in skipped[0].reason
+
+
+def test_a_secret_that_is_no_host_name_skips_the_line_instead_of_failing_the_file(
+        tmp_path: Path) -> None:
+    """Before, `trap2sink "Auth pass 99"` failed the whole source; now only the line goes."""
+    targets, skipped = _read_with_skips(tmp_path, 'createUser trapper SHA "Auth pass 99" AES\n'
+                                                  'trap2sink "Auth pass 99"\n'
+                                                  "trap2sink 10.99.1.1 c0mm\n", "snmpd.conf")
+    assert [(t.address, t.location) for t in targets] == [("10.99.1.1", "snmpd.conf:3")]
+    assert [s.location for s in skipped] == ["snmpd.conf:2"]
+    _assert_nowhere("Auth pass", targets, skipped)
+
+
+@pytest.mark.parametrize("misordered", [
+    "informsink N0tKn0wn 10.250.9.4",          # community first, host second
+    "trap2sink N0tKn0wn nms.corp.example",
+    "trapsess -v 2c 10.250.9.4 N0tKn0wn",      # -c forgotten: the community is last
+    "rocommunity 10.250.9.4 N0tKn0wn",
+    "com2sec nms N0tKn0wn 10.250.9.4",
+    "informsink N0tKn0wn nms02",              # nms02 is a host on another line
+])
+def test_bare_word_in_host_slot_with_a_host_in_the_community_slot(
+        tmp_path: Path, misordered: str) -> None:
+    """The word in the host slot is used nowhere else, but the line reads as swapped.
+
+    Well-ordered lines with bare host names (no dot) around it stay records.
+    """
+    targets, skipped = _read_with_skips(tmp_path, f"trap2sink nms02 c0mm\n{misordered}\n"
+                                                  "rocommunity c0mm nms01\n"
+                                                  "informsink nms03\n"
+                                                  "trap2sink nms04 c0mm2 1162\n", "snmpd.conf")
+    assert [(t.address, t.polled, t.port, t.location) for t in targets] == [
+        ("nms02", True, 162, "snmpd.conf:1"), ("nms01", False, None, "snmpd.conf:3"),
+        ("nms03", True, 162, "snmpd.conf:4"), ("nms04", True, 1162, "snmpd.conf:5")]
+    assert [s.location for s in skipped] == ["snmpd.conf:2"]
+    _assert_nowhere("N0tKn0wn", targets, skipped)
+
+
+CISCO_MISORDERED = [
+    f"snmp-server host {SECRET} 10.1.1.1",
+    f"snmp-server host {SECRET} version 2c 10.1.1.1",
+    f"snmp-server host {SECRET} traps version 2c 10.1.1.1",
+    f"snmp-server host {SECRET} informs version 2c 10.1.1.1 udp-port 1162",
+    f"snmp-server host {SECRET}",
+    f"snmp-server host 10.1.1.3 vrf {SECRET} traps version 2c 0ther-c0mm",
+]
+
+
+@pytest.mark.parametrize("defines", [
+    f"snmp-server community {SECRET} RO 90",
+    f"snmp-server user {SECRET} NMS v3 auth sha Auth-K3y priv aes 128 Pr1v-K3y",
+    f"snmp-server user nmsuser NMS v3 auth sha {SECRET} priv aes 128 Pr1v-K3y",
+    f"snmp-server user nmsuser network-admin auth md5 Auth-K3y priv {SECRET}",
+    f"snmp-server host 10.1.1.8 traps version 2c {SECRET}",
+    f"snmp-server host 10.1.1.8 version 3 priv {SECRET}",
+])
+@pytest.mark.parametrize("misordered", CISCO_MISORDERED)
+def test_cisco_secret_in_a_host_slot_goes_nowhere(tmp_path: Path, defines: str,
+                                                  misordered: str) -> None:
+    targets, skipped = _read_with_skips(tmp_path, "\n".join([
+        "hostname rtr-dc2-01",
+        defines,
+        "snmp-server host 10.1.1.9 version 2c 0ther-c0mm",
+        misordered,
+        "access-list 90 permit 10.1.1.20",
+    ]) + "\n", "rtr.txt")
+    _assert_nowhere(SECRET, targets, skipped)
+    assert ("10.1.1.9", True, 162, "rtr.txt:3") in {
+        (t.address, t.polled, t.port, t.location) for t in targets}
+    assert not any(t.location == "rtr.txt:4" for t in targets)
+    assert [s.location for s in skipped] == ["rtr.txt:4"]
+
+
+def test_cisco_swapped_host_and_community_without_a_known_secret(tmp_path: Path) -> None:
+    targets, skipped = _read_with_skips(tmp_path, "snmp-server host N0tKn0wn version 2c "
+                                                  "10.1.1.1\n"
+                                                  "snmp-server host 10.1.1.9 version 2c c0mm\n")
+    assert [(t.address, t.location) for t in targets] == [("10.1.1.9", "device.cfg:2")]
+    assert [s.location for s in skipped] == ["device.cfg:1"]
+    _assert_nowhere("N0tKn0wn", targets, skipped)
+
+
+def test_asa_secret_used_as_the_interface_goes_nowhere(tmp_path: Path) -> None:
+    """Interface names (bare words) stay as they are; only a known secret is refused."""
+    targets, skipped = _read_with_skips(tmp_path, f"snmp-server host inside 10.1.1.1 community "
+                                                  f"{SECRET}\n"
+                                                  f"snmp-server host {SECRET} 10.1.1.2\n"
+                                                  "snmp-server host mgmt 10.1.1.3 poll\n")
+    assert [(t.address, t.polled, t.name) for t in targets] == [
+        ("10.1.1.1", True, "snmp-server host inside 10.1.1.1"),
+        ("10.1.1.3", False, "snmp-server host mgmt 10.1.1.3 poll")]
+    assert [s.location for s in skipped] == ["device.cfg:2"]
+    _assert_nowhere(SECRET, targets, skipped)
+
+
+def _reg(path: Path, lines: list[str]) -> Path:
+    path.write_bytes(codecs.BOM_UTF16_LE + "\r\n".join(lines).encode("utf-16-le"))
+    return path
+
+
+_PARAMS = r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Services\SNMP\Parameters"
+
+
+def test_registry_community_in_a_host_value_goes_nowhere(tmp_path: Path) -> None:
+    path = _reg(tmp_path / "srv.reg", [
+        "Windows Registry Editor Version 5.00", "",
+        f"[{_PARAMS}\\PermittedManagers]", '"1"="10.30.1.10"', f'"2"="{SECRET}"', "",
+        f"[{_PARAMS}\\TrapConfiguration\\Tr4p-K3y]", '"1"="tr4p-k3y"', '"2"="10.99.8.20"', "",
+        f"[{_PARAMS}\\ValidCommunities]", f'"{SECRET}"=dword:00000004', ""])
+    source = SnmpConfigSource(SourceSpec(name="w", type="snmp-config", paths=(path,),
+                                         root=tmp_path))
+    targets = source.fetch()
+    assert [(t.address, t.location) for t in targets] == [("10.30.1.10", "srv.reg:4"),
+                                                          ("10.99.8.20", "srv.reg:9")]
+    assert [s.location for s in source.skipped] == ["srv.reg:5", "srv.reg:8"]
+    _assert_nowhere(SECRET, targets, source.skipped)
+    _assert_nowhere("Tr4p-K3y", targets, source.skipped)
+
+
+# --- Windows registry exports: the fix names the machine ------------------------------
+
+
+@pytest.mark.parametrize(("name", "first_lines", "key_prefix", "machine"), [
+    ("aaa-srv01.reg", [], "", "aaa-srv01"),
+    ("export.reg", [], "\\\\SRV-DC2-APP11\\", "SRV-DC2-APP11"),     # regedit, remote registry
+    ("export.reg", ["; Computer: SRV-DC2-APP12"], "", "SRV-DC2-APP12"),
+    ("export.reg", ["; ComputerName=app13.corp.example"], "", "app13.corp.example"),
+    ("export.reg", ["; Exported from \\\\SRV-DC2-APP14"], "", "SRV-DC2-APP14"),
+    ("export.reg", ["; SNMP settings, see change 4711"], "", "export"),  # prose names no one
+])
+def test_registry_fix_names_the_machine(tmp_path: Path, name: str, first_lines: list[str],
+                                        key_prefix: str, machine: str) -> None:
+    path = _reg(tmp_path / name, ["Windows Registry Editor Version 5.00", *first_lines, "",
+                                  f"[{key_prefix}{_PARAMS}\\PermittedManagers]",
+                                  '"1"="10.99.8.15"', "",
+                                  f"[{key_prefix}{_PARAMS}\\TrapConfiguration\\c0mm]",
+                                  '"1"="10.99.8.20"', ""])
+    manager, trap = _fetch(path, root=tmp_path)
+    assert manager.fix == ("Remove 10.99.8.15 from the permitted managers (SNMP Service "
+                           "properties, Security tab: Accept SNMP packets from these hosts) "
+                           f"on {machine}")
+    assert trap.fix == ("Delete trap destination 10.99.8.20 from the SNMP Service's Traps tab "
+                        f"(TrapConfiguration) on {machine}")
+
+
+def test_compressed_registry_export_is_named_without_its_suffixes(tmp_path: Path) -> None:
+    import gzip
+
+    text = "\r\n".join(["Windows Registry Editor Version 5.00", "",
+                        f"[{_PARAMS}\\TrapConfiguration\\c0mm]", '"1"="10.99.8.20"', ""])
+    path = tmp_path / "aaa-srv02.reg.gz"
+    path.write_bytes(gzip.compress(codecs.BOM_UTF16_LE + text.encode("utf-16-le")))
+    (trap,) = _fetch(path, root=tmp_path)
+    assert trap.fix.endswith("(TrapConfiguration) on aaa-srv02")
+
+
+def test_group_policy_fix_names_the_machine_it_was_exported_from(tmp_path: Path) -> None:
+    policy = r"HKEY_LOCAL_MACHINE\SOFTWARE\Policies\SNMP\Parameters"
+    path = _reg(tmp_path / "app08.reg", ["Windows Registry Editor Version 5.00", "",
+                                         f"[{policy}\\PermittedManagers]", '"1"="10.99.8.15"',
+                                         ""])
+    (manager,) = _fetch(path, root=tmp_path)
+    assert manager.fix == ("Remove 10.99.8.15 from the permitted managers in the Group Policy "
+                           "that sets SNMP permitted managers on app08")

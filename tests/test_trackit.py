@@ -132,9 +132,10 @@ def test_name_or_id_column_is_required(tmp_path: Path) -> None:
     path = export(tmp_path, "Asset Type,IP Address,Status\nComputer,10.20.0.1,Active\n")
     with pytest.raises(SourceError) as info:
         fetch(path)
-    assert "line 1: no column for name or id (Asset Name, Name, Computer Name, Workstation, " \
-           "Asset, Asset ID, AssetID, Asset Number, ID); headers found: Asset Type, " \
-           "IP Address, Status" in str(info.value)
+    assert "line 1: no column for name or id or tag (Asset Name, Name, Computer Name, " \
+           "Workstation, Asset, Asset ID, AssetID, Asset Number, ID, Asset Tag, AssetTag, " \
+           "Asset Tag Number, Tag Number); headers found: Asset Type, IP Address, Status" \
+           in str(info.value)
 
 
 def test_override_header_absent_is_named(tmp_path: Path) -> None:
@@ -167,7 +168,7 @@ def test_missing_sheet_lists_the_sheets() -> None:
 
 @pytest.mark.parametrize(("options", "message"), [
     ({"columns": {"adress": "IP"}}, "columns: unknown field adress; valid: address, audit, "
-                                    "id, last_audit, name, status"),
+                                    "id, last_audit, name, status, tag"),
     ({"columns": {"address": ""}}, "columns must map field names to header texts"),
     ({"date_format": 5}, "date_format must be a string"),
 ])
@@ -177,3 +178,64 @@ def test_bad_options_fail_at_construction_without_io(options: dict[str, object],
                       options=options)
     with pytest.raises(ConfigError, match=message):
         TrackItSource(spec)
+
+
+# --- Asset Tag -----------------------------------------------------------------------
+
+TAGGED = "Asset ID,Asset Tag,Asset Name,IP Address,Status,Audit Enabled\n"
+
+
+def test_asset_tag_is_the_id_and_the_action_names_it(tmp_path: Path) -> None:
+    path = export(tmp_path, TAGGED + "1187,TAG-00123,BLDG4-KIOSK-01,10.99.4.31,Active,Yes\n"
+                                     "1203,TAG-00098,OLD-PRINT-SRV,10.99.7.12,Retired,No\n")
+    kiosk, printer = fetch(path)
+    assert (kiosk.id, kiosk.name, kiosk.address) == ("TAG-00123", "BLDG4-KIOSK-01",
+                                                     "10.99.4.31")
+    assert kiosk.fix == ("Turn auditing off for asset TAG-00123 (BLDG4-KIOSK-01, Asset ID "
+                         "1187) in Track-It!, or retire it")
+    assert (printer.id, printer.polled) == ("TAG-00098", False)
+    assert printer.fix == ("Delete asset TAG-00098 (OLD-PRINT-SRV, Asset ID 1203) from "
+                           "Track-It! inventory")
+
+
+def test_empty_asset_tag_keeps_the_asset_id(tmp_path: Path) -> None:
+    path = export(tmp_path, TAGGED + "1186,TAG-00122,BLDG4-KIOSK-00,10.99.4.30,Active,Yes\n"
+                                     "1187,,BLDG4-KIOSK-01,10.99.4.31,Active,Yes\n"
+                                     "1188,  ,BLDG4-KIOSK-02,10.99.4.32,Active,Yes\n")
+    assert [(t.id, t.fix) for t in fetch(path)] == [
+        ("TAG-00122", "Turn auditing off for asset TAG-00122 (BLDG4-KIOSK-00, Asset ID 1186) "
+                      "in Track-It!, or retire it"),
+        ("1187", "Turn auditing off for asset BLDG4-KIOSK-01 (Asset ID 1187) in Track-It!, "
+                 "or retire it"),
+        ("1188", "Turn auditing off for asset BLDG4-KIOSK-02 (Asset ID 1188) in Track-It!, "
+                 "or retire it")]
+
+
+@pytest.mark.parametrize(("header", "row", "expected_id", "expected_fix"), [
+    # the tag alone identifies the asset: an export with neither name nor Asset ID
+    ("Asset Tag,IP Address\n", "TAG-00123,10.99.4.31\n", "TAG-00123",
+     "Turn auditing off for asset TAG-00123 in Track-It!, or retire it"),
+    # a tag that equals the name is said once
+    ("Asset Tag,Name,Asset ID,IP\n", "KIOSK-01,KIOSK-01,1187,10.99.4.31\n", "KIOSK-01",
+     "Turn auditing off for asset KIOSK-01 (Asset ID 1187) in Track-It!, or retire it"),
+    # Asset ID but no name column: the ID is labelled, never shown bare
+    ("AssetTag,Asset ID,IP\n", "TAG-7,1187,10.99.4.31\n", "TAG-7",
+     "Turn auditing off for asset TAG-7 (Asset ID 1187) in Track-It!, or retire it"),
+])
+def test_asset_tag_wording(tmp_path: Path, header: str, row: str, expected_id: str,
+                           expected_fix: str) -> None:
+    (target,) = fetch(export(tmp_path, header + row))
+    assert (target.id, target.fix) == (expected_id, expected_fix)
+
+
+def test_numeric_asset_tag_from_xlsx_is_text_without_decimals(tmp_path: Path) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["Asset Name", "Asset Tag", "IP Address", "Include in Audit"])
+    book.active.append(["RVS-WS-000", 4100.0, "10.99.9.10", True])
+    path = tmp_path / "assets.xlsx"
+    book.save(path)
+    (target,) = fetch(path)
+    assert (target.id, target.fix) == (
+        "4100", "Turn auditing off for asset 4100 (RVS-WS-000) in Track-It!, or retire it")
