@@ -40,6 +40,10 @@ from connectors.base import LogParser, SourceSpec
 from connectors.textio import open_text_tracked
 
 
+#: Skipped lines quoted per input (all are counted).
+NOTES = 5
+
+
 def run_audit(config: AuditConfig, *, as_of: datetime, generated_at: datetime,
               progress: Progress | None = None) -> AuditResult:
     """Load, fold, reconcile. Failed inputs are in `result.inputs` with their error."""
@@ -202,7 +206,8 @@ def load_source(spec: SourceSpec, table: str, inputs: list[InputStatus]) -> list
     """Fetch one source; on failure record it as failed and return nothing."""
     role = "source" if table == "sources" else "network"
     try:
-        records = list(lookup(table, spec.type)(spec).fetch())
+        connector = lookup(table, spec.type)(spec)
+        records = list(connector.fetch())
     except SourceError as exc:
         inputs.append(InputStatus(spec.name, spec.type, role, SourceStatus.FAILED, 0, str(exc)))
         return []
@@ -219,7 +224,10 @@ def load_source(spec: SourceSpec, table: str, inputs: list[InputStatus]) -> list
             f"{where}: no usable prefix (empty, header only, or only default routes or "
             "containers); an empty network list is not evidence that anything is gone"))
         return []
-    inputs.append(InputStatus(spec.name, spec.type, role, SourceStatus.OK, len(records)))
+    skipped = getattr(connector, "skipped", ())
+    inputs.append(InputStatus(
+        spec.name, spec.type, role, SourceStatus.OK, len(records), skipped=len(skipped),
+        notes=tuple(f"{s.location}: {s.reason}" for s in skipped[:NOTES])))
     return records
 
 

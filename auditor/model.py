@@ -307,6 +307,10 @@ class InputStatus:
     error: str | None = None
     internal: bool = False
     """The failure was a bug (an unexpected exception), not a broken input: exit 4."""
+    skipped: int = 0
+    """Lines of the input that gave no record (each counted, with its reason, in `notes`)."""
+    notes: tuple[str, ...] = ()
+    """The first few skipped lines, `location: reason`."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,7 +22,9 @@ def format_summary(result: AuditResult) -> str:
     for i in result.inputs:
         mark = "ok" if i.status is SourceStatus.OK else "FAILED"
         unit = "lines" if i.role == "log" else "records"
-        lines.append(f"  {i.name:<20} {i.type:<16} {mark:<7} {i.records:>9} {unit}")
+        skipped = f", {i.skipped} lines skipped" if i.skipped else ""
+        lines.append(f"  {i.name:<20} {i.type:<16} {mark:<7} {i.records:>9} {unit}{skipped}")
+        lines += [f"      skipped {note}" for note in i.notes]
     if result.logs.lines:
         lines.append(f"  logs: {result.logs.lines} lines, {result.logs.parsed} parsed, "
                      f"{result.logs.unparsed} unrecognised (skipped)")

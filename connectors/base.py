@@ -53,8 +53,22 @@ def _shown_path(path: Path, root: Path | None) -> str:
     return path.as_posix()
 
 
+@dataclass(frozen=True, slots=True)
+class SkippedLine:
+    """A line of an export that gave no record, and why: counted, never silent."""
+
+    location: str
+    """`snmpd.conf:14`, as record locations are written."""
+    reason: str
+    """Why, in words that quote nothing secret from the line."""
+
+
 class TargetSource(ABC):
-    """Reads one tool's target list: who polls, scans or sends to what."""
+    """Reads one tool's target list: who polls, scans or sends to what.
+
+    `skipped` lists the lines the last `fetch()` passed over (the engine counts them into
+    the input's status, so every report says how many).
+    """
 
     type: ClassVar[str]
     #: Keys this type accepts in its config table, beyond the common ones.
@@ -62,6 +76,7 @@ class TargetSource(ABC):
 
     def __init__(self, spec: SourceSpec) -> None:
         self.spec = spec
+        self.skipped: list[SkippedLine] = []
 
     @abstractmethod
     def fetch(self) -> list[Target]:

@@ -32,7 +32,7 @@ import netaddr
 from auditor.addresses import canonical_host, canonical_ip, canonical_prefix
 from auditor.errors import SourceError
 from auditor.model import Target, ToolState
-from connectors.base import SourceSpec, TargetSource
+from connectors.base import SkippedLine, SourceSpec, TargetSource
 from connectors.textio import read_text
 
 TRAP_PORT = 162
@@ -59,16 +59,6 @@ class _Hit:
     alt: str | None = None
     """When the host slot holds a bare word (no dot, no address): the community slot's word
     as a host, if it reads as one. Then the words may be swapped (see `_unswapped`)."""
-
-
-@dataclass(frozen=True, slots=True)
-class SkippedLine:
-    """A line that names no record because its host slot may hold a secret."""
-
-    location: str
-    """`snmpd.conf:14`, as record locations are written."""
-    reason: str
-    """Why, in words that quote nothing from the line."""
 
 
 class _Withheld(Exception):  # noqa: N818 - not an error the user sees: a line to skip
@@ -103,11 +93,6 @@ class SnmpConfigSource(TargetSource):
     """Trap destinations and permitted pollers from SNMP agent and device configs."""
 
     type = "snmp-config"
-
-    def __init__(self, spec: SourceSpec) -> None:
-        super().__init__(spec)
-        self.skipped: list[SkippedLine] = []
-        """Lines the last `fetch()` skipped so that no secret reaches a record."""
 
     def fetch(self) -> list[Target]:
         targets: list[Target] = []
