@@ -10,6 +10,7 @@ the record's id and the action names it: it is what the technician searches the 
 
 from __future__ import annotations
 
+from auditor.addresses import canonical_host, canonical_ip
 from auditor.model import Target, ToolState
 from connectors.tabular import Row, TableTargetSource
 
@@ -20,6 +21,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "tag": ("Asset Tag", "AssetTag", "Asset Tag Number", "Tag Number"),
     "name": ("Asset Name", "Name", "Computer Name", "Workstation", "Asset"),
     "address": ("IP Address", "IPAddress", "IP", "Workstation IP"),
+    "host": ("Host Name", "Hostname", "DNS Name", "FQDN"),
     "status": ("Status", "Asset Status"),
     "last_audit": ("Last Audit Date", "Last Audit", "Last Audited", "Audit Date",
                    "Last Inventory Date"),
@@ -66,7 +68,13 @@ class TrackItSource(TableTargetSource):
             id=tag or asset_id or row.text("name") or location, name=name, polled=polled,
             state=state, last_ok=last_audit, seen=None, poller=self.spec.poller,
             location=location, owner=self.spec.owner, fix=_fix(name, asset_id, tag, polled),
-            protocol="tcp", port=AUDIT_AGENT_PORT)
+            protocol="tcp", port=AUDIT_AGENT_PORT, aliases=_host_names(row.text("host")))
+
+
+def _host_names(text: str) -> tuple[str, ...]:
+    """The asset's DNS/host name, when it holds one: it links name-only records elsewhere."""
+    host = canonical_host(text)
+    return (host,) if host and canonical_ip(host) is None else ()
 
 
 def _fix(name: str, asset_id: str, tag: str, polled: bool) -> str:

@@ -239,3 +239,17 @@ def test_numeric_asset_tag_from_xlsx_is_text_without_decimals(tmp_path: Path) ->
     (target,) = fetch(path)
     assert (target.id, target.fix) == (
         "4100", "Turn auditing off for asset 4100 (RVS-WS-000) in Track-It!, or retire it")
+
+
+def test_host_name_column_becomes_an_alias_for_linking(tmp_path) -> None:
+    from connectors.base import SourceSpec
+    from connectors.trackit import TrackItSource
+
+    export = tmp_path / "assets.csv"
+    export.write_text("Asset ID,Asset Name,IP Address,Host Name,Status,Include in Audit\r\n"
+                      "1187,BLDG4-KIOSK-01,10.99.4.31,kiosk01.bldg4.example.net,Active,Yes\r\n"
+                      "1188,BLDG4-KIOSK-02,10.99.4.32,,Active,Yes\r\n")
+    targets = TrackItSource(SourceSpec(name="trackit", type="trackit",
+                                       paths=(export,))).fetch()
+    assert [(t.address, t.aliases) for t in targets] == [
+        ("10.99.4.31", ("kiosk01.bldg4.example.net",)), ("10.99.4.32", ())]
