@@ -168,7 +168,7 @@ def test_missing_sheet_lists_the_sheets() -> None:
 
 @pytest.mark.parametrize(("options", "message"), [
     ({"columns": {"adress": "IP"}}, "columns: unknown field adress; valid: address, audit, "
-                                    "id, last_audit, name, status, tag"),
+                                    "host, id, last_audit, name, status, tag"),
     ({"columns": {"address": ""}}, "columns must map field names to header texts"),
     ({"date_format": 5}, "date_format must be a string"),
 ])
