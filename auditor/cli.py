@@ -3,18 +3,32 @@
 from __future__ import annotations
 
 import argparse
+import io
 import json
+import os
 import sys
-from collections.abc import Sequence
+import traceback
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TextIO
 
 import netaddr
 
 from auditor import __version__
 from auditor.config import load_config, valid_types
 from auditor.engine import check_inputs, logs_only, run_audit, stream_events
-from auditor.errors import StaleAuditError, UsageError
+from auditor.errors import (
+    EXIT_FINDINGS,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_SOURCE_FAILED,
+    EXIT_USAGE,
+    InternalError,
+    StaleAuditError,
+    UsageError,
+)
 from auditor.history import format_history, read_history, record_run
 from auditor.jsonable import event_record
 from auditor.model import VERDICT_ORDER, AuditResult, SourceStatus, Verdict
@@ -22,8 +36,17 @@ from auditor.progress import Progress
 from auditor.summary import format_logs_summary, format_summary
 from connectors import LOG_PARSERS, lookup
 from connectors.base import SourceSpec
+from connectors.textio import bounded_lines
+from connectors.values import MAX_YEAR, MIN_YEAR
 
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_SOURCE_FAILED = 0, 1, 2, 3
+#: `-o` picks its writer by extension; these are the ones there is a writer for.
+REPORT_SUFFIXES = {".csv": "csv", ".json": "json", ".xlsx": "xlsx"}
+#: Extensions a later version will write: refused with a word, not as unknown.
+LATER_SUFFIXES = {".html": "HTML reports are not available in this version yet"}
+#: As a report or log path: standard output / standard input.
+STDIO = "-"
+#: Set to 1 to get the traceback of an internal error (for a bug report).
+DEBUG_ENV = "STALE_AUDIT_DEBUG"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -43,14 +66,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     except KeyboardInterrupt:
         print("stale-audit: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # a bug: one line and exit 4, never a traceback and exit 1
+        if os.environ.get(DEBUG_ENV):
+            traceback.print_exc()
+        error = InternalError.wrap(exc)
+        print(f"stale-audit: internal error: {error} (a bug; set {DEBUG_ENV}=1 for the "
+              "traceback)", file=sys.stderr)
+        return error.exit_code
 
 
 def build_parser() -> argparse.ArgumentParser:
     types = valid_types()
     parser = argparse.ArgumentParser(
         prog="stale-audit",
-        description="Find stale targets that monitoring and asset tools still poll.")
+        description="Find stale targets that monitoring and asset tools still poll.",
+        epilog="exit codes: 0 done, nothing to fix; 1 findings at or above --fail-on; "
+        "2 usage or config error; 3 an input (or the run history) could not be read; "
+        "4 internal error (a bug)")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -59,7 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
                            "classify every address, write the reports.")
     _config_arg(audit)
     _report_args(audit, default_xlsx="reports/audit.xlsx")
-    audit.add_argument("--csv", type=Path, metavar="F", help="also write a CSV of findings")
+    audit.add_argument("--csv", type=Path, metavar="F",
+                       help="also write a CSV of findings ('-': standard output)")
     _as_of_arg(audit)
     audit.add_argument("--split-by-owner", type=Path, metavar="DIR",
                        help="also write one remediation workbook per tool owner into DIR")
@@ -96,7 +130,10 @@ def build_parser() -> argparse.ArgumentParser:
     _as_of_arg(sources)
     sources.set_defaults(run=cmd_sources)
 
-    history = sub.add_parser("history", help="past audits of this config and their counts")
+    history = sub.add_parser("history", help="past audits of this config and their counts",
+                             description="List the audits recorded for this config (in "
+                             ".stale-audit/history.jsonl beside it). Exit 3 when that file "
+                             "is damaged or unreadable; the error names the file and line.")
     _config_arg(history)
     history.set_defaults(run=cmd_history)
 
@@ -117,8 +154,11 @@ def _config_arg(p: argparse.ArgumentParser) -> None:
 def _report_args(p: argparse.ArgumentParser, default_xlsx: str | None) -> None:
     p.add_argument("-o", "--output", type=Path, metavar="F.xlsx",
                    default=Path(default_xlsx) if default_xlsx else None,
-                   help=f"XLSX report to write (default: {default_xlsx or 'none'})")
-    p.add_argument("--json", type=Path, metavar="F", help="also write the JSON report")
+                   help="report to write, its format from the extension: .xlsx, .json or "
+                   f".csv (default: {default_xlsx or 'none'})")
+    p.add_argument("--json", type=Path, metavar="F",
+                   help="also write the JSON report ('-': standard output, and the summary "
+                   "goes to standard error)")
 
 
 def _as_of_arg(p: argparse.ArgumentParser) -> None:
@@ -128,7 +168,8 @@ def _as_of_arg(p: argparse.ArgumentParser) -> None:
 
 def _log_args(p: argparse.ArgumentParser, log_types: list[str]) -> None:
     p.add_argument("paths", nargs="+", type=Path, metavar="PATH",
-                   help="log files (.gz and .bz2 are read transparently)")
+                   help="log files (.gz and .bz2 are read transparently); '-' reads "
+                   "standard input")
     p.add_argument("--type", default="cisco-asa", choices=log_types,
                    help="log format (default: cisco-asa, which also reads FTD and PIX)")
 
@@ -136,11 +177,18 @@ def _log_args(p: argparse.ArgumentParser, log_types: list[str]) -> None:
 def _parse_as_of(text: str) -> datetime:
     try:
         value = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
+        if value.tzinfo is not None:
+            value = value.astimezone(UTC).replace(tzinfo=None)
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"not an ISO date/time: {text!r} (e.g. 2026-11-24 or 2026-11-24T10:00Z)") from None
-    if value.tzinfo is not None:
-        value = value.astimezone(UTC).replace(tzinfo=None)
+    except OverflowError:  # 9999-12-31T23:00-05:00 is past datetime.max in UTC
+        value = datetime.max
+    # Ages and log years are worked out around as_of: keep a margin from datetime's ends.
+    if not MIN_YEAR <= value.year <= MAX_YEAR:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is out of range: give a date between {MIN_YEAR}-01-01 and "
+            f"{MAX_YEAR}-12-31")
     return value
 
 
@@ -151,18 +199,23 @@ def _now() -> datetime:
 # --- commands ---------------------------------------------------------------------------
 
 def cmd_audit(args: argparse.Namespace) -> int:
+    outputs = plan_outputs(args)
     config = load_config(args.config)
     now = _now()
-    result = run_audit(config, as_of=args.as_of or now, generated_at=now,
-                       progress=Progress())
-    written = write_reports(result, xlsx=args.output, json_path=args.json, csv_path=args.csv)
+    with Progress() as progress:
+        result = run_audit(config, as_of=args.as_of or now, generated_at=now,
+                           progress=progress)
+    written = write_outputs(result, outputs)
     if args.split_by_owner:
         from reports import write_owner_reports
 
         written += write_owner_reports(result, args.split_by_owner)
-    record_run(config.path, result, args.output)
-    print(format_summary(result))
-    _print_written(written)
+    warning = record_run(config.path, result, args.output)
+    if warning:
+        print(f"stale-audit: warning: {warning}", file=sys.stderr)
+    out = _human(outputs)
+    print(format_summary(result), file=out)
+    _print_written(written, out)
     return exit_code(result, Verdict(args.fail_on))
 
 
@@ -173,9 +226,11 @@ def cmd_precheck(args: argparse.Namespace) -> int:
             retire.append(netaddr.IPNetwork(text))
         except (netaddr.AddrFormatError, ValueError):
             raise UsageError(f"--retire {text!r} is not a prefix (e.g. 10.20.0.0/16)") from None
+    outputs = plan_outputs(args)
     config = load_config(args.config)
     now = _now()
-    full = run_audit(config, as_of=args.as_of or now, generated_at=now, progress=Progress())
+    with Progress() as progress:
+        full = run_audit(config, as_of=args.as_of or now, generated_at=now, progress=progress)
     hits = tuple(f for f in full.findings if _inside(f.address, retire))
     result = AuditResult(name=f"Pre-change check: retire {', '.join(args.retire)}",
                          generated_at=full.generated_at, as_of=full.as_of,
@@ -184,29 +239,37 @@ def cmd_precheck(args: argparse.Namespace) -> int:
                              g for g in full.ghost_flows if _inside(g.dst, retire)),
                          networks=full.networks, logs=full.logs, owners=full.owners,
                          hourly=full.hourly)
-    written = write_reports(result, xlsx=args.output, json_path=args.json)
+    written = write_outputs(result, outputs)
+    out = _human(outputs)
     records = [(f, t) for f in hits for t in f.records]
     print(f"{len(records)} record(s) in {len({t.source for _, t in records})} source(s) "
-          f"point into {', '.join(args.retire)}:")
+          f"point into {', '.join(args.retire)}:", file=out)
     for finding, t in records:
         flag = "polled" if t.polled else "not polled"
         print(f"  {finding.address:<16} {t.source:<14} {t.id:<20} {t.name} ({flag}, "
-              f"owner {t.owner or '-'})")
+              f"owner {t.owner or '-'})", file=out)
     for i in result.failed:
-        print(f"!! {i.name} FAILED: {i.error}")
-    _print_written(written)
+        print(f"!! {i.name} FAILED: {i.error}", file=out)
+    _print_written(written, out)
     if result.failed:
         return EXIT_SOURCE_FAILED
     return EXIT_FINDINGS if records else EXIT_OK
 
 
 def cmd_logs(args: argparse.Namespace) -> int:
+    outputs = plan_outputs(args)
+    specs = _log_specs(args)
     now = _now()
-    result = logs_only(_log_specs(args), as_of=args.as_of or now, generated_at=now,
-                       progress=Progress())
-    written = write_reports(result, xlsx=args.output, json_path=args.json)
-    print(format_logs_summary(result))
-    _print_written(written)
+    # Standard input has no size to measure progress against (and a pipe cannot tell where
+    # it is): no bar when it is one of the inputs.
+    stdin = any(spec.paths == (_STDIN_PATH,) for spec in specs)
+    with Progress(enabled=False if stdin else None) as progress:
+        result = logs_only(specs, as_of=args.as_of or now, generated_at=now,
+                           progress=None if stdin else progress)
+    written = write_outputs(result, outputs)
+    out = _human(outputs)
+    print(format_logs_summary(result), file=out)
+    _print_written(written, out)
     return EXIT_SOURCE_FAILED if result.failed else EXIT_OK
 
 
@@ -214,15 +277,26 @@ def cmd_events(args: argparse.Namespace) -> int:
     out = sys.stdout
     for spec in _log_specs(args):
         parser = lookup("logs", spec.type)(device=spec.name, now=args.as_of or _now())
-        for event in stream_events(parser, spec.paths):
-            out.write(json.dumps(event_record(event)) + "\n")
+        if spec.paths == (_STDIN_PATH,):
+            events = parser.parse(_stdin_lines())
+        else:
+            events = stream_events(parser, spec.paths)
+        try:
+            for event in events:
+                out.write(json.dumps(event_record(event)) + "\n")
+        except (StaleAuditError, BrokenPipeError, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # name the input and the line it was on: exit 4
+            exc.add_note(f"reading {spec.name} near line {parser.stats.lines}")
+            raise
     out.flush()
     return EXIT_OK
 
 
 def cmd_sources(args: argparse.Namespace) -> int:
     config = load_config(args.config)
-    inputs = check_inputs(config, as_of=args.as_of or _now(), progress=Progress())
+    with Progress() as progress:
+        inputs = check_inputs(config, as_of=args.as_of or _now(), progress=progress)
     for i in inputs:
         unit = "lines" if i.role == "log" else "records"
         if i.status is SourceStatus.OK:
@@ -250,17 +324,94 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 # --- helpers ----------------------------------------------------------------------------
 
+@dataclass(frozen=True, slots=True)
+class Output:
+    """One report a command was asked for: which option, which format, where to."""
+
+    option: str
+    kind: str
+    path: Path | None
+    """None: standard output."""
+
+
+def plan_outputs(args: argparse.Namespace) -> list[Output]:
+    """The reports `-o`, `--json` and `--csv` ask for, checked before any work is done.
+
+    `-o` takes its format from the extension. `-` means standard output, for JSON or CSV
+    only, and for one report at most. Two options naming one file (`x` and `./x`, or a
+    symlink to it) would overwrite each other: refused.
+    """
+    outputs = []
+    if getattr(args, "output", None) is not None:
+        outputs.append(Output("-o", _format_of(args.output), _stdio_or(args.output)))
+    for option, kind in (("--json", "json"), ("--csv", "csv")):
+        path = getattr(args, option[2:], None)
+        if path is not None:
+            outputs.append(Output(option, kind, _stdio_or(path)))
+    on_stdout = [o.option for o in outputs if o.path is None]
+    if len(on_stdout) > 1:
+        raise UsageError(f"{' and '.join(on_stdout)} both name standard output ('-'); "
+                         "at most one report can go there")
+    seen: dict[Path, Output] = {}
+    for output in outputs:
+        if output.path is None:
+            continue
+        key = output.path.expanduser().resolve()
+        if key in seen:
+            first = seen[key]
+            raise UsageError(f"{first.option} {first.path} and {output.option} {output.path} "
+                             f"name the same file ({key}); give each report its own file")
+        seen[key] = output
+    return outputs
+
+
+def _format_of(path: Path) -> str:
+    valid = ", ".join(REPORT_SUFFIXES)
+    if str(path) == STDIO:
+        raise UsageError("-o -: a report on standard output must say its format: use "
+                         "--json - or --csv -")
+    suffix = path.suffix.lower()
+    if suffix in REPORT_SUFFIXES:
+        return REPORT_SUFFIXES[suffix]
+    if suffix in LATER_SUFFIXES:
+        raise UsageError(f"-o {path}: {LATER_SUFFIXES[suffix]}; valid extensions: {valid}")
+    if not suffix:
+        raise UsageError(f"-o {path}: no extension to choose the report format by; "
+                         f"valid extensions: {valid}")
+    raise UsageError(f"-o {path}: unknown report extension {suffix!r}; valid extensions: "
+                     f"{valid}")
+
+
+def _stdio_or(path: Path) -> Path | None:
+    return None if str(path) == STDIO else path
+
+
+def _human(outputs: Sequence[Output]) -> TextIO:
+    """Where the summary goes: stderr when a report is on stdout, so stdout stays parseable."""
+    return sys.stderr if any(o.path is None for o in outputs) else sys.stdout
+
+
+def write_outputs(result: AuditResult, outputs: Sequence[Output]) -> list[Path]:
+    """Write each planned report; return the paths written (standard output not included)."""
+    from reports import render_text, reporter_for
+
+    written = []
+    for output in outputs:
+        if output.path is None:
+            sys.stdout.write(render_text(output.kind, result))
+            sys.stdout.flush()
+        else:
+            reporter_for(output.kind).write(result, output.path)
+            written.append(output.path)
+    return written
+
+
 def write_reports(result: AuditResult, *, xlsx: Path | None, json_path: Path | None,
                   csv_path: Path | None = None) -> list[Path]:
     """Write each requested report whole (temp file, then rename); return the paths."""
-    from reports import reporter_for
-
-    written = []
-    for kind, path in (("xlsx", xlsx), ("json", json_path), ("csv", csv_path)):
-        if path is not None:
-            reporter_for(kind).write(result, path)
-            written.append(path)
-    return written
+    return write_outputs(result, [Output(option, kind, path) for option, kind, path in (
+        ("-o", "xlsx", xlsx), ("--json", "json", json_path), ("--csv", "csv", csv_path))
+        if path is not None])
 
 
 def exit_code(result: AuditResult, fail_on: Verdict) -> int:
@@ -273,15 +424,38 @@ def exit_code(result: AuditResult, fail_on: Verdict) -> int:
     return EXIT_OK
 
 
+#: What `-` stands for as a log path: the engine reads files, and this one is stdin.
+_STDIN_PATH = Path("/dev/stdin")
+
+
 def _log_specs(args: argparse.Namespace) -> list[SourceSpec]:
     if args.type not in LOG_PARSERS:
         raise UsageError(f"unknown log type {args.type!r}; valid: {', '.join(LOG_PARSERS)}")
     specs = []
+    if sum(str(p) == STDIO for p in args.paths) > 1:
+        raise UsageError("'-' (standard input) can be given once")
     for path in args.paths:
+        if str(path) == STDIO:
+            if not _STDIN_PATH.exists():
+                raise UsageError("'-' (standard input) is not supported on this system; "
+                                 "pass log files")
+            specs.append(SourceSpec(name="stdin", type=args.type, paths=(_STDIN_PATH,)))
+            continue
+        if path.is_dir():
+            raise UsageError(f"{path}: is a directory; pass the log files in it, or a glob "
+                             f"such as {path / '*.log'}")
         if not path.is_file():
             raise UsageError(f"{path}: no such file")
         specs.append(SourceSpec(name=path.name, type=args.type, paths=(path,)))
     return specs
+
+
+def _stdin_lines() -> Iterator[str]:
+    """Standard input as log lines: UTF-8, junk bytes replaced, absurd lines cut."""
+    buffer = getattr(sys.stdin, "buffer", None)
+    text = io.TextIOWrapper(buffer, encoding="utf-8", errors="replace") \
+        if buffer is not None else sys.stdin
+    yield from bounded_lines(text)
 
 
 def _inside(address: str, prefixes: list[netaddr.IPNetwork]) -> bool:
@@ -292,9 +466,9 @@ def _inside(address: str, prefixes: list[netaddr.IPNetwork]) -> bool:
     return any(ip in p for p in prefixes)
 
 
-def _print_written(paths: list[Path]) -> None:
+def _print_written(paths: list[Path], out: TextIO | None = None) -> None:
     for path in paths:
-        print(f"wrote {path}")
+        print(f"wrote {path}", file=out or sys.stdout)
 
 
 if __name__ == "__main__":

@@ -33,6 +33,16 @@ PROBE_KEYS = frozenset({"enabled", "allow", "snmp_community_env", "snmp_user_env
                         "retries", "concurrency", "rate"})
 TOP_KEYS = ("audit", "sources", "networks", "logs", "probe", "captures")
 DEFAULT_STALE_AFTER_DAYS = 14
+#: 100 years: beyond it "older than N days" means nothing, and date arithmetic overflows.
+STALE_AFTER_DAYS_RANGE = (0, 36500)
+#: [probe] numbers: key -> (smallest, largest, whole numbers only).
+PROBE_NUMBERS: dict[str, tuple[float, float, bool]] = {
+    "snmp_port": (1, 65535, True),
+    "timeout": (0.001, 300, False),
+    "retries": (0, 10, True),
+    "concurrency": (1, 10000, True),
+    "rate": (0.001, 100000, False),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,10 +86,8 @@ def parse_config(raw: Mapping[str, Any], path: Path) -> AuditConfig:
     checker.table(audit, "[audit]")
     checker.keys(audit, AUDIT_KEYS, "[audit]")
     name = checker.string(audit, "name", "[audit]", default=path.stem)
-    days = audit.get("stale_after_days", DEFAULT_STALE_AFTER_DAYS)
-    if not isinstance(days, int) or isinstance(days, bool) or days < 0:
-        raise checker.error("[audit]", "stale_after_days",
-                            f"must be a whole number of days >= 0, not {days!r}")
+    days = checker.number(audit, "stale_after_days", "[audit]", STALE_AFTER_DAYS_RANGE,
+                          default=DEFAULT_STALE_AFTER_DAYS, unit="days")
     if "probe" in raw:
         _check_probe(checker, raw["probe"])
     tables = {kind: tuple(checker.specs(raw, kind)) for kind in
@@ -130,6 +138,25 @@ class _Checker:
             raise self.error(where, key, "is required")
         if not isinstance(value, str):
             raise self.error(where, key, f"must be a string, not {type(value).__name__}")
+        return value
+
+    def number(self, table: Mapping[str, Any], key: str, where: str,
+               valid: tuple[float, float], *, default: int | float,
+               whole: bool = True, unit: str = "") -> Any:
+        """An int (or, unless `whole`, a float) within `valid`, both ends included.
+
+        TOML booleans are ints to Python, and `"14"` is a string: both are refused by name.
+        """
+        value = table.get(key, default)
+        low, high = valid
+        kind = "a whole number" if whole else "a number"
+        shown = f"{_plain(low)}..{_plain(high)}" + (f" {unit}" if unit else "")
+        if isinstance(value, bool) or not isinstance(value, int | float) or \
+                (whole and not isinstance(value, int)):
+            raise self.error(where, key, f"must be {kind} in {shown}, not "
+                             f"{type(value).__name__} {value!r}")
+        if not low <= value <= high:  # NaN fails this too
+            raise self.error(where, key, f"must be {kind} in {shown}, not {value!r}")
         return value
 
     def specs(self, raw: Mapping[str, Any], kind: str) -> list[SourceSpec]:
@@ -242,9 +269,31 @@ def _check_probe(checker: _Checker, probe: object) -> None:
     checker.table(probe, "[probe]")
     assert isinstance(probe, dict)
     checker.keys(probe, PROBE_KEYS, "[probe]")
-    if probe.get("enabled", False):
+    enabled = probe.get("enabled", False)
+    if not isinstance(enabled, bool):
+        raise checker.error("[probe]", "enabled", f"must be true or false, not {enabled!r}")
+    for key, (low, high, whole) in PROBE_NUMBERS.items():
+        if key in probe:
+            checker.number(probe, key, "[probe]", (low, high), default=0, whole=whole)
+    for key in sorted(k for k in probe if k.endswith("_env")):
+        checker.string(probe, key, "[probe]")
+    allow = probe.get("allow", [])
+    if not isinstance(allow, list) or not all(isinstance(p, str) for p in allow):
+        raise checker.error("[probe]", "allow", 'must be a list of prefixes, e.g. '
+                            '["10.0.0.0/8"]')
+    ports = probe.get("tcp_ports", "polled")
+    if ports != "polled" and not (isinstance(ports, list) and all(
+            isinstance(p, int) and not isinstance(p, bool) and 1 <= p <= 65535
+            for p in ports)):
+        raise checker.error("[probe]", "tcp_ports", 'must be "polled" or a list of ports '
+                            f"in 1..65535, not {ports!r}")
+    if enabled:
         raise checker.error("[probe]", "enabled", "active probing is not available in this "
                             "version; set enabled = false")
+
+
+def _plain(number: float) -> str:
+    return str(int(number)) if float(number).is_integer() else str(number)
 
 
 def valid_types() -> dict[str, list[str]]:

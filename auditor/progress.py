@@ -1,50 +1,131 @@
-"""A progress bar for long work, drawn only when stderr is a terminal."""
+"""A progress bar for long work, drawn only when stderr is a terminal.
+
+Drawn by `rich.progress`, which fits the bar to the terminal's width (a hand-drawn bar wider
+than the terminal leaves a wrapped line behind on every redraw) and estimates the time left.
+"""
 
 from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
+from types import TracebackType
 from typing import TextIO
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    ProgressColumn,
+    Task,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.progress import Progress as RichProgress
+from rich.table import Column
+from rich.text import Text
+
+#: Redraws at most this often; the engine ticks every 20,000 lines.
+REDRAW_SECONDS = 0.1
+#: A file name longer than this is cut with an ellipsis, so the bar keeps its room.
+LABEL_WIDTH = 20
+
+
+class _LinesColumn(ProgressColumn):
+    """`1,234,567 lines 412.3k/s`: what was read, and how fast."""
+
+    def __init__(self) -> None:
+        super().__init__(table_column=Column(no_wrap=True))
+
+    def render(self, task: Task) -> Text:
+        lines = int(task.fields.get("lines", 0))
+        elapsed = task.finished_time if task.finished else task.elapsed
+        rate = lines / elapsed if elapsed else 0.0
+        shown = f"{rate / 1000:.1f}k/s" if rate >= 1000 else f"{rate:.0f}/s"
+        return Text(f"{lines:,} lines {shown}", style="progress.data.speed")
 
 
 class Progress:
-    """`start(label, total)`, `update(done)`, `finish()`; silent when not a terminal."""
+    """`start(label, total)`, `update(done, lines)`, `finish()`; silent when not a terminal.
 
-    def __init__(self, stream: TextIO | None = None, *, enabled: bool | None = None) -> None:
+    Use it as a context manager where work can fail mid-file: leaving the block stops the
+    display, so the terminal gets its cursor back whatever happened.
+    """
+
+    def __init__(self, stream: TextIO | None = None, *, enabled: bool | None = None,
+                 console: Console | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.stream = stream or sys.stderr
-        self.enabled = self.stream.isatty() if enabled is None else enabled
-        self._label = ""
-        self._total = 0
-        self._started = 0.0
+        if console is not None:
+            self.enabled = console.is_terminal if enabled is None else enabled
+        else:
+            self.enabled = _isatty(self.stream) if enabled is None else enabled
+        self._console = console
+        self._clock = clock
+        self._bar: RichProgress | None = None
+        self._task: object = None
+        self._total = 1
         self._last_draw = 0.0
-        self._lines = 0
 
     def start(self, label: str, total: int) -> None:
-        self._label, self._total = label, max(total, 1)
-        self._started = time.monotonic()
-        self._lines = 0
-        self.update(0)
-
-    def update(self, done: int, lines: int | None = None) -> None:
-        """`done` bytes of `total`; `lines` read so far, for the rate."""
+        """Begin a bar for `total` units (bytes of the file on disk) of work named `label`."""
         if not self.enabled:
             return
-        now = time.monotonic()
-        if lines is not None:
-            self._lines = lines
-        if done and done < self._total and now - self._last_draw < 0.1:
+        self._stop()
+        self._total = max(total, 1)
+        console = self._console or Console(file=self.stream, stderr=self.stream is sys.stderr)
+        self._bar = RichProgress(
+            TextColumn("{task.description}", table_column=Column(
+                no_wrap=True, overflow="ellipsis", max_width=LABEL_WIDTH)),
+            BarColumn(bar_width=None),
+            TaskProgressColumn(),
+            _LinesColumn(),
+            TimeElapsedColumn(),
+            TextColumn("eta"),
+            TimeRemainingColumn(),
+            console=console, auto_refresh=False, get_time=self._clock,
+            redirect_stdout=False, redirect_stderr=False)
+        self._task = self._bar.add_task(label, total=self._total, lines=0)
+        self._bar.start()
+        self._last_draw = self._clock()
+        self._bar.refresh()
+
+    def update(self, done: int, lines: int | None = None) -> None:
+        """`done` units of `total`; `lines` read so far, for the count and the rate."""
+        if self._bar is None:
             return
-        self._last_draw = now
-        share = min(done / self._total, 1.0)
-        bar = "#" * int(share * 30)
-        elapsed = now - self._started
-        rate = self._lines / elapsed / 1000 if elapsed > 0 else 0.0
-        self.stream.write(f"\r{self._label[:30]:30} [{bar:30}] {share:6.1%} "
-                          f"{self._lines:>11,} lines {rate:7.1f}k/s")
-        self.stream.flush()
+        fields = {} if lines is None else {"lines": lines}
+        self._bar.update(self._task, completed=min(done, self._total),  # type: ignore[arg-type]
+                         **fields)
+        now = self._clock()
+        if now - self._last_draw >= REDRAW_SECONDS:
+            self._last_draw = now
+            self._bar.refresh()
 
     def finish(self) -> None:
-        if self.enabled:
-            self.update(self._total)
-            self.stream.write("\n")
-            self.stream.flush()
+        """Fill the bar, draw it one last time and leave it on its own line."""
+        if self._bar is None:
+            return
+        self._bar.update(self._task, completed=self._total)  # type: ignore[arg-type]
+        self._stop()
+
+    def _stop(self) -> None:
+        if self._bar is not None:
+            self._bar.refresh()
+            self._bar.stop()
+            self._bar = None
+
+    def __enter__(self) -> Progress:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self._stop()
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):  # a closed or odd stream is no terminal
+        return False

@@ -22,7 +22,7 @@ from auditor.errors import ConfigError, SourceError
 from auditor.model import Target
 from connectors.base import SourceSpec, TargetSource
 from connectors.textio import open_text
-from connectors.values import cell_text, parse_bool, parse_datetime
+from connectors.values import DateRangeError, cell_text, parse_bool, parse_datetime
 
 #: How many leading rows may hold report titles before the header row.
 HEADER_SEARCH_ROWS = 20
@@ -54,6 +54,8 @@ class Row:
         """The cell as a naive datetime (None when empty); a bad date names line and column."""
         try:
             return parse_datetime(self.values.get(name), date_format)
+        except DateRangeError as exc:  # read fine, but no real time: no format hint
+            raise self.error(name, str(exc)) from exc
         except ValueError as exc:
             hint = f" (date_format is {date_format!r})" if date_format else \
                 " (ISO 8601 or US month/day/year expected; set date_format in the config)"
@@ -278,20 +280,51 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, list[object]]]:
 
 
 def _xlsx_rows(path: Path, sheet: str | None) -> Iterator[tuple[int, list[object]]]:
+    """Rows of one sheet as the file holds them: only cells that exist, never padding.
+
+    The `<dimension>` an XLSX declares is not trusted: a writer that claims
+    `A1:XFD1048576` for one cell would otherwise have openpyxl pad every row to 16,384
+    columns and invent a million empty rows. Trailing empty cells are dropped, so a row is
+    as wide as its last value. Anything openpyxl raises on a damaged file (a zip of junk,
+    XML that is not a worksheet) becomes a `SourceError` naming the file.
+    """
     import zipfile
 
     import openpyxl
 
+    if not zipfile.is_zipfile(path):
+        if not path.is_file():
+            raise SourceError("cannot read: no such file" if not path.exists()
+                              else "cannot read: not a file", path=path)
+        raise SourceError("not a readable XLSX workbook: not a zip archive (is it a CSV or "
+                          "an old .xls saved with the wrong extension?)", path=path)
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (OSError, zipfile.BadZipFile, KeyError, ValueError) as exc:
-        raise SourceError(f"not a readable XLSX workbook: {exc}", path=path) from exc
+    except Exception as exc:  # openpyxl has no error root: a damaged file raises anything
+        raise SourceError(f"not a readable XLSX workbook: {_why(exc)}", path=path) from exc
     try:
         if sheet is not None and sheet not in book.sheetnames:
             raise SourceError(f"no sheet {sheet!r}; sheets: {', '.join(book.sheetnames)}",
                               path=path)
         ws = book[sheet] if sheet else book.worksheets[0]
-        for number, cells in enumerate(ws.iter_rows(values_only=True), start=1):
-            yield number, list(cells)
+        if hasattr(ws, "reset_dimensions"):  # read-only sheets; a chartsheet has none
+            ws.reset_dimensions()
+        number = 0
+        try:
+            for number, cells in enumerate(ws.iter_rows(values_only=True), start=1):
+                row = list(cells)
+                while row and row[-1] is None:
+                    row.pop()
+                yield number, row
+        except SourceError:
+            raise
+        except Exception as exc:  # damaged sheet XML found part way through
+            raise SourceError(f"damaged XLSX worksheet {ws.title!r}: {_why(exc)}", path=path,
+                              line=number + 1) from exc
     finally:
         book.close()
+
+
+def _why(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

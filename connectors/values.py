@@ -20,24 +20,42 @@ US_DATE_FORMATS = (
     "%Y-%m-%d",
 )
 
+#: The years a date in an export may fall in, both included. Outside them a cell holds a
+#: placeholder or junk, not a time: year 9999 plus a day overflows `datetime`, and a
+#: last-success in year 1 makes every age absurd.
+MIN_YEAR, MAX_YEAR = 1900, 9000
+
+#: "Never" as Windows tools write it: .NET `DateTime.MinValue`, the OLE Automation zero day
+#: (Orion's `1899-12-30`). They mean no date, so they read as an empty cell.
+NEVER = frozenset({datetime(1, 1, 1), datetime(1899, 12, 30)})
+
+
+class DateRangeError(ValueError):
+    """A well-formed date outside `MIN_YEAR`..`MAX_YEAR`: a placeholder or junk, not a time."""
+
+
 _TRUE = {"yes", "y", "true", "t", "1", "on", "enabled", "enable", "x", "checked", "-1"}
 _FALSE = {"no", "n", "false", "f", "0", "off", "disabled", "disable", "", "unchecked"}
 
 
 def parse_datetime(value: object, date_format: str | None = None) -> datetime | None:
-    """Return a naive UTC datetime, or None for an empty cell.
+    """Return a naive UTC datetime, or None for an empty cell or a "never" placeholder.
 
     Accepts datetime objects (XLSX cells), ISO 8601 with or without fraction, `Z` or offset,
     and US dates. `date_format` (strptime) is tried first when given. Raises ValueError
-    on text that is none of these.
+    on text that is none of these, and on a date outside `MIN_YEAR`..`MAX_YEAR`.
     """
     if value is None:
         return None
     if isinstance(value, datetime):
-        return _naive_utc(value)
+        return _in_range(_naive_utc(value), value)
     text = str(value).strip()
     if not text:
         return None
+    return _in_range(_parse_text(text, date_format), text)
+
+
+def _parse_text(text: str, date_format: str | None) -> datetime:
     if date_format:
         try:
             return _naive_utc(datetime.strptime(text, date_format))
@@ -48,12 +66,27 @@ def parse_datetime(value: object, date_format: str | None = None) -> datetime | 
         return _naive_utc(datetime.fromisoformat(iso))
     except ValueError:
         pass
+    except OverflowError:  # `9999-12-31T23:00-05:00` is past datetime.max in UTC
+        raise DateRangeError(_outside(text)) from None
     for fmt in US_DATE_FORMATS:
         try:
             return datetime.strptime(text, fmt)
         except ValueError:
             continue
     raise ValueError(f"not a date: {text!r}")
+
+
+def _in_range(value: datetime, raw: object) -> datetime | None:
+    if value.replace(hour=0, minute=0, second=0, microsecond=0) in NEVER:
+        return None
+    if not MIN_YEAR <= value.year <= MAX_YEAR:
+        raise DateRangeError(_outside(raw if isinstance(raw, str) else
+                                      value.isoformat(sep=" ")))
+    return value
+
+
+def _outside(shown: str) -> str:
+    return f"not a date: {shown!r} is outside years {MIN_YEAR}..{MAX_YEAR} (a placeholder?)"
 
 
 def cell_text(value: object) -> str:
@@ -85,7 +118,8 @@ def epoch_ms(value: object) -> datetime | None:
     """DCNM-style epoch milliseconds (0 means never) to naive UTC."""
     if value in (None, "", 0, "0"):
         return None
-    return datetime.fromtimestamp(int(value) / 1000, tz=UTC).replace(tzinfo=None)  # type: ignore[arg-type]
+    when = datetime.fromtimestamp(int(value) / 1000, tz=UTC).replace(tzinfo=None)  # type: ignore[arg-type]
+    return _in_range(when, value)
 
 
 def _naive_utc(value: datetime) -> datetime:

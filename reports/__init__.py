@@ -71,18 +71,42 @@ def reporter_for(fmt: str) -> Reporter:
         raise UsageError(f"unknown report format {fmt!r}; valid: {valid}") from None
 
 
+def render_text(fmt: str, result: AuditResult) -> str:
+    """The whole report as text, for `--json -` / `--csv -` (standard output)."""
+    if fmt == "json":
+        from reports.json_report import render_json
+
+        return render_json(result)
+    if fmt == "csv":
+        from reports.csv_report import render_csv
+
+        return render_csv(result)
+    raise UsageError(f"a {fmt} report cannot go to standard output; valid there: csv, json")
+
+
+#: `.audit.xlsx.<pid>.<8 random>.tmp`: whose temp file it is, so a later write can tell a
+#: killed writer's leftover from a live one's.
+_TEMP_NAME = re.compile(r"\..+\.(?P<pid>[0-9]+)\.[a-z0-9_]{8}\.tmp")
+
+
 def atomic_write(path: Path, writer: Callable[[BinaryIO], object]) -> None:
     """Run `writer` on a temp file beside `path`, fsync it, then rename it over `path`.
 
     Readers see the old file or the new one, never half of one. Any failure removes the temp
     file, leaves an existing report untouched and raises `ReportError` naming `path`.
+
+    The temp file is `.<name>.<pid>.<random>.tmp`. A writer killed before it could clean up
+    leaves one behind; the next write into the same folder removes every such file whose
+    process is gone (never one whose process still runs).
     """
     path = Path(path)
     tmp: Path | None = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        remove_dead_temp_files(path.parent)
         mode = _mode_for(path)
-        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp",
+                                    dir=path.parent)
         tmp = Path(name)
         with os.fdopen(fd, "wb") as fh:
             writer(fh)
@@ -100,6 +124,43 @@ def atomic_write(path: Path, writer: Callable[[BinaryIO], object]) -> None:
         if tmp is not None:
             with contextlib.suppress(OSError):
                 tmp.unlink()
+
+
+def remove_dead_temp_files(folder: Path) -> list[Path]:
+    """Remove the temp files that killed writers left in `folder`; return what went.
+
+    Only names `atomic_write` makes, only regular files, only where no process with that
+    pid exists now. Where liveness cannot be checked (not POSIX) nothing is removed.
+    """
+    if os.name != "posix":
+        return []
+    removed = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return []
+    for entry in entries:
+        match = _TEMP_NAME.fullmatch(entry.name)
+        if match is None or _pid_alive(int(match["pid"])):
+            continue
+        with contextlib.suppress(OSError):
+            if entry.is_file(follow_symlinks=False):
+                os.unlink(entry.path)
+                removed.append(Path(entry.path))
+    return removed
+
+
+def _pid_alive(pid: int) -> bool:
+    """True unless `pid` is certainly no running process (so unsure means leave it)."""
+    if pid <= 0:
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, OSError):
+        return True  # another user's process, or a pid we cannot ask about
+    return True
 
 
 def _mode_for(path: Path) -> int:

@@ -6,10 +6,13 @@ export (a record named `=HYPERLINK(...)`) is stored as text and never runs as a 
 
 from __future__ import annotations
 
+import contextlib
+import zipfile
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import BinaryIO
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
@@ -17,6 +20,7 @@ from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.writer.excel import ExcelWriter
 
 from auditor.actions import remediation_rows
 from auditor.model import (
@@ -413,4 +417,22 @@ class XlsxReporter(Reporter):
     def write(self, result: AuditResult, path: Path) -> None:
         """Build the workbook, then save it to `path` whole or not at all."""
         wb = build_workbook(result)
-        atomic_write(path, wb.save)
+        atomic_write(path, lambda fh: save_workbook(wb, fh))
+
+
+def save_workbook(wb: Workbook, fh: BinaryIO) -> None:
+    """`wb.save(fh)`, except that the zip is closed here whatever happens.
+
+    openpyxl's own save leaves its `ZipFile` open when a write fails (a full disk); the
+    garbage collector then closes it later, fails again on the dead file, and Python prints
+    "Exception ignored in ZipFile.__del__" under our one-line error. Closing it here (its
+    own error suppressed: the first one is the one that matters) keeps stderr to that line.
+    """
+    archive = zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
+    try:
+        wb.properties.modified = datetime.now(UTC).replace(tzinfo=None)
+        ExcelWriter(wb, archive).save()  # writes every part, then closes the archive
+    except BaseException:
+        with contextlib.suppress(Exception):
+            archive.close()
+        raise

@@ -103,3 +103,39 @@ def test_cli_reports_config_error_in_one_line_with_exit_2(tmp_path: Path, capsys
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1
     assert err.startswith("stale-audit: error: ") and "engine_path" in err
+
+
+@pytest.mark.parametrize(("value", "shown"), [
+    ("1000000000", "1000000000"),  # used to overflow timedelta in reconcile: a traceback
+    ("-1", "-1"),
+    ('"14"', "str '14'"),
+    ("true", "bool True"),
+    ("14.5", "float 14.5"),
+])
+def test_stale_after_days_out_of_range_is_exit_2_with_the_range(tmp_path: Path, capsys,
+                                                               value: str, shown: str) -> None:
+    path = write(tmp_path, GOOD.replace("stale_after_days = 30", f"stale_after_days = {value}"),
+                 ("nodes.json", "engines.json", "nets/a.csv", "logs/fw-1.log"))
+    assert main(["audit", "-c", str(path), "-o", str(tmp_path / "r.json")]) == 2
+    err = capsys.readouterr().err
+    assert err == (f"stale-audit: error: {path}: [audit], key 'stale_after_days': must be a "
+                   f"whole number in 0..36500 days, not {shown}\n")
+    assert not (tmp_path / "r.json").exists()
+
+
+@pytest.mark.parametrize(("line", "expected"), [
+    ("snmp_port = 70000", "key 'snmp_port': must be a whole number in 1..65535, not 70000"),
+    ('timeout = "2"', "key 'timeout': must be a number in 0.001..300, not str '2'"),
+    ("retries = -1", "key 'retries': must be a whole number in 0..10, not -1"),
+    ("concurrency = 2.5", "key 'concurrency': must be a whole number in 1..10000, not float"),
+    ("rate = true", "key 'rate': must be a number in 0.001..100000, not bool True"),
+    ('enabled = "no"', "key 'enabled': must be true or false, not 'no'"),
+    ("tcp_ports = [22, 0]", "key 'tcp_ports': must be \"polled\" or a list of ports in "
+                            "1..65535, not [22, 0]"),
+])
+def test_probe_numbers_are_checked(tmp_path: Path, line: str, expected: str) -> None:
+    path = write(tmp_path, GOOD + f"\n[probe]\n{line}\n",
+                 ("nodes.json", "engines.json", "nets/a.csv", "logs/fw-1.log"))
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert str(info.value).startswith(f"{path}: [probe], {expected}")

@@ -488,21 +488,86 @@ def test_atomic_write_failure_leaves_nothing_behind(tmp_path: Path) -> None:
     assert list(target.parent.iterdir()) == []
 
 
-def test_atomic_write_failure_keeps_the_old_report(tmp_path: Path, monkeypatch) -> None:
+#: Run in a fresh interpreter: "Exception ignored in ZipFile.__del__" is printed by the garbage
+#: collector at exit, where pytest's own unraisable-exception hook would hide it.
+FULL_DISK_SCRIPT = """
+import errno, io, os, sys
+from auditor.cli import main
+
+class FullDisk(io.RawIOBase):
+    # A temp file on a disk that fills up after `room` bytes.
+    def __init__(self, fh, room):
+        self.fh, self.room = fh, room
+    def writable(self): return True
+    def seekable(self): return True
+    def write(self, data):
+        if self.fh.tell() + len(data) > self.room:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return self.fh.write(data)
+    def tell(self): return self.fh.tell()
+    def seek(self, *args): return self.fh.seek(*args)
+    def fileno(self): return self.fh.fileno()
+    def flush(self):
+        if not self.fh.closed:
+            self.fh.flush()
+    def close(self):
+        super().close()
+        self.fh.close()
+
+room = int(sys.argv[1])
+real_fdopen = os.fdopen
+
+def fdopen(fd, mode="r", *args, **kwargs):  # how atomic_write opens its temp file
+    fh = real_fdopen(fd, mode, *args, **kwargs)
+    return FullDisk(fh, room) if mode == "wb" else fh
+
+os.fdopen = fdopen
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+@pytest.mark.parametrize("room", [100, 3000, 9000])
+def test_disk_full_keeps_old_report_and_prints_one_line(tmp_path: Path, room: int) -> None:
+    from auditor.demo import build_network
+
+    config = build_network(tmp_path / "net", datetime(2026, 11, 24, 10))
     target = tmp_path / "audit.xlsx"
     target.write_bytes(b"last night's report")
-
-    class Broken:
-        def save(self, fh) -> None:
-            fh.write(b"PK\x03\x04 half a zip")
-            raise OSError(28, "No space left on device")
-
-    monkeypatch.setattr("reports.xlsx_report.build_workbook", lambda result: Broken())
-    with pytest.raises(ReportError, match="No space left on device") as info:
-        XlsxReporter().write(sample_result(), target)
-    assert str(target) in str(info.value)
+    run = subprocess.run(
+        [sys.executable, "-c", FULL_DISK_SCRIPT, str(room), "audit", "-c", str(config),
+         "-o", str(target), "--as-of", "2026-11-24T10:00Z"],
+        capture_output=True, text=True, cwd=Path(__file__).resolve().parent.parent,
+        timeout=120)
+    assert run.returncode == 2
+    assert run.stderr == (f"stale-audit: error: cannot write report {target}: "
+                          "[Errno 28] No space left on device\n")
     assert target.read_bytes() == b"last night's report"
-    assert [p.name for p in tmp_path.iterdir()] == ["audit.xlsx"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["audit.xlsx", "net"]
+
+
+def test_temp_file_names_the_writing_process(tmp_path: Path) -> None:
+    target = tmp_path / "audit.json"
+    seen: list[str] = []
+    atomic_write(target, lambda fh: seen.extend(p.name for p in tmp_path.iterdir()))
+    assert len(seen) == 1
+    assert re.fullmatch(rf"\.audit\.json\.{os.getpid()}\.[a-z0-9_]{{8}}\.tmp", seen[0])
+
+
+@pytest.mark.skipif(os.name != "posix", reason="pid liveness is checked on POSIX only")
+def test_next_write_removes_leftovers_of_dead_writers_only(tmp_path: Path) -> None:
+    finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                              capture_output=True, text=True, check=True)
+    dead = int(finished.stdout)  # that process has exited
+    killed = tmp_path / f".audit.xlsx.{dead}.k1ll3d_x.tmp"
+    other_killed = tmp_path / f".owners.json.{dead}.abcdefgh.tmp"
+    live = tmp_path / f".audit.xlsx.{os.getppid()}.st1llw_r.tmp"  # our parent still runs
+    mine = tmp_path / f".audit.csv.{os.getpid()}.wr1t1ng_.tmp"
+    unrelated = tmp_path / f".notes.{dead}.tmp"
+    for path in (killed, other_killed, live, mine, unrelated):
+        path.write_bytes(b"half a report")
+    CsvReporter().write(sample_result(), tmp_path / "audit.csv")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["audit.csv", live.name, mine.name, unrelated.name])
 
 
 def test_atomic_write_replaces_whole_file_with_plain_permissions(tmp_path: Path) -> None:
