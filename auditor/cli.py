@@ -21,6 +21,7 @@ from auditor.config import load_config, valid_types
 from auditor.engine import check_inputs, logs_only, run_audit, stream_events
 from auditor.errors import (
     EXIT_FINDINGS,
+    EXIT_INTERNAL,
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_SOURCE_FAILED,
@@ -31,7 +32,7 @@ from auditor.errors import (
 )
 from auditor.history import format_history, read_history, record_run
 from auditor.jsonable import event_record
-from auditor.model import VERDICT_ORDER, AuditResult, SourceStatus, Verdict
+from auditor.model import VERDICT_ORDER, AuditResult, InputStatus, SourceStatus, Verdict
 from auditor.progress import Progress
 from auditor.summary import format_logs_summary, format_summary
 from connectors import LOG_PARSERS, lookup
@@ -251,9 +252,7 @@ def cmd_precheck(args: argparse.Namespace) -> int:
     for i in result.failed:
         print(f"!! {i.name} FAILED: {i.error}", file=out)
     _print_written(written, out)
-    if result.failed:
-        return EXIT_SOURCE_FAILED
-    return EXIT_FINDINGS if records else EXIT_OK
+    return failure_code(result.inputs) or (EXIT_FINDINGS if records else EXIT_OK)
 
 
 def cmd_logs(args: argparse.Namespace) -> int:
@@ -270,7 +269,7 @@ def cmd_logs(args: argparse.Namespace) -> int:
     out = _human(outputs)
     print(format_logs_summary(result), file=out)
     _print_written(written, out)
-    return EXIT_SOURCE_FAILED if result.failed else EXIT_OK
+    return failure_code(result.inputs)
 
 
 def cmd_events(args: argparse.Namespace) -> int:
@@ -303,8 +302,7 @@ def cmd_sources(args: argparse.Namespace) -> int:
             print(f"{i.name:<20} {i.type:<16} ok      {i.records:>9} {unit}")
         else:
             print(f"{i.name:<20} {i.type:<16} FAILED  {i.error}")
-    return EXIT_SOURCE_FAILED if any(i.status is SourceStatus.FAILED for i in inputs) \
-        else EXIT_OK
+    return failure_code(inputs)
 
 
 def cmd_history(args: argparse.Namespace) -> int:
@@ -414,10 +412,19 @@ def write_reports(result: AuditResult, *, xlsx: Path | None, json_path: Path | N
         if path is not None])
 
 
+def failure_code(inputs: Sequence[InputStatus]) -> int:
+    """4 when an input failed through a bug, 3 when one failed otherwise, else 0."""
+    failed = [i for i in inputs if i.status is SourceStatus.FAILED]
+    if any(i.internal for i in failed):
+        return EXIT_INTERNAL
+    return EXIT_SOURCE_FAILED if failed else EXIT_OK
+
+
 def exit_code(result: AuditResult, fail_on: Verdict) -> int:
-    """3 when an input failed; else 1 when a finding is at or above `fail_on`; else 0."""
+    """4 or 3 when an input failed (`failure_code`); else 1 when a finding is at or above
+    `fail_on`; else 0."""
     if result.failed:
-        return EXIT_SOURCE_FAILED
+        return failure_code(result.inputs)
     rank = {v: i for i, v in enumerate(VERDICT_ORDER)}
     if any(rank[f.verdict] <= rank[fail_on] for f in result.findings):
         return EXIT_FINDINGS

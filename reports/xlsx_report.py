@@ -37,8 +37,8 @@ from reports import NO_OWNER, Reporter, atomic_write, owner_names, record_owner
 
 Value = str | int | float | bool | datetime | None
 
-SHEETS = ("Summary", "Findings", "Remediation", "Ghost flows", "Networks", "Sources",
-          "Log rates")
+SHEETS = ("Summary", "Findings", "Remediation", "Ghost flows", "Inbound noise", "Networks",
+          "Sources", "Log rates")
 
 VERDICT_FILL = {
     Verdict.STALE: "FFC7CE",        # red
@@ -63,13 +63,13 @@ SUMMARY_ERROR_CHARS = 120
 
 FINDING_HEADERS = ("Address", "Verdict", "Polled", "Reasons", "Reason text", "Network",
                    "Sources", "Record names", "Owners", "Drops", "Answered", "First seen",
-                   "Last seen", "Messages", "Action")
+                   "Last seen", "Messages", "Action", "Linked host names")
 REMEDIATION_HEADERS = ("Verdict", "Polled", "Address", "Tool", "Type", "Record ID",
                        "Record name", "Location", "Action")
 GHOST_HEADERS = ("Source", "Destination", "Protocol", "Port", "Count", "First seen",
                  "Last seen", "Reasons", "Attribution")
 NETWORK_HEADERS = ("Prefix", "Status", "Source", "Location", "Description")
-INPUT_HEADERS = ("Name", "Type", "Role", "Status", "Records", "Error")
+INPUT_HEADERS = ("Name", "Type", "Role", "Status", "Records", "Error", "Skipped lines")
 
 
 def _text_cell(ws: Worksheet, row: int, col: int, text: str) -> Cell:
@@ -152,12 +152,12 @@ def _input_rows(ws: Worksheet, top: int, inputs: Sequence[InputStatus], *,
     _header(ws, top, INPUT_HEADERS)
     row = top + 1
     for i in inputs:
-        error = i.error
+        error = i.error or "; ".join(f"skipped {note}" for note in i.notes) or None
         if error and error_chars is not None and len(error) > error_chars:
             error = error[:error_chars - 1] + "\u2026"
         failed = i.status is SourceStatus.FAILED
         cells = _row(ws, row, (i.name, i.type, i.role, "FAILED" if failed else str(i.status),
-                               i.records, error))
+                               i.records, error, i.skipped or None))
         if failed:
             _failed_style(cells)
         row += 1
@@ -198,6 +198,9 @@ def _summary(ws: Worksheet, result: AuditResult) -> None:
         ("Audit", result.name), ("Generated at (UTC)", result.generated_at),
         ("As of (UTC)", result.as_of), ("Stale after (days)", result.stale_after_days),
         ("Findings", len(result.findings)), ("Ghost flows", len(result.ghost_flows)),
+        ("Ghost flows not listed", result.ghosts_folded.flows),
+        ("Inbound noise (drop lines from outside)", result.inbound_noise.lines),
+        ("Host names not tied to an address", len(result.unresolved_names)),
         ("Log lines", result.logs.lines), ("Log lines parsed", result.logs.parsed),
         ("Log lines unparsed", result.logs.unparsed)]
     for label, value in facts:
@@ -295,7 +298,7 @@ def _finding_values(result: AuditResult, f: Finding) -> tuple[Value, ...]:
             _join(record_owner(result, t) for t in f.records),
             traffic.drops if traffic else None, traffic.answered if traffic else None,
             traffic.first_seen if traffic else None, traffic.last_seen if traffic else None,
-            _messages(f), f.action)
+            _messages(f), f.action, _join(f.names) or None)
 
 
 def _findings(ws: Worksheet, result: AuditResult) -> None:
@@ -348,10 +351,33 @@ def _remediation(ws: Worksheet, result: AuditResult) -> None:
 
 
 def _ghost_flows(ws: Worksheet, result: AuditResult) -> None:
-    _table(ws, GHOST_HEADERS, ((g.src, g.dst, g.protocol, g.port, g.count, g.first_seen,
-                                g.last_seen, _join(g.reasons), g.attribution)
-                               for g in result.ghost_flows))
-    _fit_columns(ws)
+    n = _table(ws, GHOST_HEADERS, ((g.src, g.dst, g.protocol, g.port, g.count, g.first_seen,
+                                    g.last_seen, _join(g.reasons), g.attribution)
+                                   for g in result.ghost_flows))
+    folded = result.ghosts_folded
+    if folded.flows:
+        _cell(ws, n + 3, 1, f"{folded.flows} more flows ({folded.lines} lines), the least "
+              "busy, are counted here and not listed").font = Font(italic=True)
+    _fit_columns(ws, skip_rows=(n + 3,))
+
+
+def _inbound_noise(ws: Worksheet, result: AuditResult) -> None:
+    """Drops from senders outside every live network: counted, never ghost flows."""
+    noise = result.inbound_noise
+    _cell(ws, 1, 1, "Drops from senders in no live network and no known poller (internet "
+          "scans, mostly): counted here, never listed as ghost flows").font = BOLD
+    for row, (label, value) in enumerate((("Flows", noise.flows), ("Lines", noise.lines)), 3):
+        _cell(ws, row, 1, label).font = BOLD
+        _cell(ws, row, 2, value)
+    _header(ws, 6, ("Protocol", "Port", "Lines"))
+    row = 7
+    for proto, port, lines in noise.top_ports:
+        _row(ws, row, (proto, port, lines))
+        row += 1
+    _header(ws, row + 1, ("Top sender", "Lines"))
+    for offset, (src, lines) in enumerate(noise.top_senders, row + 2):
+        _row(ws, offset, (src, lines))
+    _fit_columns(ws, skip_rows=(1,))
 
 
 def _networks(ws: Worksheet, result: AuditResult) -> None:
@@ -392,7 +418,8 @@ def build_workbook(result: AuditResult) -> Workbook:
     """The whole report as an openpyxl workbook, sheets in `SHEETS` order."""
     wb = Workbook()
     _summary(wb.active, result)
-    builders = (_findings, _remediation, _ghost_flows, _networks, _sources, _log_rates)
+    builders = (_findings, _remediation, _ghost_flows, _inbound_noise, _networks, _sources,
+                _log_rates)
     for title, build in zip(SHEETS[1:], builders, strict=True):
         build(wb.create_sheet(title), result)
     for ws in wb.worksheets:

@@ -16,7 +16,9 @@ from auditor.actions import finding_action
 from auditor.model import (
     AuditResult,
     Finding,
+    FoldedFlows,
     GhostFlow,
+    InboundNoise,
     InputStatus,
     LogStats,
     Network,
@@ -204,4 +206,9 @@ def sample_result() -> AuditResult:
         networks=NETWORKS, logs=LogStats(lines=LOG_STATS.lines, parsed=LOG_STATS.parsed,
                                          unparsed=LOG_STATS.unparsed,
                                          by_message=Counter(LOG_STATS.by_message)),
-        owners=dict(OWNERS), hourly=dict(HOURLY))
+        owners=dict(OWNERS), hourly=dict(HOURLY),
+        inbound_noise=InboundNoise(flows=3, lines=120, top_ports=(("tcp", 445, 118),
+                                                                   ("udp", 1900, 2)),
+                                   top_senders=(("203.0.113.7", 80), ("203.0.113.45", 40))),
+        ghosts_folded=FoldedFlows(flows=0, lines=0),
+        unresolved_names=("nms-retired.corp.example.net",))

@@ -55,6 +55,48 @@ def test_unexpected_exception_is_one_line_and_exit_4(network: Path, tmp_path: Pa
     assert err.startswith("stale-audit: internal error: KeyError: 'verdict'")
 
 
+@pytest.mark.parametrize("broken", ["source", "log"])
+def test_bug_in_one_input_fails_it_and_the_rest_is_still_reported(
+        network: Path, tmp_path: Path, monkeypatch, capsys, broken: str) -> None:
+    """A connector or parser bug: exit 4, that input failed as internal, every other input's
+    findings still in the report."""
+    from connectors import lookup
+
+    if broken == "source":
+        def fetch(self):
+            raise ZeroDivisionError("division by zero")
+
+        monkeypatch.setattr(lookup("sources", "cisco-dcnm"), "fetch", fetch)
+    else:
+        parser_class = lookup("logs", "cisco-asa")
+        real = parser_class.parse
+
+        def parse(self, lines, start=1):
+            for number, event in enumerate(real(self, lines, start), 1):
+                if number == 100:
+                    raise ZeroDivisionError("division by zero")
+                yield event
+
+        monkeypatch.setattr(parser_class, "parse", parse)
+    out = tmp_path / "r.json"
+    code = main(["audit", "-c", str(network), "-o", str(tmp_path / "r.xlsx"), "--json",
+                 str(out), *AS_OF])
+    printed = capsys.readouterr()
+    assert code == 4
+    doc = json.loads(out.read_text())
+    failed = [s for s in doc["sources"] if s["status"] == "failed"]
+    assert [s["name"] for s in failed] == ["dcnm" if broken == "source" else "fw-edge"]
+    error = failed[0]["error"]
+    assert error.startswith("internal error reading ")
+    assert "ZeroDivisionError: division by zero" in error
+    if broken == "log":
+        assert "fw-edge" in error and "after line" in error
+    # the other inputs' findings are all there
+    assert {t["source"] for f in doc["findings"] for t in f["records"]} >= {"orion", "trackit"}
+    assert (tmp_path / "r.xlsx").exists()
+    assert "FAILED" in printed.out
+
+
 def test_parser_bug_names_the_input_and_line(tmp_path: Path, monkeypatch, capsys) -> None:
     from connectors import lookup
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import openpyxl
+
 from auditor.cli import main
 
 AS_OF = "2026-11-24T10:00:00Z"
@@ -121,7 +123,13 @@ def test_name_only_records_join_the_finding_of_their_address(tmp_path: Path, cap
     assert nms["verdict"] == "stale"
     assert sorted((r["source"], r["name"]) for r in nms["records"]) == [
         ("orion", "NMS-OLD"), ("switch-cfg", "snmp-server host NMS-OLD.corp.example.net")]
-    assert nms["names"] == ["nms-old.corp.example.net"]
+    book = openpyxl.load_workbook(tmp_path / "out.xlsx")
+    sheet = book["Findings"]
+    header = [c.value for c in sheet[1]]
+    rows = {r[0]: dict(zip(header, r, strict=True)) for r in sheet.iter_rows(min_row=2,
+                                                                              values_only=True)}
+    assert rows["10.99.3.40"]["Linked host names"] == "nms-old.corp.example.net"
+    assert book["Summary"]["A1"].value.endswith("Names across tools")
     assert nms["traffic"]["drops"] == 2
     core = findings["10.10.0.2"]
     assert core["verdict"] == "active"

@@ -193,7 +193,8 @@ def workbook(tmp_path_factory: pytest.TempPathFactory) -> openpyxl.Workbook:
 
 def test_xlsx_sheets_in_order(workbook: openpyxl.Workbook) -> None:
     assert workbook.sheetnames == list(SHEETS) == [
-        "Summary", "Findings", "Remediation", "Ghost flows", "Networks", "Sources", "Log rates"]
+        "Summary", "Findings", "Remediation", "Ghost flows", "Inbound noise", "Networks",
+        "Sources", "Log rates"]
 
 
 def test_summary_shouts_about_the_failed_input(workbook: openpyxl.Workbook) -> None:
@@ -203,7 +204,8 @@ def test_summary_shouts_about_the_failed_input(workbook: openpyxl.Workbook) -> N
     assert ws["A2"].font.bold
     assert _fill(ws["A2"]) == "C00000"
     top = _row_of(ws, "Inputs") + 1
-    assert _values(ws, top, 6) == ["Name", "Type", "Role", "Status", "Records", "Error"]
+    assert _values(ws, top, 7) == ["Name", "Type", "Role", "Status", "Records", "Error",
+                                   "Skipped lines"]
     row = _row_of(ws, "snmp-hosts")
     assert _values(ws, row, 6) == ["snmp-hosts", "snmp-config", "source", "FAILED", 0,
                                    SNMP_ERROR]
@@ -277,12 +279,12 @@ def test_summary_has_a_findings_chart(workbook: openpyxl.Workbook) -> None:
 
 def test_findings_sheet(workbook: openpyxl.Workbook) -> None:
     ws = workbook["Findings"]
-    assert _values(ws, 1, 15) == list(FINDING_HEADERS) == [
+    assert _values(ws, 1, 16) == list(FINDING_HEADERS) == [
         "Address", "Verdict", "Polled", "Reasons", "Reason text", "Network", "Sources",
         "Record names", "Owners", "Drops", "Answered", "First seen", "Last seen", "Messages",
-        "Action"]
+        "Action", "Linked host names"]
     assert ws.freeze_panes == "A2"
-    assert ws.auto_filter.ref == "A1:O9"
+    assert ws.auto_filter.ref == "A1:P9"
     assert _values(ws, 3, 15) == [
         "10.99.4.31", "stale", "yes", "deprecated-network, syn-retransmit, syn-timeout, tool-down",
         "; ".join(REASON_TEXT[r] for r in (Reason.DEPRECATED_NETWORK, Reason.SYN_RETRANSMIT,
@@ -587,3 +589,30 @@ def test_writing_over_a_folder_is_a_report_error(tmp_path: Path) -> None:
     with pytest.raises(ReportError, match="cannot write report .*audit.json"):
         JsonReporter().write(sample_result(), tmp_path / "audit.json")
     assert [p.name for p in tmp_path.iterdir()] == ["audit.json"]
+
+
+def test_inbound_noise_sheet_and_ghost_flows_not_listed(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from auditor.model import FoldedFlows
+
+    result = replace(sample_result(), ghosts_folded=FoldedFlows(flows=41, lines=97))
+    path = tmp_path / "audit.xlsx"
+    XlsxReporter().write(result, path)
+    book = openpyxl.load_workbook(path)
+    noise = book["Inbound noise"]
+    assert _values(noise, 3, 2) == ["Flows", 3]
+    assert _values(noise, 4, 2) == ["Lines", 120]
+    assert [_values(noise, r, 3) for r in (6, 7, 8)] == [
+        ["Protocol", "Port", "Lines"], ["tcp", 445, 118], ["udp", 1900, 2]]
+    assert [_values(noise, r, 2) for r in (10, 11, 12)] == [
+        ["Top sender", "Lines"], ["203.0.113.7", 80], ["203.0.113.45", 40]]
+    ghosts = book["Ghost flows"]
+    last = ghosts.max_row
+    assert ghosts.cell(row=last, column=1).value == (
+        "41 more flows (97 lines), the least busy, are counted here and not listed")
+    summary = book["Summary"]
+    row = _row_of(summary, "Inbound noise (drop lines from outside)")
+    assert summary.cell(row=row, column=2).value == 120
+    row = _row_of(summary, "Host names not tied to an address")
+    assert summary.cell(row=row, column=2).value == 1
