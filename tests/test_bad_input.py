@@ -414,3 +414,49 @@ def test_never_placeholders_read_as_no_date() -> None:
     assert parse_datetime(datetime(1899, 12, 30)) is None  # an XLSX cell holding 0
     assert parse_datetime("1900-01-01") == datetime(1900, 1, 1)
     assert parse_datetime("9000-12-31") == datetime(9000, 12, 31)
+
+
+# --- inputs that load nothing, or are not what their name says -------------------------------
+
+
+@pytest.mark.parametrize("content", ["", "ID,Prefix,Status,VRF,Description\n",
+                                     "ID,Prefix,Status\n1,10.0.0.0/8,Container\n"])
+def test_network_source_with_no_prefix_fails_instead_of_making_all_stale(
+        network: Path, tmp_path: Path, capsys, content: str) -> None:
+    (network.parent / "networks/prefixes.csv").write_text(content)
+    out = tmp_path / "r.json"
+    code = main(["audit", "-c", str(network), "-o", str(tmp_path / "r.xlsx"), "--json",
+                 str(out), *AS_OF])
+    assert code == 3
+    doc = json.loads(out.read_text())
+    ipam = next(s for s in doc["sources"] if s["name"] == "ipam")
+    assert ipam["status"] == "failed"
+    assert "no usable prefix" in ipam["error"]
+    assert "networks/prefixes.csv" in ipam["error"]
+    # the route table still loaded: a live address stays live, not "outside"
+    verdicts = {f["address"]: f["verdict"] for f in doc["findings"]}
+    assert verdicts["10.10.0.2"] == "active"
+    assert "ipam" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("command", ["sources", "precheck", "audit", "logs", "events"])
+def test_gz_that_is_not_gzip_names_the_file_in_every_command(
+        network: Path, tmp_path: Path, capsys, command: str) -> None:
+    logs = network.parent / "logs"
+    fake = logs / "fw-edge-2026-11-24.log.gz"
+    fake.write_bytes(b"this was never gzip\n" * 10)
+    if command in ("logs", "events"):
+        argv = [command, str(fake), *AS_OF]
+    elif command == "precheck":
+        argv = [command, "-c", str(network), "--retire", "10.99.0.0/16", *AS_OF]
+    else:
+        argv = [command, "-c", str(network), *AS_OF]
+        if command == "audit":
+            argv += ["-o", str(tmp_path / "r.xlsx")]
+    code = main(argv)
+    printed = capsys.readouterr()
+    assert code == 3
+    text = printed.out + printed.err
+    assert "Traceback" not in text
+    assert "fw-edge-2026-11-24.log.gz" in text
+    assert "not a readable gzip file" in text
