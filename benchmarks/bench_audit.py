@@ -638,8 +638,9 @@ class StageTimer:
                                            len, "prefixes")
         engine.reconcile = self._simple(saved["reconcile"], "reconcile", len,  # type: ignore[assignment]
                                         "findings")
-        engine.ghost_flows = self._simple(saved["ghost_flows"], "ghost flows", len,  # type: ignore[assignment]
-                                          "ghost flows")
+        engine.ghost_flows = self._simple(  # type: ignore[assignment]
+            saved["ghost_flows"], "ghost flows", lambda listed: len(listed[0]) + listed[1].flows,
+            "ghost flows")
         try:
             yield
         finally:
