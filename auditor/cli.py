@@ -37,8 +37,8 @@ from auditor.progress import Progress
 from auditor.summary import format_logs_summary, format_summary
 from connectors import LOG_PARSERS, lookup
 from connectors.base import SourceSpec
-from connectors.textio import bounded_lines
-from connectors.values import MAX_YEAR, MIN_YEAR
+from connectors.shared.files import bounded_lines
+from connectors.shared.values import MAX_YEAR, MIN_YEAR
 
 #: `-o` picks its writer by extension; these are the ones there is a writer for.
 REPORT_SUFFIXES = {".csv": "csv", ".json": "json", ".xlsx": "xlsx"}

@@ -37,7 +37,7 @@ from auditor.reconcile import (
 from auditor.traffic import TrafficIndex
 from connectors import lookup
 from connectors.base import LogParser, SourceSpec
-from connectors.textio import open_text_tracked
+from connectors.shared.files import open_text_tracked
 
 
 #: Skipped lines quoted per input (all are counted).
@@ -232,7 +232,7 @@ def load_source(spec: SourceSpec, table: str, inputs: list[InputStatus]) -> list
 
 
 def load_capture(spec: SourceSpec, processes: dict[ProcessKey, str]) -> InputStatus:
-    from connectors.captures import read_capture
+    from connectors.captures.netstat import read_capture
 
     try:
         seen = read_capture(spec)

@@ -66,7 +66,7 @@ from auditor.config import load_config  # noqa: E402
 from auditor.model import LogStats  # noqa: E402
 from auditor.traffic import TrafficIndex  # noqa: E402
 from connectors import lookup  # noqa: E402
-from connectors.textio import open_text_tracked  # noqa: E402
+from connectors.shared.files import open_text_tracked  # noqa: E402
 from reports import REPORTERS  # noqa: E402
 
 AS_OF = datetime(2026, 11, 25, 6, 0, 0)

@@ -28,7 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from connectors.cisco_asa import AsaLogParser  # noqa: E402
+from connectors.logs.cisco_asa import AsaLogParser  # noqa: E402
 
 HEADERS = ("{ts:%b %d %Y %H:%M:%S}: ", "{ts:%b %e %H:%M:%S} fw-edge : ",
            "<164>{ts:%b %d %Y %H:%M:%S} fw-edge : ", "")

@@ -14,25 +14,25 @@ from auditor.errors import ConfigError
 
 #: `[[sources]]`: who polls what.
 TARGET_SOURCES: dict[str, str] = {
-    "cisco-dcnm": "connectors.dcnm:DcnmSource",
-    "csv": "connectors.address_list:AddressListSource",
-    "snmp-config": "connectors.snmp_config:SnmpConfigSource",
-    "solarwinds-npm": "connectors.solarwinds:SolarWindsSource",
-    "trackit": "connectors.trackit:TrackItSource",
+    "cisco-dcnm": "connectors.sources.dcnm:DcnmSource",
+    "csv": "connectors.sources.address_list:AddressListSource",
+    "snmp-config": "connectors.sources.snmp_config:SnmpConfigSource",
+    "solarwinds-npm": "connectors.sources.solarwinds:SolarWindsSource",
+    "trackit": "connectors.sources.trackit:TrackItSource",
 }
 
 #: `[[networks]]`: what exists.
 NETWORK_SOURCES: dict[str, str] = {
-    "cisco-asa-route": "connectors.routes:AsaRouteSource",
-    "cisco-ios-route": "connectors.routes:IosRouteSource",
-    "linux-ip-route": "connectors.routes:LinuxRouteSource",
-    "netbox": "connectors.netbox:NetboxSource",
-    "prefix-list": "connectors.prefix_list:PrefixListSource",
+    "cisco-asa-route": "connectors.networks.routes:AsaRouteSource",
+    "cisco-ios-route": "connectors.networks.routes:IosRouteSource",
+    "linux-ip-route": "connectors.networks.routes:LinuxRouteSource",
+    "netbox": "connectors.networks.netbox:NetboxSource",
+    "prefix-list": "connectors.networks.prefix_list:PrefixListSource",
 }
 
 #: `[[logs]]`: what the firewalls saw.
 LOG_PARSERS: dict[str, str] = {
-    "cisco-asa": "connectors.cisco_asa:AsaLogParser",
+    "cisco-asa": "connectors.logs.cisco_asa:AsaLogParser",
 }
 
 REGISTRIES: dict[str, dict[str, str]] = {

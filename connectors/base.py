@@ -130,7 +130,7 @@ class LogParser(ABC):
         A file that cannot be read (missing, not the archive its name says, truncated,
         corrupt) raises `SourceError` naming it, and the line where that is known.
         """
-        from connectors.textio import open_text_tracked
+        from connectors.shared.files import open_text_tracked
 
         with open_text_tracked(path) as (lines, _position):
             yield from self.parse(lines)

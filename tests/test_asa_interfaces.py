@@ -12,7 +12,7 @@ from datetime import datetime
 
 import pytest
 
-from connectors.cisco_asa import AsaLogParser
+from connectors.logs.cisco_asa import AsaLogParser
 
 IFCS = ["dc", "fab", "cafe", "a", "1", "NP Identity Ifc"]
 #: (poller, target) per family; the IPv6 ones start with hex words like the interfaces.

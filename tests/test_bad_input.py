@@ -18,7 +18,7 @@ import pytest
 from auditor.cli import main
 from auditor.demo import build_network
 from auditor.history import history_path
-from connectors.values import parse_datetime
+from connectors.shared.values import parse_datetime
 
 NOW = datetime(2026, 11, 24, 10, 0, 0)
 AS_OF = ["--as-of", "2026-11-24T10:00:00Z"]

@@ -8,7 +8,7 @@ import pytest
 
 from auditor.errors import SourceError
 from connectors.base import SourceSpec
-from connectors.captures import parse_netstat, parse_ss, read_capture
+from connectors.captures.netstat import parse_netstat, parse_ss, read_capture
 from tests.conftest import EXAMPLES, need_shared
 
 NETSTAT = (

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from connectors.cisco_asa import MAX_LINE, AsaLogParser
+from connectors.logs.cisco_asa import MAX_LINE, AsaLogParser
 from tests.conftest import PEER_DATA, need_shared
 
 NOW = datetime(2026, 11, 24, 12, 0, 0)

@@ -14,7 +14,7 @@ import pytest
 from auditor.errors import SourceError
 from auditor.model import ToolState
 from connectors.base import SourceSpec
-from connectors.dcnm import DcnmSource
+from connectors.sources.dcnm import DcnmSource
 from tests.conftest import EXAMPLES, need_shared
 
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from connectors.base import SourceSpec
-from connectors.netbox import NetboxSource
-from connectors.prefix_list import PrefixListSource
+from connectors.networks.netbox import NetboxSource
+from connectors.networks.prefix_list import PrefixListSource
 from tests.conftest import EXAMPLES, need_shared
 
 

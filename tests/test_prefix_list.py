@@ -10,7 +10,7 @@ from auditor.errors import ConfigError, SourceError
 from auditor.model import Network
 from connectors import lookup
 from connectors.base import SourceSpec
-from connectors.prefix_list import PrefixListSource
+from connectors.networks.prefix_list import PrefixListSource
 
 
 def _fetch(tmp_path: Path, text: str, name: str = "prefixes.csv",

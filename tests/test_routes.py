@@ -11,7 +11,7 @@ from auditor.errors import SourceError
 from auditor.model import Network, NetworkStatus
 from connectors import lookup
 from connectors.base import SourceSpec
-from connectors.routes import AsaRouteSource, IosRouteSource, LinuxRouteSource
+from connectors.networks.routes import AsaRouteSource, IosRouteSource, LinuxRouteSource
 from tests.conftest import EXAMPLES, need_shared
 
 ACTIVE = NetworkStatus.ACTIVE

@@ -17,7 +17,7 @@ import pytest
 from auditor.errors import SourceError
 from auditor.model import ToolState
 from connectors.base import SourceSpec
-from connectors.solarwinds import SolarWindsSource
+from connectors.sources.solarwinds import SolarWindsSource
 from tests.conftest import EXAMPLES, FIXTURES, need_shared
 
 XLSX_CASE = FIXTURES / "solarwinds-npm" / "node-report-xlsx"

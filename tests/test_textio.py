@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from auditor.errors import SourceError
-from connectors import textio
-from connectors.cisco_asa import AsaLogParser
-from connectors.textio import (MAX_LINE_CHARS, bounded_lines, looks_like_json, open_text,
+from connectors.shared import files as textio
+from connectors.logs.cisco_asa import AsaLogParser
+from connectors.shared.files import (MAX_LINE_CHARS, bounded_lines, looks_like_json, open_text,
                                open_text_tracked, read_json, read_text)
 
 SYN = ("%ASA-4-419002: Received duplicate TCP SYN from inside:10.30.1.41/51515 to "

@@ -14,7 +14,7 @@ import pytest
 from auditor.errors import ConfigError, SourceError
 from auditor.model import Target, ToolState
 from connectors.base import SourceSpec
-from connectors.trackit import TrackItSource
+from connectors.sources.trackit import TrackItSource
 from tests.conftest import EXAMPLES, FIXTURES, need_shared
 
 HEADER = "Asset ID,Asset Name,Asset Type,IP Address,Status,Last Audit Date,Audit Enabled\n"
@@ -243,7 +243,7 @@ def test_numeric_asset_tag_from_xlsx_is_text_without_decimals(tmp_path: Path) ->
 
 def test_host_name_column_becomes_an_alias_for_linking(tmp_path) -> None:
     from connectors.base import SourceSpec
-    from connectors.trackit import TrackItSource
+    from connectors.sources.trackit import TrackItSource
 
     export = tmp_path / "assets.csv"
     export.write_text("Asset ID,Asset Name,IP Address,Host Name,Status,Include in Audit\r\n"

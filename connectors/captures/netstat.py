@@ -14,7 +14,7 @@ from pathlib import Path
 from auditor.addresses import canonical_ip
 from auditor.errors import SourceError
 from connectors.base import SourceSpec
-from connectors.textio import read_text
+from connectors.shared.files import read_text
 
 _NETSTAT_CONN = re.compile(r"^\s+(TCP|UDP)\s+(\S+)\s+(\S+)\s*(\S*)\s*$")
 _SS_LINE = re.compile(r"^(tcp|udp)\s+(\S+)\s+\d+\s+\d+\s+(\S+)\s+(\S+)\s*(.*)$")

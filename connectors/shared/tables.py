@@ -21,8 +21,8 @@ from auditor.addresses import canonical_host
 from auditor.errors import ConfigError, SourceError
 from auditor.model import Target
 from connectors.base import SourceSpec, TargetSource
-from connectors.textio import open_text
-from connectors.values import DateRangeError, cell_text, parse_bool, parse_datetime
+from connectors.shared.files import open_text
+from connectors.shared.values import DateRangeError, cell_text, parse_bool, parse_datetime
 
 #: How many leading rows may hold report titles before the header row.
 HEADER_SEARCH_ROWS = 20

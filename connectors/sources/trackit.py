@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from auditor.addresses import canonical_host, canonical_ip
 from auditor.model import Target, ToolState
-from connectors.tabular import Row, TableTargetSource
+from connectors.shared.tables import Row, TableTargetSource
 
 #: Field -> header texts that mean it, most specific first. Field names are the keys of the
 #: config `columns` override.

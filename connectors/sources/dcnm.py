@@ -16,8 +16,8 @@ from auditor.addresses import canonical_host, canonical_ip
 from auditor.errors import SourceError
 from auditor.model import Target, ToolState
 from connectors.base import TargetSource
-from connectors.textio import read_json
-from connectors.values import cell_text, epoch_ms, parse_bool
+from connectors.shared.files import read_json
+from connectors.shared.values import cell_text, epoch_ms, parse_bool
 
 #: Keys only NDFC (12.x) adds to the DCNM 11 switch object: they decide the product name
 #: in the fix text, since the same words must match what the owner sees on screen.

@@ -33,7 +33,7 @@ from auditor.addresses import canonical_host, canonical_ip, canonical_prefix
 from auditor.errors import SourceError
 from auditor.model import Target, ToolState
 from connectors.base import SkippedLine, SourceSpec, TargetSource
-from connectors.textio import read_text
+from connectors.shared.files import read_text
 
 TRAP_PORT = 162
 

@@ -23,7 +23,7 @@ from auditor.addresses import canonical_ip, canonical_prefix
 from auditor.errors import SourceError
 from auditor.model import Network, NetworkStatus
 from connectors.base import NetworkSource, SourceSpec
-from connectors.textio import read_text
+from connectors.shared.files import read_text
 
 
 @dataclass(slots=True)

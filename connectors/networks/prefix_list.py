@@ -16,9 +16,9 @@ from auditor.addresses import canonical_prefix
 from auditor.errors import SourceError
 from auditor.model import Network, NetworkStatus
 from connectors.base import NetworkSource, SourceSpec
-from connectors.netbox import read_ipam_json
-from connectors.tabular import Row, TableOptions, read_rows
-from connectors.textio import looks_like_json, open_text
+from connectors.networks.netbox import read_ipam_json
+from connectors.shared.tables import Row, TableOptions, read_rows
+from connectors.shared.files import looks_like_json, open_text
 
 #: Field -> header texts, most specific first (the first one present wins).
 ALIASES: dict[str, tuple[str, ...]] = {

@@ -15,7 +15,7 @@ from auditor.addresses import canonical_prefix
 from auditor.errors import SourceError
 from auditor.model import Network, NetworkStatus
 from connectors.base import NetworkSource
-from connectors.textio import read_json
+from connectors.shared.files import read_json
 
 STATUS_VALUES: dict[str, NetworkStatus] = {
     "active": NetworkStatus.ACTIVE,
