@@ -9,7 +9,6 @@ import os
 import sys
 import traceback
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
@@ -39,6 +38,7 @@ from connectors import LOG_PARSERS, lookup
 from connectors.base import SourceSpec
 from connectors.shared.files import bounded_lines
 from connectors.shared.values import MAX_YEAR, MIN_YEAR
+from reports import Output, write_outputs
 
 #: `-o` picks its writer by extension; these are the ones there is a writer for.
 REPORT_SUFFIXES = {".csv": "csv", ".json": "json", ".xlsx": "xlsx"}
@@ -322,16 +322,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 # --- helpers ----------------------------------------------------------------------------
 
-@dataclass(frozen=True, slots=True)
-class Output:
-    """One report a command was asked for: which option, which format, where to."""
-
-    option: str
-    kind: str
-    path: Path | None
-    """None: standard output."""
-
-
 def plan_outputs(args: argparse.Namespace) -> list[Output]:
     """The reports `-o`, `--json` and `--csv` ask for, checked before any work is done.
 
@@ -387,29 +377,6 @@ def _stdio_or(path: Path) -> Path | None:
 def _human(outputs: Sequence[Output]) -> TextIO:
     """Where the summary goes: stderr when a report is on stdout, so stdout stays parseable."""
     return sys.stderr if any(o.path is None for o in outputs) else sys.stdout
-
-
-def write_outputs(result: AuditResult, outputs: Sequence[Output]) -> list[Path]:
-    """Write each planned report; return the paths written (standard output not included)."""
-    from reports import render_text, reporter_for
-
-    written = []
-    for output in outputs:
-        if output.path is None:
-            sys.stdout.write(render_text(output.kind, result))
-            sys.stdout.flush()
-        else:
-            reporter_for(output.kind).write(result, output.path)
-            written.append(output.path)
-    return written
-
-
-def write_reports(result: AuditResult, *, xlsx: Path | None, json_path: Path | None,
-                  csv_path: Path | None = None) -> list[Path]:
-    """Write each requested report whole (temp file, then rename); return the paths."""
-    return write_outputs(result, [Output(option, kind, path) for option, kind, path in (
-        ("-o", "xlsx", xlsx), ("--json", "json", json_path), ("--csv", "csv", csv_path))
-        if path is not None])
 
 
 def failure_code(inputs: Sequence[InputStatus]) -> int:

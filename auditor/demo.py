@@ -26,6 +26,7 @@ from pathlib import Path
 from auditor.config import load_config
 from auditor.engine import run_audit
 from auditor.model import AuditResult
+from reports import write_reports
 
 TRACKIT, ORION, AAA = "10.30.1.20", "10.30.1.10", "10.30.1.41"
 #: (poller, target, port, 419002 lines an hour): the seed story's three flows.
@@ -85,8 +86,6 @@ host = "10.30.1.10"
 def run_demo(output: Path, *, now: datetime | None = None,
              workdir: Path | None = None) -> tuple[AuditResult, list[Path]]:
     """Build the sample network, audit it, write `output` (.xlsx) and its .json twin."""
-    from auditor.cli import write_reports
-
     now = now or datetime.now(UTC).replace(tzinfo=None, microsecond=0)
     with tempfile.TemporaryDirectory(prefix="stale-audit-demo-") as tmp:
         folder = workdir or Path(tmp)

@@ -39,7 +39,6 @@ from connectors import lookup
 from connectors.base import LogParser, SourceSpec
 from connectors.shared.files import open_text_tracked
 
-
 #: Skipped lines quoted per input (all are counted).
 NOTES = 5
 

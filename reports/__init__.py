@@ -10,11 +10,12 @@ import contextlib
 import importlib
 import os
 import re
+import sys
 import tempfile
 import unicodedata
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import replace
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import BinaryIO, ClassVar
 
@@ -69,6 +70,37 @@ def reporter_for(fmt: str) -> Reporter:
     except KeyError:
         valid = ", ".join(sorted(REPORTERS))
         raise UsageError(f"unknown report format {fmt!r}; valid: {valid}") from None
+
+
+@dataclass(frozen=True, slots=True)
+class Output:
+    """One report a command was asked for: which option, which format, where to."""
+
+    option: str
+    kind: str
+    path: Path | None
+    """None: standard output."""
+
+
+def write_outputs(result: AuditResult, outputs: Sequence[Output]) -> list[Path]:
+    """Write each planned report; return the paths written (standard output not included)."""
+    written = []
+    for output in outputs:
+        if output.path is None:
+            sys.stdout.write(render_text(output.kind, result))
+            sys.stdout.flush()
+        else:
+            reporter_for(output.kind).write(result, output.path)
+            written.append(output.path)
+    return written
+
+
+def write_reports(result: AuditResult, *, xlsx: Path | None, json_path: Path | None,
+                  csv_path: Path | None = None) -> list[Path]:
+    """Write each requested report whole (temp file, then rename); return the paths."""
+    return write_outputs(result, [Output(option, kind, path) for option, kind, path in (
+        ("-o", "xlsx", xlsx), ("--json", "json", json_path), ("--csv", "csv", csv_path))
+        if path is not None])
 
 
 def render_text(fmt: str, result: AuditResult) -> str:

@@ -10,9 +10,9 @@ import pytest
 
 from auditor.errors import SourceError
 from auditor.model import Target, ToolState
-from connectors.sources.address_list import AddressListSource
 from connectors.base import SourceSpec
 from connectors.shared.tables import target_address
+from connectors.sources.address_list import AddressListSource
 
 
 def fetch(path: Path, **options: object) -> list[Target]:

@@ -16,7 +16,7 @@ from auditor.errors import SourceError
 from auditor.jsonable import target_detail
 from auditor.model import Target
 from connectors.base import SourceSpec
-from connectors.sources.snmp_config import SnmpConfigSource, SkippedLine
+from connectors.sources.snmp_config import SkippedLine, SnmpConfigSource
 from tests.conftest import EXAMPLES, FIXTURES, need_shared
 
 CASES = FIXTURES / "snmp-config"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import bz2
 import gzip
 import io
-import json
 import random
 import time
 from collections.abc import Callable
@@ -15,10 +14,17 @@ from pathlib import Path
 import pytest
 
 from auditor.errors import SourceError
-from connectors.shared import files as textio
 from connectors.logs.cisco_asa import AsaLogParser
-from connectors.shared.files import (MAX_LINE_CHARS, bounded_lines, looks_like_json, open_text,
-                               open_text_tracked, read_json, read_text)
+from connectors.shared import files as textio
+from connectors.shared.files import (
+    MAX_LINE_CHARS,
+    bounded_lines,
+    looks_like_json,
+    open_text,
+    open_text_tracked,
+    read_json,
+    read_text,
+)
 
 SYN = ("%ASA-4-419002: Received duplicate TCP SYN from inside:10.30.1.41/51515 to "
        "outside:10.251.9.14/6711 with different initial sequence number.")

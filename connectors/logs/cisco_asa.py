@@ -46,7 +46,8 @@ then not a valid IP address (a masked `***`, an object name, a hostname, an impo
 `192.1682.2.2`) becomes None, so it never forms a flow; the line is still parsed and counted.
 Valid addresses are canonical, an IPv4-mapped IPv6 address is its IPv4 address. Identity and
 SGT suffixes (`(LOCAL\\user)`, `(user, 321:Vlan)`, `(9999:Sgt)`, a trailing ` (user)`) are
-dropped. A timestamp that cannot be represented (year 9999 or 1 shifted by a zone) is absent. Service names in port slots become numbers
+dropped. A timestamp that cannot be represented (year 9999 or 1 shifted by a zone) is absent.
+Service names in port slots become numbers
 (`SERVICES`, then the system's services database), unknown ones None. ICMP has no ports: the
 ICMP id or type the ASA prints in a port slot becomes None.
 """
@@ -159,8 +160,8 @@ _ACL_LOG = re.compile(r"access-list \S+ (permitted|denied|est-allowed) (\S+) (?:
                       r"[^/()]*/([^\s(]+)\(([^)\s]*)\)(?:.*?hit-cnt (\d+))?")
 _DENY_ACL = re.compile(r"Deny (\S+) src " + _IFC + r"([^\s/(]+)(?:/([^\s(),]+))?.*? dst "
                        + _IFC + r"([^\s/(]+)(?:/([^\s(),]+))?")
-_DENY_ICMP = re.compile(r"Deny inbound (\S+) src " + _IFC + r"([^\s/(]+)(?:\([^)]*\))?\S* dst " + _IFC
-                        + r"([^\s/(]+)")
+_DENY_ICMP = re.compile(r"Deny inbound (\S+) src " + _IFC + r"([^\s/(]+)(?:\([^)]*\))?\S* dst "
+                        + _IFC + r"([^\s/(]+)")
 _FROM_TO = r"from ([^\s/]+)/([^\s,]+) to ([^\s/]+)/([^\s,]+)"
 _INBOUND_DENIED = re.compile(r"Inbound (\S+) connection denied " + _FROM_TO)
 _DENY_INBOUND = re.compile(r"Deny inbound (\S+) " + _FROM_TO)
@@ -172,7 +173,8 @@ _NO_EGRESS = re.compile(r"Failed to locate egress interface for (\S+) from " + _
                         + r" to (.+?)/([^\s,/]+)")
 _NO_NEXT_HOP = re.compile(r"Routing failed to locate next[ -]hop for (\S+) from " + _EP
                           + r" to " + _EP)
-_DUP_SYN = re.compile(r"(?:Received )?[Dd]uplicate TCP SYN from " + _EP + r"(?:\([^)]*\))?\S* to " + _EP)
+_DUP_SYN = re.compile(r"(?:Received )?[Dd]uplicate TCP SYN from " + _EP
+                      + r"(?:\([^)]*\))?\S* to " + _EP)
 _DROPPING = re.compile(r"Dropping (\S+) packet from " + _EP + r"(?:\([^)]*\))?\S* to " + _EP)
 _ICMP_DENIED = re.compile(r"Denied ICMP type=(\d+), (?:code=\d+, )?from (?:laddr )?([^\s/]+) "
                           r"on interface .+? to (\S+?):?(?:\s|$)")

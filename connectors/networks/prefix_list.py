@@ -17,8 +17,8 @@ from auditor.errors import SourceError
 from auditor.model import Network, NetworkStatus
 from connectors.base import NetworkSource, SourceSpec
 from connectors.networks.netbox import read_ipam_json
-from connectors.shared.tables import Row, TableOptions, read_rows
 from connectors.shared.files import looks_like_json, open_text
+from connectors.shared.tables import Row, TableOptions, read_rows
 
 #: Field -> header texts, most specific first (the first one present wins).
 ALIASES: dict[str, tuple[str, ...]] = {

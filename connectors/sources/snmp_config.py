@@ -32,7 +32,7 @@ import netaddr
 from auditor.addresses import canonical_host, canonical_ip, canonical_prefix
 from auditor.errors import SourceError
 from auditor.model import Target, ToolState
-from connectors.base import SkippedLine, SourceSpec, TargetSource
+from connectors.base import SkippedLine, TargetSource
 from connectors.shared.files import read_text
 
 TRAP_PORT = 162

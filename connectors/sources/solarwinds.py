@@ -19,8 +19,8 @@ from auditor.addresses import canonical_host, canonical_ip
 from auditor.errors import SourceError
 from auditor.model import Target, ToolState
 from connectors.base import TargetSource
-from connectors.shared.tables import Row, read_rows
 from connectors.shared.files import looks_like_json, read_json
+from connectors.shared.tables import Row, read_rows
 from connectors.shared.values import cell_text, parse_bool, parse_datetime
 
 #: The SolarWinds Platform `Status` codes (documented list; `Orion.StatusInfo` holds it live).
