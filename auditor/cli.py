@@ -275,7 +275,7 @@ def cmd_logs(args: argparse.Namespace) -> int:
 def cmd_events(args: argparse.Namespace) -> int:
     out = sys.stdout
     for spec in _log_specs(args):
-        parser = lookup("logs", spec.type)(device=spec.name, now=args.as_of or _now())
+        parser = lookup("logs", spec.type)(spec, clock=args.as_of or _now())
         if spec.paths == (_STDIN_PATH,):
             events = parser.parse(_stdin_lines())
         else:

@@ -22,11 +22,10 @@ COMMON_KEYS: dict[str, frozenset[str]] = {
     "sources": frozenset({"name", "type", "path", "paths", "owner", "poller"}),
     "networks": frozenset({"name", "type", "path", "paths"}),
     "logs": frozenset({"name", "type", "path", "paths"}),
-    "captures": frozenset({"name", "type", "path", "paths", "host"}),
+    "captures": frozenset({"name", "type", "path", "paths"}),
 }
 #: Keys for live APIs: known, so a user gets "not yet" rather than "unknown key".
 API_KEYS = frozenset({"url", "username_env", "password_env", "token_env", "verify"})
-CAPTURE_TYPES = ("linux-ss", "windows-netstat")
 AUDIT_KEYS = frozenset({"name", "stale_after_days"})
 PROBE_KEYS = frozenset({"enabled", "allow", "snmp_community_env", "snmp_user_env",
                         "snmp_auth_env", "snmp_priv_env", "snmp_port", "tcp_ports", "timeout",
@@ -183,7 +182,7 @@ class _Checker:
                              f"version for type {type_name!r}; export to a file and set path")
         paths = self._paths(table, where)
         options: dict[str, Any] = {}
-        for key in sorted(extra & table.keys()):
+        for key in sorted(extra & table.keys() - {"host"}):
             options[key] = self._option(table[key], key, where)
         poller = table.get("poller")
         if poller is not None and canonical_ip(self.string(table, "poller", where)) is None:
@@ -205,11 +204,6 @@ class _Checker:
         return spec
 
     def _type(self, kind: str, type_name: str, where: str) -> Any:
-        if kind == "captures":
-            if type_name not in CAPTURE_TYPES:
-                raise self.error(where, "type", f"unknown captures type {type_name!r}; "
-                                 f"valid: {', '.join(CAPTURE_TYPES)}")
-            return None
         try:
             return lookup(kind, type_name)
         except ConfigError as exc:
@@ -298,6 +292,4 @@ def _plain(number: float) -> str:
 
 def valid_types() -> dict[str, list[str]]:
     """Every config table and the types it accepts (for `--help` and error hints)."""
-    out = {kind: sorted(reg) for kind, reg in REGISTRIES.items()}
-    out["captures"] = list(CAPTURE_TYPES)
-    return out
+    return {kind: sorted(reg) for kind, reg in REGISTRIES.items()}

@@ -13,10 +13,6 @@ Three tools keep reaching networks retired years ago, and the edge ASA floods sy
 
 from __future__ import annotations
 
-import csv
-import gzip
-import io
-import json
 import random
 import tempfile
 from collections.abc import Iterator
@@ -26,6 +22,18 @@ from pathlib import Path
 from auditor.config import load_config
 from auditor.engine import run_audit
 from auditor.model import AuditResult
+from auditor.synthetic import asa_messages as asa
+from auditor.synthetic import formats
+from auditor.synthetic.model import (
+    DcnmSwitch,
+    Endpoint,
+    NetstatRow,
+    OrionEngine,
+    OrionNode,
+    Prefix,
+    Route,
+    TrackItAsset,
+)
 from reports import write_reports
 
 TRACKIT, ORION, AAA = "10.30.1.20", "10.30.1.10", "10.30.1.41"
@@ -100,22 +108,23 @@ def build_network(folder: Path, now: datetime) -> Path:
     for sub in ("exports", "networks", "logs", "captures"):
         (folder / sub).mkdir(parents=True, exist_ok=True)
     _write_orion(folder / "exports", now)
-    _write_trackit(folder / "exports" / "trackit-assets.csv", now)
-    _write_dcnm(folder / "exports" / "dcnm-switches.json", now)
-    _write_networks(folder / "networks")
+    formats.write_trackit_csv(folder / "exports" / "trackit-assets.csv", _trackit_assets(now),
+                              TRACKIT_COLUMNS)
+    formats.write_dcnm_switches(folder / "exports" / "dcnm-switches.json", _dcnm_switches(now))
+    formats.write_prefix_csv(folder / "networks" / "prefixes.csv", PREFIXES,
+                             ("Prefix", "Status", "VRF", "Description"))
+    formats.write_asa_show_route(folder / "networks" / "fw-edge-show-route.txt", ROUTES,
+                                 prompt="fw-edge#", gateway="198.51.100.1")
     _write_logs(folder / "logs", now)
-    _write_netstat(folder / "captures" / "orion-netstat.txt")
+    formats.write_windows_netstat(folder / "captures" / "orion-netstat.txt", NETSTAT)
     config = folder / "audit.toml"
     config.write_text(CONFIG, encoding="utf-8")
     return config
 
 
-def _swis_time(when: datetime | None) -> str | None:
-    return None if when is None else when.isoformat(timespec="milliseconds")
-
-
 def _write_orion(folder: Path, now: datetime) -> None:
     recent = now - timedelta(minutes=2)
+    swis = formats.format_swis_time
     nodes = [
         (101, "core-sw-01", "10.10.0.2", 1, False, "SNMP", recent, recent),
         (102, "dist-sw-02", "10.20.0.3", 1, False, "SNMP", recent, recent),
@@ -126,77 +135,64 @@ def _write_orion(folder: Path, now: datetime) -> None:
          datetime(2023, 1, 9, 23, 58)),
         (220, "wan-rtr-03", "10.20.9.1", 2, False, "SNMP", recent, now - timedelta(days=40)),
     ]
-    results = [{"NodeID": nid, "Caption": cap, "IPAddress": ip, "DNS": "", "SysName": "",
-                "Status": status, "UnManaged": unmanaged, "ObjectSubType": kind,
-                "SNMPVersion": 2 if kind == "SNMP" else 0, "PollInterval": 120,
-                "LastSync": _swis_time(sync), "LastSystemUpTimePollUtc": _swis_time(up),
-                "EngineID": 1, "Vendor": "Cisco", "MachineType": "Unknown"}
-               for nid, cap, ip, status, unmanaged, kind, sync, up in nodes]
-    (folder / "npm-nodes.json").write_text(
-        json.dumps({"totalRows": len(results), "results": results}, indent=2))
-    engines = {"results": [{"EngineID": 1, "ServerName": "ORION-MPE01", "IP": ORION,
-                            "ServerType": "Primary", "KeepAlive": _swis_time(now)}]}
-    (folder / "npm-engines.json").write_text(json.dumps(engines, indent=2))
+    formats.write_swis_nodes(folder / "npm-nodes.json", [
+        OrionNode(node_id=nid, caption=cap, address=ip, status=status, kind=kind, engine_id=1,
+                  last_sync=swis(sync), last_uptime_poll=swis(up), unmanaged=unmanaged)
+        for nid, cap, ip, status, unmanaged, kind, sync, up in nodes])
+    formats.write_swis_engines(folder / "npm-engines.json", [
+        OrionEngine(1, "ORION-MPE01", ORION, "Primary", swis(now))])
 
 
-def _write_trackit(path: Path, now: datetime) -> None:
-    us = "%m/%d/%Y %I:%M %p"
+TRACKIT_COLUMNS = ("Asset ID", "Asset Name", "Asset Type", "IP Address", "Status",
+                   "Last Audit Date", "Audit Enabled")
+
+
+def _trackit_assets(now: datetime) -> list[TrackItAsset]:
     rows = [
-        ("1042", "FIN-PC-017", "Computer", "10.20.14.57", "Active",
-         (now - timedelta(days=1)).strftime(us), "Yes"),
-        ("1187", "BLDG4-KIOSK-01", "Computer", "10.99.4.31", "Active", "02/27/2019 10:05 PM",
-         "Yes"),
-        ("1203", "OLD-PRINT-SRV", "Computer", "10.99.7.12", "Retired", "11/04/2018 10:11 PM",
-         "No"),
-        ("1290", "HR-LAPTOP-22", "Computer", "10.20.30.40", "Active",
-         (now - timedelta(days=60)).strftime(us), "Yes"),
-        ("1310", "WH-SCANNER-03", "Handheld", "", "Active", "", "No"),
+        ("1042", "FIN-PC-017", "Computer", "10.20.14.57", "Active", now - timedelta(days=1),
+         True),
+        ("1187", "BLDG4-KIOSK-01", "Computer", "10.99.4.31", "Active",
+         datetime(2019, 2, 27, 22, 5), True),
+        ("1203", "OLD-PRINT-SRV", "Computer", "10.99.7.12", "Retired",
+         datetime(2018, 11, 4, 22, 11), False),
+        ("1290", "HR-LAPTOP-22", "Computer", "10.20.30.40", "Active", now - timedelta(days=60),
+         True),
+        ("1310", "WH-SCANNER-03", "Handheld", "", "Active", None, False),
     ]
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(["Asset ID", "Asset Name", "Asset Type", "IP Address", "Status",
-                     "Last Audit Date", "Audit Enabled"])
-    writer.writerows(rows)
-    path.write_text(buffer.getvalue(), encoding="utf-8", newline="")
+    return [TrackItAsset(asset_id=number, name=name, kind=kind, address=ip, status=status,
+                         last_audit=last, audit=audit)
+            for number, name, kind, ip, status, last, audit in rows]
 
 
-def _write_dcnm(path: Path, now: datetime) -> None:
+def _dcnm_switches(now: datetime) -> list[DcnmSwitch]:
     scan = int((now - timedelta(minutes=5)).replace(tzinfo=UTC).timestamp() * 1000)
-    switches = [("215060", "dc1-leaf-101", "10.30.0.11", "ok", True, scan),
-                ("215070", "dc1-spine-201", "10.30.0.21", "ok", True, scan),
-                ("215080", "bldg4-agg-01", "10.98.4.2", "unreachable", False, 1551548711000)]
-    path.write_text(json.dumps([
-        {"switchDbID": int(db), "logicalName": name, "hostName": name, "ipAddress": ip,
-         "serialNumber": f"FDO2112{db[-3:]}", "fabricName": "DC1-LAN" if ok else
-         "Legacy-Bldg4", "status": status, "managable": ok,
-         "unmanagableCause": "" if ok else "Unreachable", "mode": "Normal",
-         "lastScanTime": last, "sourceInterface": "mgmt0", "sourceVrf": "management"}
-        for db, name, ip, status, ok, last in switches], indent=2))
+    switches = [("215060", "dc1-leaf-101", "10.30.0.11", True, scan),
+                ("215070", "dc1-spine-201", "10.30.0.21", True, scan),
+                ("215080", "bldg4-agg-01", "10.98.4.2", False, 1551548711000)]
+    return [DcnmSwitch(db_id=int(db), name=name, address=ip, serial=f"FDO2112{db[-3:]}",
+                       fabric="DC1-LAN" if ok else "Legacy-Bldg4", reachable=ok, last_scan=last)
+            for db, name, ip, ok, last in switches]
 
 
-def _write_networks(folder: Path) -> None:
-    (folder / "prefixes.csv").write_text(
-        "Prefix,Status,VRF,Description\n"
-        "10.0.0.0/8,Container,,RFC 1918 aggregate\n"
-        "10.10.0.0/16,Active,,DC1 servers and infrastructure\n"
-        "10.20.0.0/16,Active,,Campus users\n"
-        "10.30.0.0/23,Active,,Tools and DC fabric\n"
-        "172.16.40.0/24,Active,,Facilities\n"
-        "10.99.0.0/16,Deprecated,,Building 4 (demolished 2019)\n", encoding="utf-8")
-    (folder / "fw-edge-show-route.txt").write_text(
-        "fw-edge# show route\n\n"
-        "Codes: L - local, C - connected, S - static, R - RIP, M - mobile, B - BGP\n"
-        "       D - EIGRP, EX - EIGRP external, O - OSPF, IA - OSPF inter area\n\n"
-        "Gateway of last resort is 198.51.100.1 to network 0.0.0.0\n\n"
-        "S*       0.0.0.0 0.0.0.0 [1/0] via 198.51.100.1, outside\n"
-        "C        10.10.0.0 255.255.0.0 is directly connected, inside\n"
-        "L        10.10.0.1 255.255.255.255 is directly connected, inside\n"
-        "S        10.20.0.0 255.255.0.0 [1/0] via 10.10.0.254, inside\n"
-        "S        10.30.0.0 255.255.254.0 [1/0] via 10.10.0.253, inside\n"
-        "S        10.99.0.0 255.255.0.0 [1/0] via 10.10.0.250, inside\n"
-        "C        172.16.40.0 255.255.255.0 is directly connected, facilities\n"
-        "L        172.16.40.1 255.255.255.255 is directly connected, facilities\n",
-        encoding="utf-8")
+PREFIXES = (
+    Prefix("10.0.0.0/8", "Container", description="RFC 1918 aggregate"),
+    Prefix("10.10.0.0/16", "Active", description="DC1 servers and infrastructure"),
+    Prefix("10.20.0.0/16", "Active", description="Campus users"),
+    Prefix("10.30.0.0/23", "Active", description="Tools and DC fabric"),
+    Prefix("172.16.40.0/24", "Active", description="Facilities"),
+    Prefix("10.99.0.0/16", "Deprecated", description="Building 4 (demolished 2019)"),
+)
+#: 10.99.0.0/16 stays routed though IPAM deprecated it; 10.98.4.0/24 is nowhere.
+ROUTES = (
+    Route("S*", "0.0.0.0/0", "outside", via="198.51.100.1"),
+    Route("C", "10.10.0.0/16", "inside"),
+    Route("L", "10.10.0.1/32", "inside"),
+    Route("S", "10.20.0.0/16", "inside", via="10.10.0.254"),
+    Route("S", "10.30.0.0/23", "inside", via="10.10.0.253"),
+    Route("S", "10.99.0.0/16", "inside", via="10.10.0.250"),
+    Route("C", "172.16.40.0/24", "facilities"),
+    Route("L", "172.16.40.1/32", "facilities"),
+)
 
 
 def _write_logs(folder: Path, now: datetime) -> None:
@@ -204,78 +200,61 @@ def _write_logs(folder: Path, now: datetime) -> None:
     start = (now - timedelta(hours=HOURS + 1)).replace(minute=0, second=0)
     lines = sorted(_log_lines(start), key=lambda pair: pair[0])
     split = start + timedelta(hours=1)
-    old = [text for when, text in lines if when < split]
-    new = [text for when, text in lines if when >= split]
-    with gzip.open(folder / "fw-edge-1.log.gz", "wt", encoding="utf-8") as fh:
-        fh.write("\n".join(old) + "\n")
-    (folder / "fw-edge-2.log").write_text("\n".join(new) + "\n", encoding="utf-8")
+    formats.write_log_file(folder / "fw-edge-1.log.gz",
+                           [text for when, text in lines if when < split])
+    formats.write_log_file(folder / "fw-edge-2.log",
+                           [text for when, text in lines if when >= split])
 
 
 def _log_lines(start: datetime) -> Iterator[tuple[datetime, str]]:
     rng = random.Random(419002)
     seconds = HOURS * 3600
 
-    def stamp(offset: float) -> tuple[datetime, str]:
+    def line(offset: float, severity: int, message_id: str, text: str) -> tuple[datetime, str]:
         when = start + timedelta(seconds=offset)
-        return when, f"{when:%b} {when.day:2d} {when:%H:%M:%S} fw-edge : "
+        return when, asa.format_line("rfc3164", when, "fw-edge", severity, message_id, text)
 
     for poller, target, port, per_hour in FLOODS:
         for _ in range(per_hour * HOURS):
-            when, head = stamp(rng.uniform(0, seconds))
-            yield when, (f"{head}%ASA-4-419002: Received duplicate TCP SYN from inside:"
-                         f"{poller}/{rng.randint(49152, 65535)} to outside:{target}/{port} "
-                         "with different initial sequence number.")
+            offset = rng.uniform(0, seconds)
+            src = Endpoint("inside", poller, rng.randint(49152, 65535))
+            yield line(offset, 4, "419002",
+                       asa.format_duplicate_syn(src, Endpoint("outside", target, port)))
     conn = 88000000
-    for _ in range(HOURS * 60):  # Track-It! audits FIN-PC-017: answered
-        conn += 1
-        when, head = stamp(rng.uniform(0, seconds))
-        sport = rng.randint(49152, 65535)
-        yield when, (f"{head}%ASA-6-302013: Built outbound TCP connection {conn} for "
-                     f"users:10.20.14.57/10597 (10.20.14.57/10597) to inside:{TRACKIT}/{sport}"
-                     f" ({TRACKIT}/{sport})")
-        yield when, (f"{head}%ASA-6-302014: Teardown TCP connection {conn} for users:"
-                     f"10.20.14.57/10597 to inside:{TRACKIT}/{sport} duration 0:00:04 "
-                     "bytes 48211 TCP FINs")
-    for _ in range(HOURS * 12):  # HR-LAPTOP-22 is switched off: SYN Timeout
-        conn += 1
-        when, head = stamp(rng.uniform(0, seconds - 30))
-        sport = rng.randint(49152, 65535)
-        yield when, (f"{head}%ASA-6-302013: Built outbound TCP connection {conn} for "
-                     f"users:10.20.30.40/10597 (10.20.30.40/10597) to inside:{TRACKIT}/{sport}"
-                     f" ({TRACKIT}/{sport})")
-        later, head = stamp((when - start).total_seconds() + 30)
-        yield later, (f"{head}%ASA-6-302014: Teardown TCP connection {conn} for users:"
-                      f"10.20.30.40/10597 to inside:{TRACKIT}/{sport} duration 0:00:30 "
-                      "bytes 0 SYN Timeout")
+    for user, duration, size, reason, span, count in (
+            ("10.20.14.57", "0:00:04", 48211, "TCP FINs", 0, 60),  # FIN-PC-017 answers
+            ("10.20.30.40", "0:00:30", 0, "SYN Timeout", 30, 12)):  # HR-LAPTOP-22 is off
+        for _ in range(HOURS * count):
+            conn += 1
+            offset = rng.uniform(0, seconds - span)
+            sport = rng.randint(49152, 65535)
+            target, poller = Endpoint("users", user, 10597), Endpoint("inside", TRACKIT, sport)
+            when, text = line(offset, 6, "302013",
+                              asa.format_built("outbound", "tcp", conn, target, poller))
+            yield when, text
+            later = (when - start).total_seconds() + span if span else offset
+            yield line(later, 6, "302014",
+                       asa.format_teardown("tcp", conn, target, poller, duration, size, reason))
     for _ in range(HOURS * 30):  # Orion pings 10.99.7.5: nothing routes it
-        when, head = stamp(rng.uniform(0, seconds))
-        yield when, (f"{head}%ASA-6-110003: Routing failed to locate next hop for icmp from "
-                     f"inside:{ORION}/0 to inside:10.99.7.5/0")
+        yield line(rng.uniform(0, seconds), 6, "110003", asa.format_no_route(
+            "icmp", Endpoint("inside", ORION, 0), Endpoint("inside", "10.99.7.5", 0)))
     for _ in range(HOURS * 40):  # internet noise denied at the edge
-        when, head = stamp(rng.uniform(0, seconds))
-        yield when, (f"{head}%ASA-4-106023: Deny tcp src outside:203.0.113."
-                     f"{rng.choice((7, 45, 201))}/{rng.randint(1024, 65535)} dst "
-                     "inside:10.10.0.5/445"
-                     ' by access-group "outside_in" [0x0, 0x0]')
-    when, head = stamp(60)
-    yield when, f"{head}%ASA-6-725001: Starting SSL handshake with client inside:10.10.5.9/51000"
+        offset = rng.uniform(0, seconds)
+        scanner = Endpoint("outside", f"203.0.113.{rng.choice((7, 45, 201))}",
+                           rng.randint(1024, 65535))
+        yield line(offset, 4, "106023", asa.format_acl_deny(
+            "tcp", scanner, Endpoint("inside", "10.10.0.5", 445), "outside_in"))
+    when, text = line(60, 6, "725001", "Starting SSL handshake with client "
+                      "inside:10.10.5.9/51000")
+    yield when, text
     yield when, "\x00\x00garbled relay line \ufffd\ufffd"
 
 
-def _write_netstat(path: Path) -> None:
-    rows = [("TCP", "0.0.0.0:135", "0.0.0.0:0", "LISTENING", "  RpcSs", "svchost.exe"),
-            ("TCP", f"{ORION}:17777", "0.0.0.0:0", "LISTENING", None,
-             "SolarWinds.InformationService.exe"),
-            ("TCP", f"{ORION}:50122", "10.99.3.4:17777", "SYN_SENT", None,
-             "SolarWinds.BusinessLayerHost.exe"),
-            ("UDP", "0.0.0.0:161", "*:*", "", "  SNMP", "snmp.exe")]
-    out = []
-    for _ in range(2):
-        out += ["", "Active Connections", "",
-                "  Proto  Local Address          Foreign Address        State"]
-        for proto, local, remote, state, service, exe in rows:
-            out.append(f"  {proto:<6} {local:<22} {remote:<22} {state}".rstrip())
-            if service:
-                out.append(service)
-            out.append(f" [{exe}]")
-    path.write_text("\r\n".join(out) + "\r\n", encoding="ascii", newline="")
+NETSTAT = (
+    NetstatRow("TCP", "0.0.0.0:135", "0.0.0.0:0", "LISTENING", "svchost.exe", "  RpcSs"),
+    NetstatRow("TCP", f"{ORION}:17777", "0.0.0.0:0", "LISTENING",
+               "SolarWinds.InformationService.exe"),
+    NetstatRow("TCP", f"{ORION}:50122", "10.99.3.4:17777", "SYN_SENT",
+               "SolarWinds.BusinessLayerHost.exe"),
+    NetstatRow("UDP", "0.0.0.0:161", "*:*", "", "snmp.exe", "  SNMP"),
+)

@@ -20,13 +20,13 @@ from auditor.model import (
     LogStats,
     Network,
     NetworkStatus,
+    ProcessKey,
     SourceStatus,
     Target,
 )
 from auditor.netindex import NetworkIndex
 from auditor.progress import Progress
 from auditor.reconcile import (
-    ProcessKey,
     address_sort_key,
     ghost_flows,
     inbound_noise,
@@ -41,6 +41,10 @@ from connectors.shared.files import open_text_tracked
 
 #: Skipped lines quoted per input (all are counted).
 NOTES = 5
+#: Config table -> the role its inputs have in reports.
+_ROLES = {"sources": "source", "networks": "network", "captures": "capture"}
+#: What a failed input of each table gives: nothing, of the right kind.
+_EMPTY: dict[str, Any] = {"sources": [], "networks": [], "captures": {}}
 
 
 def run_audit(config: AuditConfig, *, as_of: datetime, generated_at: datetime,
@@ -49,12 +53,12 @@ def run_audit(config: AuditConfig, *, as_of: datetime, generated_at: datetime,
     inputs: list[InputStatus] = []
     targets: list[Target] = []
     for spec in config.sources:
-        records = load_source(spec, "sources", inputs)
+        records = load_source(spec, "sources", inputs, clock=as_of)
         targets += records
     networks: list[Network] = []
     network_ok = False
     for spec in config.networks:
-        loaded = load_source(spec, "networks", inputs)
+        loaded = load_source(spec, "networks", inputs, clock=as_of)
         networks += loaded
         network_ok = network_ok or inputs[-1].status is SourceStatus.OK
     index = NetworkIndex(networks)
@@ -67,7 +71,8 @@ def run_audit(config: AuditConfig, *, as_of: datetime, generated_at: datetime,
         inputs.append(fold_logs(spec, traffic, stats, as_of=as_of, progress=progress))
     processes: dict[ProcessKey, str] = {}
     for spec in config.captures:
-        inputs.append(load_capture(spec, processes))
+        for key, process in load_source(spec, "captures", inputs, clock=as_of).items():
+            processes.setdefault(key, process)
     links, unresolved = link_names(targets)
     findings = reconcile(targets, index, traffic, as_of=as_of,
                          stale_after_days=config.stale_after_days, networks_known=network_ok,
@@ -89,14 +94,14 @@ def check_inputs(config: AuditConfig, *, as_of: datetime,
     much (`stale-audit sources`)."""
     inputs: list[InputStatus] = []
     for spec in config.sources:
-        load_source(spec, "sources", inputs)
+        load_source(spec, "sources", inputs, clock=as_of)
     for spec in config.networks:
-        load_source(spec, "networks", inputs)
+        load_source(spec, "networks", inputs, clock=as_of)
     for spec in config.logs:
         inputs.append(fold_logs(spec, TrafficIndex(held=()), LogStats(), as_of=as_of,
                                 progress=progress))
     for spec in config.captures:
-        inputs.append(load_capture(spec, {}))
+        load_source(spec, "captures", inputs, clock=as_of)
     return inputs
 
 
@@ -118,7 +123,7 @@ def logs_only(specs: Sequence[SourceSpec], *, as_of: datetime, generated_at: dat
 def fold_logs(spec: SourceSpec, traffic: TrafficIndex, stats: LogStats, *, as_of: datetime,
               progress: Progress | None = None) -> InputStatus:
     """Stream every file of one `[[logs]]` input into `traffic`; count into `stats`."""
-    parser: LogParser = lookup("logs", spec.type)(device=spec.name, now=as_of)
+    parser: LogParser = lookup("logs", spec.type)(spec, clock=as_of)
     reading = _Reading()
     try:
         for event in stream_events(parser, spec.paths, progress, reading):
@@ -201,44 +206,34 @@ def _who(source: str, owner: str | None) -> str:
     return f"{source} ({owner})" if owner else source
 
 
-def load_source(spec: SourceSpec, table: str, inputs: list[InputStatus]) -> list[Any]:
-    """Fetch one source; on failure record it as failed and return nothing."""
-    role = "source" if table == "sources" else "network"
+def load_source(spec: SourceSpec, table: str, inputs: list[InputStatus], *,
+                clock: datetime | None = None) -> Any:
+    """Fetch one source, network or capture; on failure record it as failed, return nothing.
+
+    Returns the connector's records (a list; a capture's attribution keys: a dict).
+    """
+    role = _ROLES[table]
     try:
-        connector = lookup(table, spec.type)(spec)
-        records = list(connector.fetch())
+        connector = lookup(table, spec.type)(spec, clock=clock)
+        loaded = connector.fetch()
     except SourceError as exc:
         inputs.append(InputStatus(spec.name, spec.type, role, SourceStatus.FAILED, 0, str(exc)))
-        return []
-    except Exception as exc:  # a connector bug must fail its source, not the audit
+        return type(_EMPTY[table])()
+    except Exception as exc:  # a connector bug must fail its input, not the audit
         where = ", ".join(str(p) for p in spec.paths) or spec.name
         inputs.append(_internal(spec, role, where, exc))
-        return []
+        return type(_EMPTY[table])()
     if role == "network" and not any(n.status is not NetworkStatus.CONTAINER
-                                      for n in records):
+                                      for n in loaded):
         # An empty list would make every target "outside every live network".
         where = ", ".join(str(p) for p in spec.paths) or spec.name
         inputs.append(InputStatus(
-            spec.name, spec.type, role, SourceStatus.FAILED, len(records),
+            spec.name, spec.type, role, SourceStatus.FAILED, len(loaded),
             f"{where}: no usable prefix (empty, header only, or only default routes or "
             "containers); an empty network list is not evidence that anything is gone"))
         return []
-    skipped = getattr(connector, "skipped", ())
+    skipped = connector.skipped
     inputs.append(InputStatus(
-        spec.name, spec.type, role, SourceStatus.OK, len(records), skipped=len(skipped),
+        spec.name, spec.type, role, SourceStatus.OK, len(loaded), skipped=len(skipped),
         notes=tuple(f"{s.location}: {s.reason}" for s in skipped[:NOTES])))
-    return records
-
-
-def load_capture(spec: SourceSpec, processes: dict[ProcessKey, str]) -> InputStatus:
-    from connectors.captures.netstat import read_capture
-
-    try:
-        seen = read_capture(spec)
-    except SourceError as exc:
-        return InputStatus(spec.name, spec.type, "capture", SourceStatus.FAILED, 0, str(exc))
-    except Exception as exc:  # a parser bug fails its capture, never the audit
-        return _internal(spec, "capture", spec.path, exc)
-    for key, process in seen.items():
-        processes.setdefault(key, process)
-    return InputStatus(spec.name, spec.type, "capture", SourceStatus.OK, len(seen))
+    return loaded

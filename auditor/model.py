@@ -136,6 +136,11 @@ class SourceStatus(StrEnum):
     FAILED = "failed"
 
 
+#: What a capture attributes: ("dst", address, port) for a connection a process opened,
+#: ("src", host, local port) for a socket it held -> "process on host (capture, file:line)".
+ProcessKey = tuple[str, str, int | None]
+
+
 @dataclass(frozen=True, slots=True)
 class Target:
     """One record in one tool that makes the tool send to `address`.

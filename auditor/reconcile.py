@@ -18,6 +18,7 @@ from auditor.model import (
     GhostFlow,
     InboundNoise,
     NetworkStatus,
+    ProcessKey,
     Reason,
     Signal,
     Target,
@@ -40,7 +41,6 @@ _SIGNAL_REASON = {Signal.NO_ROUTE: Reason.NO_ROUTE, Signal.ACL_DENY: Reason.ACL_
                   Signal.SYN_RETRANSMIT: Reason.SYN_RETRANSMIT,
                   Signal.SYN_TIMEOUT: Reason.SYN_TIMEOUT,
                   Signal.TRAFFIC_ANSWERED: Reason.TRAFFIC_ANSWERED}
-ProcessKey = tuple[str, str, int | None]
 #: Ghost flows listed in a report; the rest are counted together.
 MAX_GHOST_FLOWS = 10_000
 _REASON_ORDER = {r: i for i, r in enumerate(Reason)}

@@ -28,6 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from connectors.base import SourceSpec  # noqa: E402
 from connectors.logs.cisco_asa import AsaLogParser  # noqa: E402
 
 HEADERS = ("{ts:%b %d %Y %H:%M:%S}: ", "{ts:%b %e %H:%M:%S} fw-edge : ",
@@ -95,7 +96,7 @@ def time_grep(path: Path) -> tuple[float, int]:
 
 def time_parser(path: Path) -> tuple[float, int, int]:
     """Seconds, events and lines counted by the parser."""
-    parser = AsaLogParser(device="bench", now=datetime(2026, 11, 25))
+    parser = AsaLogParser(SourceSpec("bench", "cisco-asa"), clock=datetime(2026, 11, 25))
     begin = time.perf_counter()
     events = sum(1 for _ in parser.parse_path(path))
     return time.perf_counter() - begin, events, parser.stats.lines

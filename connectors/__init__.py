@@ -35,10 +35,18 @@ LOG_PARSERS: dict[str, str] = {
     "cisco-asa": "connectors.logs.cisco_asa:AsaLogParser",
 }
 
+#: `[[captures]]`: who sent it (connection tables taken on a polling server).
+CAPTURES: dict[str, str] = {
+    "linux-ss": "connectors.captures.netstat:LinuxSsCapture",
+    "windows-netstat": "connectors.captures.netstat:WindowsNetstatCapture",
+}
+
+#: Config table -> its registry; the one place a type name meets its class.
 REGISTRIES: dict[str, dict[str, str]] = {
     "sources": TARGET_SOURCES,
     "networks": NETWORK_SOURCES,
     "logs": LOG_PARSERS,
+    "captures": CAPTURES,
 }
 
 

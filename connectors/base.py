@@ -1,7 +1,12 @@
-"""The three kinds of connector, and the spec each one is built from.
+"""The four kinds of connector, the spec each one is built from, and their one constructor.
 
-A connector is a subclass with one method. Constructors do no I/O; `fetch()` / `parse()` do,
-and raise `SourceError` naming the file, line and field when an export is broken.
+Every connector is built the same way: `Kind(spec, clock=..., io=...)`, from its config
+table (`SourceSpec`), the audit's clock (`as_of`, for "how old is old" and year-less log
+dates) and an I/O object (`Inputs`: files here; a test, or an API client, passes another).
+Constructors do no I/O and validate their options, so a bad option is a config error.
+`fetch()` reads through `io` and hands the body to `parse()`, so a saved export and the
+same body fetched from an API take one path. Each raises `SourceError` naming the file,
+line and field when an input is broken.
 """
 
 from __future__ import annotations
@@ -14,7 +19,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
-from auditor.model import LogEvent, LogStats, Network, Target
+from auditor.model import LogEvent, LogStats, Network, ProcessKey, Target
+from connectors.shared.inputs import Inputs
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,9 +37,10 @@ class SourceSpec:
     root: Path | None = None
     """The config file's folder: locations in reports are written relative to it."""
 
-    def where(self, path: Path, line: int | None = None) -> str:
-        """`exports/npm-nodes.json` or `exports/assets.csv:14`, for a record's location."""
-        text = _shown_path(path, self.root)
+    def where(self, path: Path | str, line: int | None = None) -> str:
+        """`exports/npm-nodes.json` or `exports/assets.csv:14`, for a record's location (a
+        URL, for a body fetched from an API, is shown as it is)."""
+        text = _shown_path(path, self.root) if isinstance(path, Path) else path
         return f"{text}:{line}" if line is not None else text
 
     @property
@@ -63,52 +70,62 @@ class SkippedLine:
     """Why, in words that quote nothing secret from the line."""
 
 
-class TargetSource(ABC):
-    """Reads one tool's target list: who polls, scans or sends to what.
-
-    `skipped` lists the lines the last `fetch()` passed over (the engine counts them into
-    the input's status, so every report says how many).
-    """
+class Connector(ABC):
+    """What every connector shares: its spec, the audit's clock and its way to the inputs."""
 
     type: ClassVar[str]
+    """The config `type` it is registered under (checked against the registry by a test)."""
     #: Keys this type accepts in its config table, beyond the common ones.
     options: ClassVar[frozenset[str]] = frozenset()
 
-    def __init__(self, spec: SourceSpec) -> None:
+    def __init__(self, spec: SourceSpec, *, clock: datetime | None = None,
+                 io: Inputs | None = None) -> None:
         self.spec = spec
+        self.clock = clock
+        """The audit's `as_of` (None: the machine's clock, where a connector needs one)."""
+        self.io = io or Inputs()
         self.skipped: list[SkippedLine] = []
+        """Lines the last `fetch()` passed over (the engine counts them into the input's
+        status, so every report says how many)."""
+
+
+class TargetSource(Connector):
+    """Reads one tool's target list: who polls, scans or sends to what."""
 
     @abstractmethod
     def fetch(self) -> list[Target]:
         """Return every record that names an address (or host), polled or not."""
 
 
-class NetworkSource(ABC):
+class NetworkSource(Connector):
     """Reads what exists: IPAM prefixes or a routing table."""
-
-    type: ClassVar[str]
-    options: ClassVar[frozenset[str]] = frozenset()
-
-    def __init__(self, spec: SourceSpec) -> None:
-        self.spec = spec
 
     @abstractmethod
     def fetch(self) -> list[Network]:
         """Return every prefix, with its status. Default routes are left out."""
 
 
-class LogParser(ABC):
+class CaptureSource(Connector):
+    """Reads a connection table taken on a polling server, to name the process behind a flow."""
+
+    @abstractmethod
+    def fetch(self) -> dict[ProcessKey, str]:
+        """Return attribution keys (see `ProcessKey`) -> who holds the socket."""
+
+
+class LogParser(Connector):
     """Turns firewall log lines into `LogEvent`s, streaming.
 
     `stats` counts every line given, parsed or not; a line that is not a recognised message
-    is counted as unparsed and skipped, never raised.
+    is counted as unparsed and skipped, never raised. The spec's name is the device an event
+    names when its line carries none.
     """
 
-    type: ClassVar[str]
-
-    def __init__(self, device: str = "", now: datetime | None = None) -> None:
-        self.device = device
-        self.now = now
+    def __init__(self, spec: SourceSpec, *, clock: datetime | None = None,
+                 io: Inputs | None = None) -> None:
+        super().__init__(spec, clock=clock, io=io)
+        self.device = spec.name
+        self.now = clock
         """Reference clock for timestamps without a year (RFC 3164): the newest date not
         more than a day after `now` is chosen (a relay clock may run ahead). None means the
         machine's clock."""
@@ -119,7 +136,7 @@ class LogParser(ABC):
         """Yield one event per recognised line; `start` is the number of the first line.
 
         An item of `lines` that is whitespace only and holds several newlines stands for that
-        many blank lines (`textio.bounded_lines` gives a long run of blank lines that way):
+        many blank lines (`files.bounded_lines` gives a long run of blank lines that way):
         a parser advances its line number by its newlines, so that `LogEvent.line` stays the
         line's place in the file.
         """
@@ -130,7 +147,5 @@ class LogParser(ABC):
         A file that cannot be read (missing, not the archive its name says, truncated,
         corrupt) raises `SourceError` naming it, and the line where that is known.
         """
-        from connectors.shared.files import open_text_tracked
-
-        with open_text_tracked(path) as (lines, _position):
+        with self.io.open_lines(path) as (lines, _position):
             yield from self.parse(lines)

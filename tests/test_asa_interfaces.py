@@ -12,6 +12,7 @@ from datetime import datetime
 
 import pytest
 
+from connectors.base import SourceSpec
 from connectors.logs.cisco_asa import AsaLogParser
 
 IFCS = ["dc", "fab", "cafe", "a", "1", "NP Identity Ifc"]
@@ -80,7 +81,7 @@ def test_template_slots(case: str, ifc: str, family: str) -> None:
     message = MESSAGE.get(case, case)
     line = (f"Nov 24 2026 10:00:00 fw-edge : %ASA-4-{message}: "
             + template.format(I=ifc, S=src, D=dst))
-    parser = AsaLogParser(device="fw", now=datetime(2026, 11, 24, 12))
+    parser = AsaLogParser(SourceSpec("fw", "cisco-asa"), clock=datetime(2026, 11, 24, 12))
     events = list(parser.parse([line]))
     assert len(events) == 1, line
     event = events[0]

@@ -8,7 +8,7 @@ import pytest
 
 from auditor.errors import SourceError
 from connectors.base import SourceSpec
-from connectors.captures.netstat import parse_netstat, parse_ss, read_capture
+from connectors.captures.netstat import LinuxSsCapture, WindowsNetstatCapture
 from tests.conftest import EXAMPLES, need_shared
 
 NETSTAT = (
@@ -29,7 +29,10 @@ NETSTAT = (
 def test_netstat_connections_and_processes(tmp_path: Path) -> None:
     path = tmp_path / "netstat.txt"
     path.write_bytes(NETSTAT.encode("ascii"))
-    conns = parse_netstat(path)
+    spec = SourceSpec("ti-netstat", "windows-netstat", (path,),
+                      options={"host": "10.30.1.20"}, root=tmp_path)
+    capture = WindowsNetstatCapture(spec)
+    conns = capture.parse(path.read_text(), path)
     assert [(c.protocol, c.local, c.lport, c.remote, c.rport, c.state, c.process)
             for c in conns] == [
         ("tcp", "0.0.0.0", 135, "0.0.0.0", 0, "LISTENING", "svchost.exe"),
@@ -37,8 +40,7 @@ def test_netstat_connections_and_processes(tmp_path: Path) -> None:
         ("udp", "0.0.0.0", 51544, None, None, "", "jboss.exe"),
         ("udp", "10.30.1.20", 137, None, None, "", "unknown process"),
     ]
-    keys = read_capture(SourceSpec("ti-netstat", "windows-netstat", (path,),
-                                   options={"host": "10.30.1.20"}, root=tmp_path))
+    keys = capture.fetch()
     assert keys[("dst", "10.99.4.31", 6711)] == \
         "TrackItServer.exe on 10.30.1.20 (ti-netstat, netstat.txt:8)"
     assert keys[("src", "10.30.1.20", 51544)].startswith("jboss.exe on 10.30.1.20")
@@ -48,14 +50,17 @@ def test_netstat_without_header_is_an_error(tmp_path: Path) -> None:
     path = tmp_path / "x.txt"
     path.write_text("The requested operation requires elevation.\n")
     with pytest.raises(SourceError, match="x.txt: not a netstat -abn capture"):
-        parse_netstat(path)
+        WindowsNetstatCapture(SourceSpec("n", "windows-netstat", (path,))).fetch()
 
 
 def test_reference_captures_in_place() -> None:
-    netstat = parse_netstat(need_shared(EXAMPLES / "netstat-abn.txt"))
+    path = need_shared(EXAMPLES / "netstat-abn.txt")
+    netstat = WindowsNetstatCapture(SourceSpec("n", "windows-netstat")).parse(
+        path.read_text(), path)
     syn = [(c.remote, c.rport, c.process) for c in netstat if c.state == "SYN_SENT"]
     assert syn == [("10.99.4.31", 10597, "TrackItServer.exe")] * 2
-    ss = parse_ss(need_shared(EXAMPLES / "ss-tunap.txt"))
+    path = need_shared(EXAMPLES / "ss-tunap.txt")
+    ss = LinuxSsCapture(SourceSpec("s", "linux-ss")).parse(path.read_text(), path)
     assert [(c.protocol, c.state, c.remote, c.rport, c.process) for c in ss
             if c.state in ("ESTAB", "SYN-SENT") and c.protocol == "udp" or
             c.state == "SYN-SENT"] == [

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from connectors.base import SourceSpec
 from connectors.logs.cisco_asa import MAX_LINE, AsaLogParser
 from tests.conftest import PEER_DATA, need_shared
 
@@ -203,13 +204,13 @@ EXPECTED: dict[str, dict[int, tuple]] = {
 
 def _parse_peer(name: str) -> tuple[AsaLogParser, dict[int, object]]:
     path = need_shared(PEER_DATA / name)
-    parser = AsaLogParser(device="fw", now=NOW)
+    parser = AsaLogParser(SourceSpec("fw", "cisco-asa"), clock=NOW)
     events = {e.line: e for e in parser.parse_path(path)}
     return parser, events
 
 
 def _one(line: str, parser: AsaLogParser | None = None):
-    parser = parser or AsaLogParser(device="fw", now=NOW)
+    parser = parser or AsaLogParser(SourceSpec("fw", "cisco-asa"), clock=NOW)
     events = list(parser.parse([line]))
     return events[0] if events else None
 
@@ -312,7 +313,7 @@ def test_pipe_relay_form() -> None:
 
 
 def test_december_date_parsed_in_january_is_last_year() -> None:
-    parser = AsaLogParser(device="fw", now=datetime(2026, 1, 5, 8, 0))
+    parser = AsaLogParser(SourceSpec("fw", "cisco-asa"), clock=datetime(2026, 1, 5, 8, 0))
     event = _one("Dec 31 23:59:58 fw-edge: %ASA-4-419002: " + SYN, parser)
     assert event is not None and event.time == datetime(2025, 12, 31, 23, 59, 58)
     event = _one("Jan  4 23:59:58 fw-edge: %ASA-4-419002: " + SYN, parser)
@@ -320,7 +321,7 @@ def test_december_date_parsed_in_january_is_last_year() -> None:
 
 
 def test_yearless_date_allows_a_day_of_clock_skew_and_finds_feb_29() -> None:
-    parser = AsaLogParser(device="fw", now=NOW)          # 2026-11-24 12:00
+    parser = AsaLogParser(SourceSpec("fw", "cisco-asa"), clock=NOW)          # 2026-11-24 12:00
     ahead = _one("Nov 25 01:00:00 fw: %ASA-4-419002: " + SYN, parser)
     past = _one("Nov 26 01:00:00 fw: %ASA-4-419002: " + SYN, parser)
     leap = _one("Feb 29 01:00:00 fw: %ASA-4-419002: " + SYN, parser)
@@ -354,7 +355,7 @@ def test_teardown_without_built_resolves_initiator_by_port(ap: int, bp: int,
 
 def test_teardown_follows_its_built_over_ports() -> None:
     slots = {"a": "10.251.9.14", "ap": 6711, "b": "10.30.1.41", "bp": 51515}
-    parser = AsaLogParser(device="fw", now=NOW)
+    parser = AsaLogParser(SourceSpec("fw", "cisco-asa"), clock=NOW)
     lines = [BUILT.format(way="outbound", cid=7, **slots), TEARDOWN.format(cid=7, **slots),
              TEARDOWN.format(cid=7, **slots)]     # a repeated Teardown: Built already used
     built, paired, orphan = parser.parse(lines)
@@ -367,7 +368,7 @@ def test_teardown_follows_its_built_over_ports() -> None:
 
 def test_pairing_is_per_device_and_bounded() -> None:
     slots = {"a": "10.251.9.14", "ap": 6711, "b": "10.30.1.41", "bp": 51515}
-    parser = AsaLogParser(device="fw", now=NOW, pair_limit=3)
+    parser = AsaLogParser(SourceSpec("fw", "cisco-asa"), clock=NOW, pair_limit=3)
     builts = [BUILT.format(way="outbound", cid=cid, **slots) for cid in range(1, 6)]
     other_fw = TEARDOWN.format(cid=5, **slots).replace("fw-edge", "fw-core")
     teardowns = [TEARDOWN.format(cid=cid, **slots) for cid in (1, 2, 3, 4, 5)]
@@ -419,7 +420,7 @@ def test_both_419002_wordings_and_ipv6() -> None:
 
 
 def test_stats_blank_lines_numbers_and_unhandled_ids() -> None:
-    parser = AsaLogParser(device="fw", now=NOW)
+    parser = AsaLogParser(SourceSpec("fw", "cisco-asa"), clock=NOW)
     lines = ["%ASA-4-419002: " + SYN + "\n", "\n", "   \t\n", "",
              "%ASA-7-609001: Built local-host inside:10.30.1.41\n",
              "%ASA-4-419002: Received duplicate TCP SYN from inside:10.30.1.41/515\n",
@@ -433,13 +434,13 @@ def test_stats_blank_lines_numbers_and_unhandled_ids() -> None:
 
 def test_absurd_lines_are_unparsed_not_raised(tmp_path: Path) -> None:
     huge = "Nov 24 2026 11:30:01 fw : %ASA-4-419002: " + "A" * (5 * MAX_LINE) + SYN
-    parser = AsaLogParser(device="fw", now=NOW)
+    parser = AsaLogParser(SourceSpec("fw", "cisco-asa"), clock=NOW)
     assert list(parser.parse([huge, "\x00\x01\ufffd%ASA-\x00", "%ASA-4-106023: Deny tcp src "
                               "a:" + "9" * 300 + "/1 dst b:10.0.0.2/2"])) == []
     assert (parser.stats.lines, parser.stats.unparsed) == (3, 3)
     path = tmp_path / "huge.log"
     path.write_text(huge + "\n" + "%ASA-4-419002: " + SYN + "\n")
-    parser = AsaLogParser(device="fw", now=NOW)
+    parser = AsaLogParser(SourceSpec("fw", "cisco-asa"), clock=NOW)
     events = list(parser.parse_path(path))
     assert [(e.line, e.dst) for e in events] == [(2, "10.251.9.14")]
     assert (parser.stats.lines, parser.stats.parsed, parser.stats.unparsed) == (2, 1, 1)
@@ -450,7 +451,7 @@ def test_parse_streams_from_an_endless_source() -> None:
         for n in itertools.count():
             yield f"%ASA-4-419002: Received duplicate TCP SYN from inside:10.30.1.41/{n % 60000} " \
                   "to outside:10.251.9.14/6711 with different initial sequence number."
-    parser = AsaLogParser(device="fw", now=NOW)
+    parser = AsaLogParser(SourceSpec("fw", "cisco-asa"), clock=NOW)
     first = list(itertools.islice(parser.parse(endless()), 3))
     assert [e.sport for e in first] == [0, 1, 2]
     assert parser.stats.parsed == 3
@@ -510,7 +511,7 @@ def test_tag_without_percent(header: str, tag: str) -> None:
     "note about xASA-4-419002: " + SYN,
 ])
 def test_tag_without_percent_not_inside_a_word(line: str) -> None:
-    parser = AsaLogParser(device="fw", now=NOW)
+    parser = AsaLogParser(SourceSpec("fw", "cisco-asa"), clock=NOW)
     assert list(parser.parse([line])) == []
     assert parser.stats.unparsed == 1
 
@@ -523,7 +524,7 @@ def test_tag_without_percent_not_inside_a_word(line: str) -> None:
      None, "10.99.3.4"),
 ])
 def test_masked_and_impossible_addresses_are_none(text: str, src, dst) -> None:
-    parser = AsaLogParser(device="fw", now=NOW)
+    parser = AsaLogParser(SourceSpec("fw", "cisco-asa"), clock=NOW)
     (event,) = parser.parse(["%ASA-2-106006: " + text])
     assert (event.src, event.dst, event.sport) == (src, dst, 20031)
     assert (parser.stats.parsed, dict(parser.stats.by_message)) == (1, {"106006": 1})
@@ -553,7 +554,7 @@ def test_ipv4_mapped_ipv6_is_the_ipv4_address() -> None:
     "Built static TCP translation from dmz:exp-srv/50578 to outside:81.2.69.142/50578",
 ])
 def test_nat_translations_form_no_flow(text: str) -> None:
-    parser = AsaLogParser(device="fw", now=NOW)
+    parser = AsaLogParser(SourceSpec("fw", "cisco-asa"), clock=NOW)
     message = "305011" if text.startswith("Built") else "305012"
     (event,) = parser.parse([f"%ASA-6-{message}: {text}"])
     assert (event.message, event.signal) == (message, "other")
@@ -595,7 +596,7 @@ def test_sgt_suffixes_are_stripped() -> None:
 ])
 def test_timestamps_that_overflow_are_absent(header: str, now: datetime,
                                              time: datetime | None) -> None:
-    parser = AsaLogParser(device="fw", now=now)
+    parser = AsaLogParser(SourceSpec("fw", "cisco-asa"), clock=now)
     (event,) = parser.parse([header + "%ASA-4-419002: " + SYN])
     assert (event.time, event.dst, event.dport) == (time, "10.251.9.14", 6711)
 
@@ -618,7 +619,7 @@ def test_events_command_with_overflowing_timestamps(tmp_path: Path,
         (1, None, "10.251.9.14"), (2, None, "10.251.9.14"),
         (3, "2025-12-31T23:30:00Z", "10.251.9.14")]
     # The CLI takes --as-of up to 9000-12-31; the parser itself must not overflow past it.
-    parser = AsaLogParser(device="fw", now=datetime(9999, 12, 31, 23, 0))
+    parser = AsaLogParser(SourceSpec("fw", "cisco-asa"), clock=datetime(9999, 12, 31, 23, 0))
     rows = [event_record(e) for e in stream_events(parser, [log])]
     assert [(r["line"], r["time"]) for r in rows] == [(1, None), (2, None),
                                                       (3, "9999-12-31T23:30:00Z")]
@@ -631,7 +632,7 @@ def test_blank_runs_keep_line_numbers(tmp_path: Path) -> None:
              "%ASA-4-419002: " + SYN + "\n", "\n" * 2, "junk\n", "\n" * 1_500_001,
              "%ASA-4-419002: " + SYN]
     path.write_bytes(gzip.compress("".join(lines).encode()))
-    parser = AsaLogParser(device="fw", now=NOW)
+    parser = AsaLogParser(SourceSpec("fw", "cisco-asa"), clock=NOW)
     events = list(parser.parse_path(path))
     assert [e.line for e in events] == [1, 3_000_003, 4_500_008]
     assert (parser.stats.lines, parser.stats.parsed, parser.stats.unparsed) == (4, 3, 1)

@@ -19,7 +19,7 @@ import pytest
 
 from auditor.errors import SourceError
 from auditor.jsonable import event_record, log_stats_record, network_record, target_detail
-from connectors import LOG_PARSERS, NETWORK_SOURCES, TARGET_SOURCES, lookup
+from connectors import CAPTURES, LOG_PARSERS, NETWORK_SOURCES, REGISTRIES, TARGET_SOURCES, lookup
 from connectors.base import SourceSpec
 from tests.conftest import FIXTURES
 
@@ -58,7 +58,11 @@ def _run_case(table: str, type_name: str, case: Path, to_dict, key: str) -> None
             source.fetch()
         assert expected["error"] in str(info.value)
         return
-    got = [to_dict(x) for x in source.fetch()]
+    fetched = source.fetch()
+    if isinstance(fetched, dict):  # a capture: attribution key -> who
+        got = [[*k, v] for k, v in sorted(fetched.items(), key=lambda kv: str(kv[0]))]
+    else:
+        got = [to_dict(x) for x in fetched]
     assert got == expected[key]
 
 
@@ -72,6 +76,12 @@ def test_target_source_case(type_name: str, case: Path) -> None:
                          ids=lambda v: v.name if isinstance(v, Path) else v)
 def test_network_source_case(type_name: str, case: Path) -> None:
     _run_case("networks", type_name, case, network_record, "networks")
+
+
+@pytest.mark.parametrize(("type_name", "case"), _connector_cases(CAPTURES),
+                         ids=lambda v: v.name if isinstance(v, Path) else v)
+def test_capture_case(type_name: str, case: Path) -> None:
+    _run_case("captures", type_name, case, None, "keys")
 
 
 def _log_cases() -> list[tuple[str, Path]]:
@@ -89,15 +99,20 @@ def test_log_parser_case(type_name: str, expected_path: Path) -> None:
     stem = expected_path.with_suffix("")
     log = next(p for p in stem.parent.glob(stem.name + ".log*"))
     expected = json.loads(expected_path.read_text())
-    parser = lookup("logs", type_name)(device="fw", now=PARSE_NOW)
+    parser = lookup("logs", type_name)(SourceSpec("fw", type_name), clock=PARSE_NOW)
     got = [event_record(e) for e in parser.parse_path(log)]
     assert got == expected["events"]
     assert log_stats_record(parser.stats) == expected["stats"]
 
 
-@pytest.mark.parametrize("table", ["sources", "networks", "logs"])
+@pytest.mark.parametrize("table", sorted(REGISTRIES))
 def test_every_registered_type_has_fixtures(table: str) -> None:
-    from connectors import REGISTRIES
-
     missing = [t for t in REGISTRIES[table] if not (FIXTURES / t).is_dir()]
     assert missing == []
+
+
+@pytest.mark.parametrize("table", sorted(REGISTRIES))
+def test_registry_names_match_class_types(table: str) -> None:
+    """The config `type`, the registry key and the class's `type` are one word."""
+    assert {name: lookup(table, name).type for name in REGISTRIES[table]} == \
+        {name: name for name in REGISTRIES[table]}

@@ -193,9 +193,9 @@ def test_missing_results_is_a_source_error(tmp_path: Path) -> None:
     path = _write(tmp_path, "nodes.json", {"Message": "Invalid SWQL query"})
     with pytest.raises(SourceError) as info:
         _source(path).fetch()
-    assert str(info.value) == (f"{path}, field 'results': no 'results' list: not a SWIS "
-                               "Orion.Nodes query body (keys: Message); it says: Invalid "
-                               "SWQL query")
+    assert str(info.value) == (f"{path}, field 'results': expected a SWIS Orion.Nodes query "
+                               "body, got an object without 'results' (keys: Message); it "
+                               "says: Invalid SWQL query")
 
 
 def test_row_without_ipaddress_names_node_and_field(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from auditor.errors import SourceError
+from connectors.base import SourceSpec
 from connectors.logs.cisco_asa import AsaLogParser
 from connectors.shared import files as textio
 from connectors.shared.files import (
@@ -62,7 +63,7 @@ def _iterate_tracked(path: Path) -> None:
 
 
 def _parse_path(path: Path) -> None:
-    list(AsaLogParser(device="fw", now=datetime(2026, 11, 24)).parse_path(path))
+    list(AsaLogParser(SourceSpec("fw", "cisco-asa"), clock=datetime(2026, 11, 24)).parse_path(path))
 
 
 READERS: dict[str, Callable[[Path], object]] = {
@@ -109,7 +110,7 @@ def test_utf16_without_bom(tmp_path: Path, codec: str, packing: str) -> None:
     path = tmp_path / f"windows.log{packing}"
     path.write_bytes(gzip.compress(data) if packing else data)
     assert read_text(path) == text.replace("\r\n", "\n")
-    parser = AsaLogParser(device="fw", now=datetime(2026, 11, 24))
+    parser = AsaLogParser(SourceSpec("fw", "cisco-asa"), clock=datetime(2026, 11, 24))
     events = list(parser.parse_path(path))
     assert [(e.line, e.dst, e.dport) for e in events] == [(n, "10.251.9.14", 6711)
                                                          for n in (1, 2, 3)]
@@ -203,7 +204,7 @@ def test_fifty_million_blank_lines(tmp_path: Path) -> None:
         for _ in range(25_000_000 // len(chunk)):
             gz.write(chunk)
         gz.write(b"\n" * (25_000_000 % len(chunk)) + f"  {SYN}".encode())
-    parser = AsaLogParser(device="fw", now=datetime(2026, 11, 24))
+    parser = AsaLogParser(SourceSpec("fw", "cisco-asa"), clock=datetime(2026, 11, 24))
     begin = time.perf_counter()
     events = list(parser.parse_path(path))
     print(f"\n50 M blank lines ({path.stat().st_size:,} bytes gz): "

@@ -20,17 +20,35 @@ definitions, never from the tool's output.
 
 from __future__ import annotations
 
-import bz2
 import csv
-import gzip
 import io
 import ipaddress
-import json
 import random
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
+
+from auditor.synthetic import asa_messages as asa
+from auditor.synthetic import formats
+from auditor.synthetic.model import (
+    DcnmSwitch,
+    DcnmSwitchDetail,
+    Endpoint,
+    LinuxRoute,
+    NdfcSwitchDetail,
+    OrionEngine,
+    OrionEngineDetail,
+    OrionNode,
+    OrionNodeDetail,
+    OrionReportRow,
+    Prefix,
+    Route,
+    TrackItAsset,
+    TrafficIntent,
+    WindowsSnmpAgent,
+)
 
 STALE_AFTER_DAYS = 14
 WINDOW_HOURS = 6
@@ -153,21 +171,6 @@ class Record:
         return canon(self.address)
 
 
-@dataclass
-class Event:
-    """One firewall observation; `count` is what the SPEC counts (lines, or hit-cnt)."""
-
-    when: datetime
-    fw: str
-    kind: str             # dupsyn noroute egress deny acl100 syntimeout answered udpflow permit
-    proto: str
-    src: str
-    sport: int
-    dst: str
-    dport: int
-    count: int = 1
-
-
 NEGATIVE = {"dupsyn": "syn-retransmit", "noroute": "no-route", "egress": "no-route",
             "deny": "acl-deny", "acl100": "acl-deny", "syntimeout": "syn-timeout"}
 
@@ -177,7 +180,7 @@ class Truth:
     config: Path
     as_of: datetime
     records: list[Record] = field(default_factory=list)
-    events: list[Event] = field(default_factory=list)
+    events: list[TrafficIntent] = field(default_factory=list)
     sources: dict[str, str] = field(default_factory=dict)       # name -> type
     inputs: dict[str, str] = field(default_factory=dict)        # every table name -> type
     log_lines: int = 0
@@ -256,7 +259,7 @@ class Truth:
                 continue
             if e.src in SCANNERS:  # inbound noise (SPEC): counted, never a ghost flow
                 continue
-            key = (canon(e.src), canon(e.dst), e.proto, e.dport)
+            key = (canon(e.src), canon(e.dst), e.protocol, e.dport)
             flow = out.setdefault(key, {"count": 0, "reasons": set(), "first": e.when,
                                         "last": e.when})
             flow["count"] += e.count
@@ -373,8 +376,9 @@ class Builder:
         if kind not in ("noroute", "egress"):
             assert iface(poller)[0] != iface(target)[0] or fw == "fw-dmz", (poller, target)
         for _ in range(n):
-            self.truth.events.append(Event(self.when(), fw, kind, proto, poller, self.sport(),
-                                           target, port, hits if kind == "acl100" else 1))
+            self.truth.events.append(TrafficIntent(self.when(), fw, kind, proto, poller,
+                                                   self.sport(), target, port,
+                                                   hits if kind == "acl100" else 1))
 
     # ------------------------------------------------------------------------------------
     def build(self) -> Truth:
@@ -399,7 +403,7 @@ class Builder:
     def orion_swis(self) -> None:
         src = "orion-east"
         self.truth.sources[src] = "solarwinds-npm"
-        nodes = []
+        nodes: list[OrionNode] = []
         node_id = 1000
         vendors = [("Cisco", "Cisco Catalyst 9300-48P"), ("Cisco", "Cisco Nexus 93180YC-FX"),
                    ("Cisco", "Cisco ISR 4431"), ("Aruba", "Aruba 6300M"),
@@ -433,21 +437,22 @@ class Builder:
                     "Warning.", 9: "Node status is Unmanaged.", 12: "Node status is "
                     "Unreachable.", 17: "Node status is Could Not Poll.",
                     14: "Node status is Critical."}[status]
-            nodes.append({
-                "NodeID": node_id, "Caption": caption if caption else ip, "IPAddress": ip,
-                "IPAddressType": "IPv6" if ":" in ip else "IPv4",
-                "DNS": f"{caption.lower()}.northwind.example" if caption else "",
-                "SysName": caption if kind == "SNMP" and status in (1, 3) else "",
-                "Status": status, "StatusDescription": desc, "UnManaged": unmanaged,
-                "UnManageFrom": swis(self.ago(days=400)) if unmanaged else
-                "1899-12-30T00:00:00",
-                "UnManageUntil": "9999-01-01T00:00:00" if unmanaged else "1899-12-30T00:00:00",
-                "ObjectSubType": kind, "SNMPVersion": 2 if kind == "SNMP" else 0,
-                "PollInterval": self.rng.choice([120, 120, 300, 600]),
-                "LastSync": swis(sync), "LastSystemUpTimePollUtc":
-                None if kind != "SNMP" else swis(up),
-                "EngineID": engine, "Vendor": vendor, "MachineType": machine,
-                "IsOrionServer": self_node})
+            # each time is printed as it is decided: the styles draw from the same sequence
+            detail = OrionNodeDetail(
+                address_type="IPv6" if ":" in ip else "IPv4", status_description=desc,
+                unmanage_from=swis(self.ago(days=400)) if unmanaged else "1899-12-30T00:00:00",
+                unmanage_until="9999-01-01T00:00:00" if unmanaged else "1899-12-30T00:00:00",
+                is_orion_server=self_node)
+            poll_interval = self.rng.choice([120, 120, 300, 600])
+            last_sync = swis(sync)
+            nodes.append(OrionNode(
+                node_id=node_id, caption=caption if caption else ip, address=ip, status=status,
+                kind=kind, engine_id=engine, last_sync=last_sync,
+                last_uptime_poll=None if kind != "SNMP" else swis(up), unmanaged=unmanaged,
+                vendor=vendor, machine_type=machine, poll_interval=poll_interval,
+                dns=f"{caption.lower()}.northwind.example" if caption else "",
+                sys_name=caption if kind == "SNMP" and status in (1, 3) else "",
+                detail=detail))
             self.record(src, ip, not unmanaged, tool, caption, why)
 
         # the Orion servers monitor themselves
@@ -511,7 +516,7 @@ class Builder:
                 self.rng.choice([2, 2, 12]), "SNMP", self.rng.choice([1, 2]),
                 up=self.rng.choice([None, self.ago(days=self.rng.randint(500, 1500))]),
                 tool="down", why="plant, down")
-            engine_ip = ENGINE_IP[nodes[-1]["EngineID"]]
+            engine_ip = ENGINE_IP[nodes[-1].engine_id]
             if i % 2 == 0:
                 self.traffic("udpflow", engine_ip, ip, 161, self.rng.randint(3, 6), proto="udp")
             if i % 3 == 0:
@@ -548,52 +553,36 @@ class Builder:
             add(f"cn-parked-{i}", ip, 9, "SNMP", 2, unmanaged=True, sync=self.ago(days=300),
                 up=self.ago(days=300), tool="ambiguous", why="unmanaged, live")
             self.truth.ambiguous[canon(ip)] = {"unverified", "unreachable"}
-        nodes.sort(key=lambda n: n["NodeID"])
+        nodes.sort(key=lambda n: n.node_id)
+        exports = self.folder / "exports"
         if self.flavor == "a":
-            body = {"totalRows": len(nodes), "results": nodes}
-            (self.folder / "exports" / "orion-east-nodes.json").write_text(
-                json.dumps(body, indent=2), encoding="utf-8")
+            formats.write_swis_nodes(exports / "orion-east-nodes.json", nodes)
         else:  # ORDER BY NodeID WITH ROWS 1 TO 60 WITH TOTALROWS, then 61 TO 120
             for page, chunk in enumerate((nodes[:60], nodes[60:]), 1):
-                body = {"totalRows": len(nodes), "results": chunk}
-                (self.folder / "exports" / f"orion-east-nodes-p{page}.json").write_text(
-                    json.dumps(body), encoding="utf-8")
-        engines = {"results": [
-            {"EngineID": 1, "ServerName": "ORION-E-MPE01", "IP": ORION_E1,
-             "ServerType": "Primary", "KeepAlive": swis(self.ago(seconds=40)),
-             "Nodes": sum(n["EngineID"] == 1 for n in nodes), "Interfaces": 4211,
-             "Volumes": 380, "Elements": 4800, "DisplayName": "ORION-E-MPE01",
-             "MasterEngineID": None, "MinutesSinceKeepAlive": 0, "BusinessLayerPort": 17777},
-            {"EngineID": 2, "ServerName": "ORION-E-APE01", "IP": ORION_E2,
-             "ServerType": "Additional", "KeepAlive": swis(self.ago(seconds=55)),
-             "Nodes": sum(n["EngineID"] == 2 for n in nodes), "Interfaces": 1920,
-             "Volumes": 122, "Elements": 2100, "DisplayName": "ORION-E-APE01",
-             "MasterEngineID": 1, "MinutesSinceKeepAlive": 0, "BusinessLayerPort": 17777},
-            {"EngineID": 3, "ServerName": "ORION-W-APE02", "IP": ORION_W3,
-             "ServerType": "Additional", "KeepAlive": swis(self.ago(seconds=31)),
-             "Nodes": sum(n["EngineID"] == 3 for n in nodes), "Interfaces": 2410,
-             "Volumes": 201, "Elements": 2700, "DisplayName": "ORION-W-APE02",
-             "MasterEngineID": 1, "MinutesSinceKeepAlive": 1, "BusinessLayerPort": 17777}]}
-        (self.folder / "exports" / "orion-east-engines.json").write_text(
-            json.dumps(engines, indent=2), encoding="utf-8")
+                formats.write_swis_nodes(exports / f"orion-east-nodes-p{page}.json", chunk,
+                                         total=len(nodes), indent=None)
+        engines = []
+        for number, (name, ip, seconds, counts, master, minutes) in enumerate((
+                ("ORION-E-MPE01", ORION_E1, 40, (4211, 380, 4800), None, 0),
+                ("ORION-E-APE01", ORION_E2, 55, (1920, 122, 2100), 1, 0),
+                ("ORION-W-APE02", ORION_W3, 31, (2410, 201, 2700), 1, 1)), 1):
+            engines.append(OrionEngine(
+                number, name, ip, "Primary" if number == 1 else "Additional",
+                swis(self.ago(seconds=seconds)), OrionEngineDetail(
+                    sum(n.engine_id == number for n in nodes), *counts, master, minutes)))
+        formats.write_swis_engines(exports / "orion-east-engines.json", engines)
 
     # --- SolarWinds web report CSV (second Orion instance) ----------------------------------
     def orion_report(self) -> None:
         src = "orion-branch"
         self.truth.sources[src] = "solarwinds-npm"
 
-        def us(dt: datetime) -> str:
-            hour = dt.hour % 12 or 12
-            return f"{dt.month}/{dt.day}/{dt.year} {hour}:{dt.minute:02d} " \
-                   f"{'AM' if dt.hour < 12 else 'PM'}"
-
-        rows = []
-        syncs: dict[str, datetime] = {}
+        rows: list[OrionReportRow] = []
 
         def add(name: str, ip: str, status: str, sync: datetime, tool: str, why: str,
                 machine: str = "Cisco Catalyst 2960X") -> None:
-            rows.append([name, ip, status, machine, machine.split()[0], "ORION-BR-01", us(sync)])
-            syncs[ip] = sync
+            rows.append(OrionReportRow(name, ip, status, machine, machine.split()[0],
+                                       "ORION-BR-01", sync))
             self.record(src, ip, status != "Unmanaged", tool, name, why)
 
         for i in range(16):
@@ -621,52 +610,31 @@ class Builder:
                 "report: unmanaged, live", machine="Raritan PX3")
             self.truth.ambiguous[canon(ip)] = {"unverified", "unreachable"}
         self.rng.shuffle(rows)
-        if self.flavor in ("b", "c"):
-            self._orion_xlsx(rows, syncs)
-            return
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\r\n")
-        writer.writerow(["Caption", "IP Address", "Status", "Machine Type", "Vendor",
-                         "Polling Engine", "Last Sync"])
-        writer.writerows(rows)
-        (self.folder / "exports" / "orion-branch-all-nodes.csv").write_text(
-            "\ufeff" + buffer.getvalue(), encoding="utf-8", newline="")
-
-    def _orion_xlsx(self, rows: list[list[str]], syncs: dict[str, datetime]) -> None:
-        """Reports > All Nodes, exported to Excel: title rows, then the table; real dates."""
-        import openpyxl
-
-        book = openpyxl.Workbook()
-        sheet = book.active
-        sheet.title = "All Nodes"
-        sheet.append(["All Nodes - Branch Orion"])
-        sheet.append([f"Report generated {self.now:%m/%d/%Y %I:%M %p} by NORTHWIND\\svc_rpt"])
-        sheet.append([])
-        sheet.append(["Node Name", "IP Address", "Status", "Machine Type", "Vendor",
-                      "Polling Engine", "Last Sync"])
-        for row in rows:
-            cells = list(row)
-            cells[6] = syncs[row[1]]
-            sheet.append(cells)
-            sheet.cell(row=sheet.max_row, column=7).number_format = "m/d/yyyy h:mm AM/PM"
-        book.save(self.folder / "exports" / "orion-branch-all-nodes.xlsx")
+        exports = self.folder / "exports"
+        if self.flavor == "a":
+            formats.write_orion_report_csv(exports / "orion-branch-all-nodes.csv", rows)
+        else:  # Reports > All Nodes, exported to Excel
+            formats.write_orion_report_xlsx(
+                exports / "orion-branch-all-nodes.xlsx", rows, sheet="All Nodes", title_rows=(
+                    "All Nodes - Branch Orion",
+                    f"Report generated {self.now:%m/%d/%Y %I:%M %p} by NORTHWIND\\svc_rpt"))
 
     # --- Track-It! ---------------------------------------------------------------------------
     def trackit(self) -> None:
         src = "trackit"
         self.truth.sources[src] = "trackit"
-        fmt = "%m/%d/%Y %I:%M %p"
-        rows = []
+        rows: list[TrackItAsset] = []
         asset = 2000
 
         def add(name: str, ip: str, kind: str, status: str, audit: str,
                 last: datetime | None, tool: str, why: str, dept: str = "Operations") -> None:
             nonlocal asset
             asset += self.rng.randint(1, 13)
-            flag = audit if self.flavor == "a" else {"Yes": "True", "No": "False"}[audit]
-            rows.append([str(asset), name, kind, ip, f"SN{self.rng.randint(10**7, 10**8)}",
-                         self.rng.choice(["HQ North", "HQ South", "Riverside", "DC-East"]),
-                         dept, status, last.strftime(fmt) if last else "", flag])
+            serial = f"SN{self.rng.randint(10**7, 10**8)}"
+            location = self.rng.choice(["HQ North", "HQ South", "Riverside", "DC-East"])
+            rows.append(TrackItAsset(name, kind, ip, status, last, audit == "Yes",
+                                     asset_id=str(asset), serial=serial, location=location,
+                                     department=dept))
             if ip:
                 self.record(src, ip, audit == "Yes" and status not in ("Retired", "Disposed"),
                             tool, name, why)
@@ -722,14 +690,12 @@ class Builder:
         for i, kind in enumerate(["Handheld", "Handheld", "Monitor"]):  # no IP at all
             add(f"WH-DEV-{i:02d}", "", kind, "Active", "No", None, "none", "no address")
         self.rng.shuffle(rows)
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\r\n")
-        writer.writerow(["Asset ID", "Asset Name", "Asset Type", "IP Address", "Serial Number",
-                         "Location", "Department", "Status", "Last Audit Date",
-                         "Include in Audit" if self.flavor == "a" else "Audit Enabled"])
-        writer.writerows(rows)
-        (self.folder / "exports" / "trackit-assets.csv").write_text(
-            buffer.getvalue(), encoding="utf-8", newline="")
+        columns = ("Asset ID", "Asset Name", "Asset Type", "IP Address", "Serial Number",
+                   "Location", "Department", "Status", "Last Audit Date",
+                   "Include in Audit" if self.flavor == "a" else "Audit Enabled")
+        formats.write_trackit_csv(self.folder / "exports" / "trackit-assets.csv", rows, columns,
+                                  audit_words=("Yes", "No") if self.flavor == "a" else
+                                  ("True", "False"))
 
     # --- the plant's own Track-It!, exported to XLSX --------------------------------------
     def trackit_plant(self) -> None:
@@ -738,28 +704,24 @@ class Builder:
         Auditing is still on, so the server still connects to 10597; the network is
         deprecated: stale. Nothing here was audited within `stale_after_days` of as-of.
         """
-        import openpyxl
-
         src = "trackit-riverside"
         self.truth.sources[src] = "trackit"
-        book = openpyxl.Workbook()
-        sheet = book.active
-        sheet.title = "Assets"
-        sheet.append(["Asset Name", "Asset Tag", "Asset Type", "IP Address", "Status",
-                      "Last Audit Date", "Include in Audit"])
+        assets = []
         closed = datetime(2021, 3, 5, 22, 5)
         for i in range(10):
             ip = self.alloc.take(*PLANT)
             status = "Retired" if i == 9 else "Active"
             last = closed - timedelta(days=self.rng.randint(0, 9), minutes=self.rng.randint(0, 900))
-            sheet.append([f"RVS-WS-{i:03d}", f"RVS{4100 + i}", "Computer", ip, status, last,
-                          True])
-            sheet.cell(row=sheet.max_row, column=6).number_format = "mm/dd/yyyy hh:mm AM/PM"
+            assets.append(TrackItAsset(f"RVS-WS-{i:03d}", "Computer", ip, status, last, True,
+                                       tag=f"RVS{4100 + i}"))
             self.record(src, ip, status == "Active", "down" if status == "Active" else "none",
                         f"RVS-WS-{i:03d}", "plant Track-It!, audit 4 years old")
             if i < 4:
                 self.traffic("dupsyn", TRACKIT_RVS, ip, 10597, self.rng.randint(30, 80))
-        book.save(self.folder / "exports" / "trackit-riverside.xlsx")
+        formats.write_trackit_xlsx(
+            self.folder / "exports" / "trackit-riverside.xlsx", assets,
+            ("Asset Name", "Asset Tag", "Asset Type", "IP Address", "Status", "Last Audit Date",
+             "Include in Audit"))
 
     # --- DCNM 11 / NDFC ---------------------------------------------------------------------
     def _switch(self, db: int, name: str, ip: str, fabric: str, ok: bool, scan: int,

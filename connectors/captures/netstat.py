@@ -8,13 +8,14 @@ source port the firewall logged.
 from __future__ import annotations
 
 import re
+from abc import abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
 
 from auditor.addresses import canonical_ip
 from auditor.errors import SourceError
-from connectors.base import SourceSpec
-from connectors.shared.files import read_text
+from auditor.model import ProcessKey
+from connectors.base import CaptureSource
 
 _NETSTAT_CONN = re.compile(r"^\s+(TCP|UDP)\s+(\S+)\s+(\S+)\s*(\S*)\s*$")
 _SS_LINE = re.compile(r"^(tcp|udp)\s+(\S+)\s+\d+\s+\d+\s+(\S+)\s+(\S+)\s*(.*)$")
@@ -35,26 +36,55 @@ class Connection:
     line: int
 
 
-def read_capture(spec: SourceSpec) -> dict[tuple[str, str, int | None], str]:
-    """Return the attribution keys a capture supports (see `reconcile.ghost_flows`)."""
-    host = spec.options.get("host")
-    keys: dict[tuple[str, str, int | None], str] = {}
-    for path in spec.paths:
-        parse = parse_netstat if spec.type == "windows-netstat" else parse_ss
-        for conn in parse(path):
-            label = f"{conn.process} on {host or conn.local or '?'} ({spec.name}, " \
-                    f"{spec.where(path, conn.line)})"
-            if conn.remote and conn.remote not in ("0.0.0.0", "::") and conn.rport:
-                keys.setdefault(("dst", conn.remote, conn.rport), label)
-            local = conn.local if conn.local not in (None, "0.0.0.0", "::") else host
-            if local and conn.lport:
-                keys.setdefault(("src", local, conn.lport), label)
-    return keys
+class ConnectionTable(CaptureSource):
+    """A connection table taken on a polling server; subclasses read one tool's output.
+
+    `host` (config) is the address of the server it was taken on: it stands in for the
+    local address of a socket bound to all addresses.
+    """
+
+    options = frozenset({"host"})
+
+    def fetch(self) -> dict[ProcessKey, str]:
+        """Attribution keys (see `reconcile.ghost_flows`) -> process, host and place."""
+        host = self.spec.options.get("host")
+        keys: dict[ProcessKey, str] = {}
+        for path in self.spec.paths:
+            for conn in self.parse(self.io.read_text(path), path):
+                label = f"{conn.process} on {host or conn.local or '?'} ({self.spec.name}, " \
+                        f"{self.spec.where(path, conn.line)})"
+                if conn.remote and conn.remote not in ("0.0.0.0", "::") and conn.rport:
+                    keys.setdefault(("dst", conn.remote, conn.rport), label)
+                local = conn.local if conn.local not in (None, "0.0.0.0", "::") else host
+                if local and conn.lport:
+                    keys.setdefault(("src", local, conn.lport), label)
+        return keys
+
+    @abstractmethod
+    def parse(self, text: str, origin: Path | str) -> list[Connection]:
+        """Every socket of one capture's text."""
 
 
-def parse_netstat(path: Path) -> list[Connection]:
+class WindowsNetstatCapture(ConnectionTable):
+    """Repeated `netstat -abn N` output from a Windows server."""
+
+    type = "windows-netstat"
+
+    def parse(self, text: str, origin: Path | str) -> list[Connection]:
+        return parse_netstat(text, origin)
+
+
+class LinuxSsCapture(ConnectionTable):
+    """`ss -tunap` output from a Linux server."""
+
+    type = "linux-ss"
+
+    def parse(self, text: str, origin: Path | str) -> list[Connection]:
+        return parse_ss(text)
+
+
+def parse_netstat(text: str, path: Path | str) -> list[Connection]:
     """Every connection of every snapshot in a `netstat -abn [N]` capture."""
-    text = read_text(path)
     if "Active Connections" not in text:
         raise SourceError("not a netstat -abn capture (no 'Active Connections' header)",
                           path=path)
@@ -82,10 +112,10 @@ def _netstat_conn(match: re.Match[str], process: str, line: int) -> Connection:
                       match.group(4) or "", process, line)
 
 
-def parse_ss(path: Path) -> list[Connection]:
+def parse_ss(text: str) -> list[Connection]:
     """Every socket in `ss -tunap` output (with or without the Process header word)."""
     conns = []
-    for number, line in enumerate(read_text(path).splitlines(), start=1):
+    for number, line in enumerate(text.splitlines(), start=1):
         match = _SS_LINE.match(line.strip())
         if not match:
             continue

@@ -63,7 +63,8 @@ from typing import ClassVar
 
 from auditor.addresses import canonical_ip
 from auditor.model import LogEvent, Signal
-from connectors.base import LogParser
+from connectors.base import LogParser, SourceSpec
+from connectors.shared.inputs import Inputs
 
 #: Lines longer than this are counted unparsed without a look (syslog caps a message near 1 KiB).
 MAX_LINE = 16384
@@ -302,9 +303,9 @@ class AsaLogParser(LogParser):
 
     type: ClassVar[str] = "cisco-asa"
 
-    def __init__(self, device: str = "", now: datetime | None = None,
-                 pair_limit: int = PAIR_LIMIT) -> None:
-        super().__init__(device=device, now=now)
+    def __init__(self, spec: SourceSpec, *, clock: datetime | None = None,
+                 io: Inputs | None = None, pair_limit: int = PAIR_LIMIT) -> None:
+        super().__init__(spec, clock=clock, io=io)
         self.pair_limit = pair_limit
         #: (device, connection id) -> Built was outbound; popped by the Teardown.
         self._conns: OrderedDict[tuple[str, str], bool] = OrderedDict()

@@ -15,7 +15,7 @@ from auditor.addresses import canonical_prefix
 from auditor.errors import SourceError
 from auditor.model import Network, NetworkStatus
 from connectors.base import NetworkSource
-from connectors.shared.files import read_json
+from connectors.shared.bodies import BodyShape, body_items
 
 STATUS_VALUES: dict[str, NetworkStatus] = {
     "active": NetworkStatus.ACTIVE,
@@ -34,18 +34,24 @@ class NetboxSource(NetworkSource):
     def fetch(self) -> list[Network]:
         networks: list[Network] = []
         for path in self.spec.paths:
-            networks += read_ipam_json(path, self.spec.name, self.spec.where(path))
+            networks += self.parse(self.io.read_json(path), path)
         return networks
 
+    def parse(self, body: Any, origin: Path | str) -> list[Network]:
+        """Every prefix of one API page (NetBox, Infoblox or phpIPAM), saved or fetched."""
+        return ipam_networks(body, self.spec.name, self.spec.where(origin), origin)
 
-def read_ipam_json(path: Path, source: str, location: str) -> list[Network]:
-    """Every prefix in one saved IPAM API page."""
-    body = read_json(path)
-    items = _items(body, path)
+
+#: NetBox pages hold `results`, Infoblox `result`, phpIPAM `data`; errors `detail`/`Error`.
+_PAGE = BodyShape("a NetBox page with 'results', an Infoblox 'result' or a phpIPAM 'data' "
+                  "list", ("results", "result", "data"), ("detail", "Error"),
+                  field="results")
+
+
+def ipam_networks(body: Any, source: str, location: str, path: Path | str) -> list[Network]:
+    """Every prefix in one IPAM API page."""
     networks = []
-    for number, item in enumerate(items, start=1):
-        if not isinstance(item, dict):
-            raise SourceError(f"result #{number} is not an object", path=path)
+    for number, item in enumerate(body_items(body, _PAGE, path), start=1):
         prefix, status = _prefix_and_status(item, number, path)
         if prefix is None:
             continue
@@ -54,22 +60,8 @@ def read_ipam_json(path: Path, source: str, location: str) -> list[Network]:
     return networks
 
 
-def _items(body: Any, path: Path) -> list[Any]:
-    if isinstance(body, list):
-        return body
-    if isinstance(body, dict):
-        for key in ("results", "result", "data"):
-            if isinstance(body.get(key), list):
-                return list(body[key])
-        if "detail" in body or "Error" in body:
-            raise SourceError(f"the saved page is an API error: "
-                              f"{body.get('detail') or body.get('Error')}", path=path)
-    raise SourceError("no results list (expected a NetBox page with 'results', an Infoblox "
-                      "'result' or a phpIPAM 'data' list)", path=path, field="results")
-
-
 def _prefix_and_status(item: dict[str, Any], number: int,
-                       path: Path) -> tuple[str | None, NetworkStatus]:
+                       path: Path | str) -> tuple[str | None, NetworkStatus]:
     if "prefix" in item:  # NetBox
         raw = item.get("prefix")
         status_value = item.get("status")

@@ -9,6 +9,7 @@ type by hand for a dead network (`Retired`, `Decommissioned`).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import ClassVar
 
@@ -16,9 +17,9 @@ from auditor.addresses import canonical_prefix
 from auditor.errors import SourceError
 from auditor.model import Network, NetworkStatus
 from connectors.base import NetworkSource, SourceSpec
-from connectors.networks.netbox import read_ipam_json
-from connectors.shared.files import looks_like_json, open_text
-from connectors.shared.tables import Row, TableOptions, read_rows
+from connectors.networks.netbox import ipam_networks
+from connectors.shared.inputs import Inputs
+from connectors.shared.tables import Row, TableOptions
 
 #: Field -> header texts, most specific first (the first one present wins).
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -54,25 +55,27 @@ class PrefixListSource(NetworkSource):
     type: ClassVar[str] = "prefix-list"
     options: ClassVar[frozenset[str]] = frozenset({"columns", "sheet"})
 
-    def __init__(self, spec: SourceSpec) -> None:
-        super().__init__(spec)
+    def __init__(self, spec: SourceSpec, *, clock: datetime | None = None,
+                 io: Inputs | None = None) -> None:
+        super().__init__(spec, clock=clock, io=io)
         self.table = TableOptions.from_spec(spec, ALIASES)
 
     def fetch(self) -> list[Network]:
         """Return every listed prefix with its IPAM status, file by file."""
         networks: list[Network] = []
         for path in self.spec.paths:
-            if looks_like_json(path):  # a saved NetBox / Infoblox / phpIPAM API page
-                networks.extend(read_ipam_json(path, self.spec.name, self.spec.where(path)))
-            elif path.suffix.lower() in _TABLE_SUFFIXES or not _looks_like_text_list(path):
+            if self.io.looks_like_json(path):  # a saved NetBox / Infoblox / phpIPAM page
+                networks.extend(ipam_networks(self.io.read_json(path), self.spec.name,
+                                              self.spec.where(path), path))
+            elif path.suffix.lower() in _TABLE_SUFFIXES or not self._is_text_list(path):
                 networks.extend(self._read_table(path))
             else:
                 networks.extend(self._read_text(path))
         return networks
 
     def _read_table(self, path: Path) -> Iterator[Network]:
-        for row in read_rows(path, ALIASES, required=("prefix",), columns=self.table.columns,
-                             sheet=self.table.sheet):
+        for row in self.io.rows(path, ALIASES, required=("prefix",),
+                                columns=self.table.columns, sheet=self.table.sheet):
             network = self._row_network(path, row)
             if network is not None:
                 yield network
@@ -96,8 +99,17 @@ class PrefixListSource(NetworkSource):
                        location=self.spec.where(path, row.line),
                        description=_describe(row.text("description"), row.text("vrf")))
 
+    def _is_text_list(self, path: Path) -> bool:
+        """True when the first line that is not a comment starts with a prefix (no header)."""
+        with self.io.open_text(path) as fh:
+            for line in fh:
+                parsed = _text_line(line)
+                if parsed is not None:
+                    return parsed[0] is not None
+        return True
+
     def _read_text(self, path: Path) -> Iterator[Network]:
-        with open_text(path) as fh:
+        with self.io.open_text(path) as fh:
             for number, line in enumerate(fh, start=1):
                 parsed = _text_line(line)
                 if parsed is None:
@@ -118,14 +130,6 @@ def _describe(description: str, vrf: str) -> str:
     return f"{description} (vrf {vrf})" if description else f"vrf {vrf}"
 
 
-def _looks_like_text_list(path: Path) -> bool:
-    """True when the first line that is not a comment starts with a prefix (not a header)."""
-    with open_text(path) as fh:
-        for line in fh:
-            parsed = _text_line(line)
-            if parsed is not None:
-                return parsed[0] is not None
-    return True
 
 
 def _text_line(line: str) -> tuple[str | None, str] | None:

@@ -23,7 +23,6 @@ from auditor.addresses import canonical_ip, canonical_prefix
 from auditor.errors import SourceError
 from auditor.model import Network, NetworkStatus
 from connectors.base import NetworkSource, SourceSpec
-from connectors.shared.files import read_text
 
 
 @dataclass(slots=True)
@@ -51,8 +50,7 @@ class RouteTableSource(NetworkSource):
         """Return each routed prefix once, in the order first seen."""
         networks: dict[str, Network] = {}
         for path in self.spec.paths:
-            text = read_text(path)
-            routes = self.parse(path, text)
+            routes = self.parse(path, self.io.read_text(path))
             if not routes:
                 raise SourceError(f"no routes found: is this {self.shows}?", path=path)
             for route in routes:

@@ -22,6 +22,7 @@ from auditor.errors import ConfigError, SourceError
 from auditor.model import Target
 from connectors.base import SourceSpec, TargetSource
 from connectors.shared.files import open_text
+from connectors.shared.inputs import Inputs
 from connectors.shared.values import DateRangeError, cell_text, parse_bool, parse_datetime
 
 #: How many leading rows may hold report titles before the header row.
@@ -116,17 +117,18 @@ class TableTargetSource(TargetSource):
     any_of: ClassVar[tuple[tuple[str, ...], ...]] = ()
     options = frozenset({"columns", "date_format", "sheet"})
 
-    def __init__(self, spec: SourceSpec) -> None:
-        super().__init__(spec)
+    def __init__(self, spec: SourceSpec, *, clock: datetime | None = None,
+                 io: Inputs | None = None) -> None:
+        super().__init__(spec, clock=clock, io=io)
         self.layout = TableOptions.from_spec(spec, self.aliases)
 
     def fetch(self) -> list[Target]:
         """Every row's target, file by file; rows without an address give none."""
         targets: list[Target] = []
         for path in self.spec.paths:
-            for row in read_rows(path, self.aliases, required=self.required,
-                                 any_of=self.any_of, columns=self.layout.columns,
-                                 sheet=self.layout.sheet):
+            for row in self.io.rows(path, self.aliases, required=self.required,
+                                    any_of=self.any_of, columns=self.layout.columns,
+                                    sheet=self.layout.sheet):
                 target = self.row_target(row)
                 if target is not None:
                     targets.append(target)

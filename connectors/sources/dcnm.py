@@ -16,7 +16,7 @@ from auditor.addresses import canonical_host, canonical_ip
 from auditor.errors import SourceError
 from auditor.model import Target, ToolState
 from connectors.base import TargetSource
-from connectors.shared.files import read_json
+from connectors.shared.bodies import BodyShape, body_items
 from connectors.shared.values import cell_text, epoch_ms, parse_bool
 
 #: Keys only NDFC (12.x) adds to the DCNM 11 switch object: they decide the product name
@@ -25,6 +25,8 @@ _NDFC_KEYS = frozenset({"fabricTechnology", "swUUID", "systemMode", "swUUIDId"})
 
 #: Wrappers some clients and saved pages put around the array.
 _WRAPPER_KEYS = ("switches", "results", "data", "items")
+_SWITCHES = BodyShape("the JSON array of inventory/switches", _WRAPPER_KEYS,
+                      ("message", "error"), item="switch")
 
 
 class DcnmSource(TargetSource):
@@ -35,13 +37,17 @@ class DcnmSource(TargetSource):
     def fetch(self) -> list[Target]:
         targets: list[Target] = []
         for path in self.spec.paths:
-            switches = _switches(path)
-            product = "NDFC" if any(_NDFC_KEYS & s.keys() for s in switches) else "DCNM"
-            targets += [self._target(path, index, s, product)
-                        for index, s in enumerate(switches)]
+            targets += self.parse(self.io.read_json(path), path)
         return targets
 
-    def _target(self, path: Path, index: int, switch: dict[str, Any], product: str) -> Target:
+    def parse(self, body: Any, origin: Path | str) -> list[Target]:
+        """Targets from an inventory/switches answer (DCNM 11 or NDFC), saved or fetched."""
+        switches = body_items(body, _SWITCHES, origin)
+        product = "NDFC" if any(_NDFC_KEYS & s.keys() for s in switches) else "DCNM"
+        return [self._target(origin, index, s, product) for index, s in enumerate(switches)]
+
+    def _target(self, path: Path | str, index: int, switch: dict[str, Any],
+                product: str) -> Target:
         serial = cell_text(switch.get("serialNumber"))
         switch_id = cell_text(switch.get("switchDbID")) or serial
         if not switch_id:
@@ -75,30 +81,7 @@ class DcnmSource(TargetSource):
                 and canonical_ip(host) is None)))
 
 
-def _switches(path: Path) -> list[dict[str, Any]]:
-    """The switch objects of one saved response."""
-    body = read_json(path)
-    if isinstance(body, dict):
-        key = next((k for k in _WRAPPER_KEYS if isinstance(body.get(k), list)), None)
-        if key is None:
-            keys = ", ".join(sorted(body)) or "none"
-            said = body.get("message") or body.get("error")
-            # A saved error response (expired token, wrong URL) is the usual culprit.
-            hint = f"; it says: {said}" if isinstance(said, str) and said else ""
-            raise SourceError("expected the JSON array of inventory/switches, got an object "
-                              f"(keys: {keys}){hint}", path=path)
-        body = body[key]
-    if not isinstance(body, list):
-        raise SourceError(f"expected the JSON array of inventory/switches, got "
-                          f"{type(body).__name__}", path=path)
-    for index, switch in enumerate(body):
-        if not isinstance(switch, dict):
-            raise SourceError(f"switch #{index + 1} is a {type(switch).__name__}, "
-                              "not an object", path=path)
-    return body
-
-
-def _state(switch: dict[str, Any], label: str, path: Path) -> ToolState:
+def _state(switch: dict[str, Any], label: str, path: Path | str) -> ToolState:
     managable = parse_bool(switch.get("managable"))
     if "managable" in switch and managable is None:
         raise SourceError(f"{label}: managable is {switch['managable']!r}", path=path,
@@ -112,7 +95,7 @@ def _state(switch: dict[str, Any], label: str, path: Path) -> ToolState:
     return ToolState.UNKNOWN
 
 
-def _scan_time(switch: dict[str, Any], label: str, path: Path) -> datetime | None:
+def _scan_time(switch: dict[str, Any], label: str, path: Path | str) -> datetime | None:
     try:
         return epoch_ms(switch.get("lastScanTime"))
     except (TypeError, ValueError, OverflowError, OSError) as exc:

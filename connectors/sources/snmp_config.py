@@ -33,7 +33,6 @@ from auditor.addresses import canonical_host, canonical_ip, canonical_prefix
 from auditor.errors import SourceError
 from auditor.model import Target, ToolState
 from connectors.base import SkippedLine, TargetSource
-from connectors.shared.files import read_text
 
 TRAP_PORT = 162
 
@@ -106,7 +105,7 @@ class SnmpConfigSource(TargetSource):
         return targets
 
     def _read(self, path: Path) -> list[_Hit]:
-        lines = read_text(path).splitlines()
+        lines = self.io.read_text(path).splitlines()
         parse = _parser(lines)
         if parse is None:
             raise SourceError(

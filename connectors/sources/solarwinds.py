@@ -19,8 +19,8 @@ from auditor.addresses import canonical_host, canonical_ip
 from auditor.errors import SourceError
 from auditor.model import Target, ToolState
 from connectors.base import TargetSource
-from connectors.shared.files import looks_like_json, read_json
-from connectors.shared.tables import Row, read_rows
+from connectors.shared.bodies import BodyShape, body_items
+from connectors.shared.tables import Row
 from connectors.shared.values import cell_text, parse_bool, parse_datetime
 
 #: The SolarWinds Platform `Status` codes (documented list; `Orion.StatusInfo` holds it live).
@@ -68,6 +68,12 @@ REPORT_ALIASES: dict[str, tuple[str, ...]] = {
     "sysname": ("SysName", "System Name"),
 }
 
+#: SWIS answers `{"results": [...]}`; an error answer `{"Message": ...}`.
+_NODES = BodyShape("a SWIS Orion.Nodes query body", ("results",), ("Message",),
+                   field="results")
+_ENGINES = BodyShape("a SWIS Orion.Engines query body", ("results",), ("Message",),
+                     item="engine", field="results")
+
 #: Legacy duplicates of `IPAddress` that older queries and views still return.
 _JSON_ADDRESS_KEYS = ("IPAddress", "IP", "IP_Address")
 
@@ -110,25 +116,31 @@ class SolarWindsSource(TargetSource):
     options = frozenset({"engines_path", "columns", "date_format"})
 
     def fetch(self) -> list[Target]:
-        engines = self._engines()
-        nodes: list[_Node] = []
+        raw = self.spec.options.get("engines_path")
+        engines = _Engines() if raw is None else \
+            self.engines(self.io.read_json(Path(raw)), Path(raw))
+        targets: list[Target] = []
         for path in self.spec.paths:
-            if looks_like_json(path):
-                nodes += self._json_nodes(path, engines)
+            if self.io.looks_like_json(path):
+                targets += self.parse(self.io.read_json(path), path, engines)
             else:
-                nodes += self._report_nodes(path, engines)
-        return [self._target(node) for node in nodes]
+                targets += [self._target(n) for n in self._report_nodes(path, engines)]
+        return targets
+
+    def parse(self, body: Any, origin: Path | str, engines: _Engines | None = None
+              ) -> list[Target]:
+        """Targets from the body of a SWIS `Orion.Nodes` query, saved or fetched."""
+        return [self._target(self._json_node(origin, index, row, engines or _Engines()))
+                for index, row in enumerate(body_items(body, _NODES, origin))]
 
     # -- engines ------------------------------------------------------------------------
 
-    def _engines(self) -> _Engines:
-        raw = self.spec.options.get("engines_path")
-        if raw is None:
-            return _Engines()
-        path = Path(raw)
+    def engines(self, body: Any, origin: Path | str) -> _Engines:
+        """Each polling engine's address, from the body of an `Orion.Engines` query."""
+        path = origin
         by_id: dict[str, str] = {}
         by_name: dict[str, str] = {}
-        for index, row in enumerate(_results(path, what="Orion.Engines")):
+        for index, row in enumerate(body_items(body, _ENGINES, origin)):
             engine_id = cell_text(row.get("EngineID"))
             if not engine_id:
                 raise SourceError(f"engine #{index + 1} has no EngineID", path=path,
@@ -147,11 +159,7 @@ class SolarWindsSource(TargetSource):
 
     # -- SWIS JSON ----------------------------------------------------------------------
 
-    def _json_nodes(self, path: Path, engines: _Engines) -> list[_Node]:
-        return [self._json_node(path, index, row, engines)
-                for index, row in enumerate(_results(path, what="Orion.Nodes"))]
-
-    def _json_node(self, path: Path, index: int, row: dict[str, Any],
+    def _json_node(self, path: Path | str, index: int, row: dict[str, Any],
                    engines: _Engines) -> _Node:
         node_id = cell_text(row.get("NodeID")) or None
         label = f"NodeID {node_id}" if node_id else f"node #{index + 1}"
@@ -185,7 +193,7 @@ class SolarWindsSource(TargetSource):
 
     def _report_nodes(self, path: Path, engines: _Engines) -> list[_Node]:
         columns = self.spec.options.get("columns")
-        rows = read_rows(path, REPORT_ALIASES, required=("address",), columns=columns)
+        rows = self.io.rows(path, REPORT_ALIASES, required=("address",), columns=columns)
         return [self._report_node(path, row, engines) for row in rows]
 
     def _report_node(self, path: Path, row: Row, engines: _Engines) -> _Node:
@@ -247,30 +255,8 @@ def _aliases(*names: object) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _results(path: Path, *, what: str) -> list[dict[str, Any]]:
-    """The rows of a SWIS query body (`{"results": [...]}`), or of a bare JSON list."""
-    body = read_json(path)
-    if isinstance(body, dict):
-        if "results" not in body:
-            keys = ", ".join(sorted(body)) or "none"
-            said = body.get("Message")
-            # SWIS errors come back as {"Message": ...}: a saved error response.
-            hint = f"; it says: {said}" if isinstance(said, str) and said else ""
-            raise SourceError(f"no 'results' list: not a SWIS {what} query body "
-                              f"(keys: {keys}){hint}", path=path, field="results")
-        body = body["results"]
-    if not isinstance(body, list):
-        raise SourceError(f"'results' is a {type(body).__name__}, not a list", path=path,
-                          field="results")
-    for index, row in enumerate(body):
-        if not isinstance(row, dict):
-            raise SourceError(f"result #{index + 1} is a {type(row).__name__}, not an object",
-                              path=path, field="results")
-    return body
-
-
 def _json_date(row: dict[str, Any], key: str, date_format: str | None, label: str,
-               path: Path) -> datetime | None:
+               path: Path | str) -> datetime | None:
     try:
         return parse_datetime(row.get(key), date_format)
     except ValueError as exc:
