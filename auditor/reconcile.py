@@ -223,7 +223,7 @@ def ghost_flows(traffic: TrafficIndex, held: Collection[str], pollers: Mapping[s
             opened, ("src", host, local port) for a socket it held.
         limit: how many flows to list.
     """
-    candidates = [(key, tally) for key, tally in traffic.flows.items() if key[1] not in held]
+    candidates = [(key, tally) for key, tally in traffic.drop_flows() if key[1] not in held]
     candidates.sort(key=lambda kt: (-kt[1].count, address_sort_key(kt[0][0]),
                                     address_sort_key(kt[0][1]), kt[0][2], kt[0][3] or 0))
     rest = candidates[limit:]

@@ -1,16 +1,22 @@
 """Folding log events as they stream: per-flow counters for drops, per-destination ones for
-the rest.
+the rest, inbound noise apart.
 
 Memory grows with distinct destinations and flows, never with lines. A drop is counted once,
 in its flow; `summary` adds a destination's flows up when reconcile asks (once per held
 address), rather than every drop line paying for a second, per-destination tally.
+
+A fold is a value that can be built in parts and merged (`TrafficIndex.merge`): a second
+core, a second file or a SIEM's pre-aggregated rows fold on their own and merge into the
+same counts, first/last seen and signals as one pass over everything (exactly, while the
+flow table is under its cap; past it, which flows stay exact depends on arrival order).
+Readers use `summary`, `drop_flows` and `noise`, never the tallies' insides.
 """
 
 from __future__ import annotations
 
 from array import array
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -26,7 +32,9 @@ _OTHER = Signal.OTHER
 
 
 @dataclass(slots=True)
-class _Tally:
+class Tally:
+    """Lines (or hits) seen, when, and by which signal and message."""
+
     count: int = 0
     first: datetime | None = None
     last: datetime | None = None
@@ -48,17 +56,40 @@ class _Tally:
             elif when > self.last:  # type: ignore[operator]
                 self.last = when
 
+    def merge(self, other: Tally) -> None:
+        """Add `other`'s counts; first and last seen widen to cover both."""
+        self.count += other.count
+        self.signals.update(other.signals)
+        self.messages.update(other.messages)
+        if other.first is not None:
+            if self.first is None or other.first < self.first:
+                self.first = other.first
+            if self.last is None or other.last > self.last:  # type: ignore[operator]
+                self.last = other.last
+
 
 def _ports() -> array[int]:
     return array("H")
 
 
 @dataclass(slots=True)
-class _FlowTally(_Tally):
+class FlowTally(Tally):
+    """A drop flow's tally, with the source ports it was sent from."""
+
     sports: array[int] = field(default_factory=_ports)
     """Up to `MAX_SPORTS` distinct source ports, to match a capture's local sockets (UDP
     pollers). An array, not a set: 32 ports take 148 bytes instead of 2,264, and a flow
     is mostly its ports."""
+
+    def merge(self, other: Tally) -> None:
+        Tally.merge(self, other)
+        if isinstance(other, FlowTally):
+            sports = self.sports
+            for port in other.sports:
+                if len(sports) >= MAX_SPORTS:
+                    break
+                if port not in sports:
+                    sports.append(port)
 
 
 class TrafficIndex:
@@ -68,20 +99,18 @@ class TrafficIndex:
                  max_flows: int = MAX_FLOWS,
                  is_noise: Callable[[str], bool] | None = None) -> None:
         self.max_flows = max_flows
-        """Distinct flows kept exactly. Past it, a new flow to an address no source holds
-        is folded into `("*", dst, ...)` (many senders), then into `("*", "*", ...)`, so an
-        edge firewall's internet scan noise cannot grow memory without end; flows to held
-        addresses are always kept exactly (the inventory bounds them)."""
+        """Distinct flows kept exactly. Past it, new flows fold into coarser keys
+        (`_folded_key`), so a scan cannot grow memory without end."""
         self.folded = 0
         """Drop lines counted in a folded (many senders) flow."""
         self.held = held
         """When given, answered traffic is kept only for these addresses (the ones some
         source holds): on a firewall logging every teardown, that is every destination
         users reach, and only held ones become findings."""
-        self.by_dst: dict[str, _Tally] = {}
+        self.by_dst: dict[str, Tally] = {}
         """Evidence per destination other than drops (answered traffic); drops are in
         `flows`. `summary` gives both together."""
-        self.flows: dict[FlowKey, _FlowTally] = {}
+        self.flows: dict[FlowKey, FlowTally] = {}
         """Drops per (source, destination, protocol, destination port)."""
         self.hourly: Counter[datetime] = Counter()
         self.is_noise = is_noise
@@ -89,7 +118,7 @@ class TrafficIndex:
         addresses no source holds are inbound noise, counted in `noise`, never a flow.
         Asked once per new flow, not per line."""
         self.noise = NoiseTally()
-        self._flows_to: dict[str, list[_FlowTally]] | None = None
+        self._flows_to: dict[str, list[FlowTally]] | None = None
         """Destination -> its flows, built on the first `summary` after a new flow."""
         # The last event time seen and its hour: lines of one second share one datetime
         # object (the parser caches headers), so most skip the datetime.replace().
@@ -106,7 +135,7 @@ class TrafficIndex:
             if tally is None:
                 if self.held is not None and dst not in self.held:
                     return
-                tally = self.by_dst[dst] = _Tally()
+                tally = self.by_dst[dst] = Tally()
             tally.add(event)
             return
         src = event.src
@@ -126,7 +155,7 @@ class TrafficIndex:
                 flow = self.flows.get(key)
                 self.folded += event.count
             if flow is None:
-                flow = self.flows[key] = _FlowTally()
+                flow = self.flows[key] = FlowTally()
                 self._flows_to = None
         flow.add(event)
         sport = event.sport
@@ -136,6 +165,35 @@ class TrafficIndex:
             if len(sports) < MAX_SPORTS and 0 <= sport <= 0xFFFF and sport not in sports:
                 sports.append(sport)
         self._count_hour(event)
+
+    # -- building in parts ----------------------------------------------------------------
+
+    def merge(self, other: TrafficIndex) -> None:
+        """Fold `other` (built over another part of the logs) into this one.
+
+        Built over consecutive parts and merged in order, the result equals one pass over
+        all of them, while neither table passed its cap.
+        """
+        for key, flow in other.flows.items():
+            mine = self.flows.get(key)
+            if mine is None:
+                mine = self.flows[key] = FlowTally()
+            mine.merge(flow)
+        for dst, tally in other.by_dst.items():
+            mine_dst = self.by_dst.get(dst)
+            if mine_dst is None:
+                mine_dst = self.by_dst[dst] = Tally()
+            mine_dst.merge(tally)
+        self.hourly.update(other.hourly)
+        self.noise.merge(other.noise)
+        self.folded += other.folded
+        self._flows_to = None
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def drop_flows(self) -> Iterator[tuple[FlowKey, FlowTally]]:
+        """Every drop flow: (source, destination, protocol, port) and its tally."""
+        return iter(self.flows.items())
 
     def _count_hour(self, event: LogEvent) -> None:
         when = event.time
@@ -169,7 +227,7 @@ class TrafficIndex:
             self._flows_to = {}
             for (_, dst, _, _), flow in self.flows.items():
                 self._flows_to.setdefault(dst, []).append(flow)
-        tallies: list[_Tally] = list(self._flows_to.get(address, ()))
+        tallies: list[Tally] = list(self._flows_to.get(address, ()))
         other = self.by_dst.get(address)
         if other is not None:
             tallies.append(other)
@@ -218,6 +276,23 @@ class NoiseTally:
     @property
     def flows(self) -> int:
         return len(self.keys) + self.flows_over
+
+    def merge(self, other: NoiseTally) -> None:
+        """Add `other`'s noise (flows seen in both parts count once)."""
+        self.lines += other.lines
+        for key in other.keys:
+            if key not in self.keys:
+                if len(self.keys) < MAX_NOISE_KEYS:
+                    self.keys.add(key)
+                else:
+                    self.flows_over += 1
+        self.flows_over += other.flows_over
+        for name, n in other.ports.items():
+            if name in self.ports or len(self.ports) < MAX_NOISE_NAMES:
+                self.ports[name] += n
+        for src, n in other.senders.items():
+            if src in self.senders or len(self.senders) < MAX_NOISE_NAMES:
+                self.senders[src] += n
 
 
 def _sums(counters: Iterable[Counter[str]]) -> dict[str, int]:
