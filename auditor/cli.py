@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import sys
 import traceback
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
-import netaddr
-
 from auditor import __version__
 from auditor.config import load_config, valid_types
-from auditor.engine import check_inputs, logs_only, run_audit, stream_events
+from auditor.engine import check_inputs, events, log_inputs, logs_only, precheck, run_audit
 from auditor.errors import (
     EXIT_FINDINGS,
     EXIT_INTERNAL,
@@ -34,9 +31,6 @@ from auditor.jsonable import event_record
 from auditor.model import VERDICT_ORDER, AuditResult, InputStatus, SourceStatus, Verdict
 from auditor.progress import Progress
 from auditor.summary import format_logs_summary, format_summary
-from connectors import LOG_PARSERS, lookup
-from connectors.base import SourceSpec
-from connectors.shared.files import bounded_lines
 from connectors.shared.values import MAX_YEAR, MIN_YEAR
 from reports import Output, write_outputs
 
@@ -221,28 +215,15 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 
 def cmd_precheck(args: argparse.Namespace) -> int:
-    retire = []
-    for text in args.retire:
-        try:
-            retire.append(netaddr.IPNetwork(text))
-        except (netaddr.AddrFormatError, ValueError):
-            raise UsageError(f"--retire {text!r} is not a prefix (e.g. 10.20.0.0/16)") from None
     outputs = plan_outputs(args)
     config = load_config(args.config)
     now = _now()
     with Progress() as progress:
-        full = run_audit(config, as_of=args.as_of or now, generated_at=now, progress=progress)
-    hits = tuple(f for f in full.findings if _inside(f.address, retire))
-    result = AuditResult(name=f"Pre-change check: retire {', '.join(args.retire)}",
-                         generated_at=full.generated_at, as_of=full.as_of,
-                         stale_after_days=full.stale_after_days, inputs=full.inputs,
-                         findings=hits, ghost_flows=tuple(
-                             g for g in full.ghost_flows if _inside(g.dst, retire)),
-                         networks=full.networks, logs=full.logs, owners=full.owners,
-                         hourly=full.hourly)
+        result = precheck(config, args.retire, as_of=args.as_of or now, generated_at=now,
+                          progress=progress)
     written = write_outputs(result, outputs)
     out = _human(outputs)
-    records = [(f, t) for f in hits for t in f.records]
+    records = [(f, t) for f in result.findings for t in f.records]
     print(f"{len(records)} record(s) in {len({t.source for _, t in records})} source(s) "
           f"point into {', '.join(args.retire)}:", file=out)
     for finding, t in records:
@@ -257,14 +238,11 @@ def cmd_precheck(args: argparse.Namespace) -> int:
 
 def cmd_logs(args: argparse.Namespace) -> int:
     outputs = plan_outputs(args)
-    specs = _log_specs(args)
+    specs = log_inputs(args.paths, args.type)
     now = _now()
-    # Standard input has no size to measure progress against (and a pipe cannot tell where
-    # it is): no bar when it is one of the inputs.
-    stdin = any(spec.paths == (_STDIN_PATH,) for spec in specs)
-    with Progress(enabled=False if stdin else None) as progress:
+    with Progress() as progress:
         result = logs_only(specs, as_of=args.as_of or now, generated_at=now,
-                           progress=None if stdin else progress)
+                           progress=progress)
     written = write_outputs(result, outputs)
     out = _human(outputs)
     print(format_logs_summary(result), file=out)
@@ -274,20 +252,8 @@ def cmd_logs(args: argparse.Namespace) -> int:
 
 def cmd_events(args: argparse.Namespace) -> int:
     out = sys.stdout
-    for spec in _log_specs(args):
-        parser = lookup("logs", spec.type)(spec, clock=args.as_of or _now())
-        if spec.paths == (_STDIN_PATH,):
-            events = parser.parse(_stdin_lines())
-        else:
-            events = stream_events(parser, spec.paths)
-        try:
-            for event in events:
-                out.write(json.dumps(event_record(event)) + "\n")
-        except (StaleAuditError, BrokenPipeError, KeyboardInterrupt):
-            raise
-        except Exception as exc:  # name the input and the line it was on: exit 4
-            exc.add_note(f"reading {spec.name} near line {parser.stats.lines}")
-            raise
+    for event in events(log_inputs(args.paths, args.type), as_of=args.as_of or _now()):
+        out.write(json.dumps(event_record(event)) + "\n")
     out.flush()
     return EXIT_OK
 
@@ -396,48 +362,6 @@ def exit_code(result: AuditResult, fail_on: Verdict) -> int:
     if any(rank[f.verdict] <= rank[fail_on] for f in result.findings):
         return EXIT_FINDINGS
     return EXIT_OK
-
-
-#: What `-` stands for as a log path: the engine reads files, and this one is stdin.
-_STDIN_PATH = Path("/dev/stdin")
-
-
-def _log_specs(args: argparse.Namespace) -> list[SourceSpec]:
-    if args.type not in LOG_PARSERS:
-        raise UsageError(f"unknown log type {args.type!r}; valid: {', '.join(LOG_PARSERS)}")
-    specs = []
-    if sum(str(p) == STDIO for p in args.paths) > 1:
-        raise UsageError("'-' (standard input) can be given once")
-    for path in args.paths:
-        if str(path) == STDIO:
-            if not _STDIN_PATH.exists():
-                raise UsageError("'-' (standard input) is not supported on this system; "
-                                 "pass log files")
-            specs.append(SourceSpec(name="stdin", type=args.type, paths=(_STDIN_PATH,)))
-            continue
-        if path.is_dir():
-            raise UsageError(f"{path}: is a directory; pass the log files in it, or a glob "
-                             f"such as {path / '*.log'}")
-        if not path.is_file():
-            raise UsageError(f"{path}: no such file")
-        specs.append(SourceSpec(name=path.name, type=args.type, paths=(path,)))
-    return specs
-
-
-def _stdin_lines() -> Iterator[str]:
-    """Standard input as log lines: UTF-8, junk bytes replaced, absurd lines cut."""
-    buffer = getattr(sys.stdin, "buffer", None)
-    text = io.TextIOWrapper(buffer, encoding="utf-8", errors="replace") \
-        if buffer is not None else sys.stdin
-    yield from bounded_lines(text)
-
-
-def _inside(address: str, prefixes: list[netaddr.IPNetwork]) -> bool:
-    try:
-        ip = netaddr.IPAddress(address)
-    except (netaddr.AddrFormatError, ValueError):
-        return False
-    return any(ip in p for p in prefixes)
 
 
 def _print_written(paths: list[Path], out: TextIO | None = None) -> None:

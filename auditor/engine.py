@@ -7,12 +7,15 @@ The only module that calls connectors; everything it calls after loading is pure
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import netaddr
+
 from auditor.config import AuditConfig
-from auditor.errors import SourceError
+from auditor.errors import SourceError, StaleAuditError, UsageError
 from auditor.model import (
     AuditResult,
     InputStatus,
@@ -37,7 +40,7 @@ from auditor.reconcile import (
 from auditor.traffic import TrafficIndex
 from connectors import lookup
 from connectors.base import LogParser, SourceSpec
-from connectors.shared.files import open_text_tracked
+from connectors.shared.files import STDIN
 
 #: Skipped lines quoted per input (all are counted).
 NOTES = 5
@@ -161,17 +164,88 @@ def _internal(spec: SourceSpec, role: str, where: object, exc: Exception) -> Inp
 def stream_events(parser: LogParser, paths: Iterable[Path],
                   progress: Progress | None = None,
                   reading: _Reading | None = None) -> Iterator[LogEvent]:
-    """Parse files one after another, line numbers per file, ticking `progress` by bytes."""
+    """Parse files one after another, line numbers per file, ticking `progress` by bytes
+    (standard input, `-`, has no size: no bar)."""
     for path in paths:
         if reading is not None:
             reading.path, reading.line = path, 0
-        if progress is None:
+        if progress is None or path == STDIN:
             yield from parser.parse_path(path)
             continue
-        with open_text_tracked(path) as (fh, position):
+        with parser.io.open_lines(path) as (fh, position):
             progress.start(str(path.name), path.stat().st_size)
             yield from parser.parse(_ticking(fh, position, progress))
             progress.finish()
+
+
+def log_inputs(paths: Sequence[Path], type_name: str) -> list[SourceSpec]:
+    """The inputs of `logs`/`events`: one per file, `-` for standard input (once).
+
+    Raises:
+        UsageError: a missing file, a directory, `-` twice.
+        ConfigError: an unknown log type (the valid ones listed).
+    """
+    lookup("logs", type_name)
+    if sum(Path(p) == STDIN for p in paths) > 1:
+        raise UsageError("'-' (standard input) can be given once")
+    specs = []
+    for path in map(Path, paths):
+        if path == STDIN:
+            specs.append(SourceSpec(name="stdin", type=type_name, paths=(STDIN,)))
+            continue
+        if path.is_dir():
+            raise UsageError(f"{path}: is a directory; pass the log files in it, or a glob "
+                             f"such as {path / '*.log'}")
+        if not path.is_file():
+            raise UsageError(f"{path}: no such file")
+        specs.append(SourceSpec(name=path.name, type=type_name, paths=(path,)))
+    return specs
+
+
+def events(specs: Iterable[SourceSpec], *, as_of: datetime) -> Iterator[LogEvent]:
+    """Every event of every input, in input order (`stale-audit events`).
+
+    A parser bug is re-raised with a note naming the input and the line it had reached.
+    """
+    for spec in specs:
+        parser: LogParser = lookup("logs", spec.type)(spec, clock=as_of)
+        try:
+            yield from stream_events(parser, spec.paths)
+        except StaleAuditError:
+            raise
+        except Exception as exc:
+            exc.add_note(f"reading {spec.name} near line {parser.stats.lines}")
+            raise
+
+
+def precheck(config: AuditConfig, retire: Sequence[str], *, as_of: datetime,
+             generated_at: datetime, progress: Progress | None = None) -> AuditResult:
+    """The audit cut down to what points into `retire` (`stale-audit precheck`).
+
+    Raises:
+        UsageError: a prefix that is not one.
+    """
+    prefixes = [_prefix(text) for text in retire]
+    full = run_audit(config, as_of=as_of, generated_at=generated_at, progress=progress)
+    return replace(
+        full, name=f"Pre-change check: retire {', '.join(retire)}",
+        findings=tuple(f for f in full.findings if _inside(f.address, prefixes)),
+        ghost_flows=tuple(g for g in full.ghost_flows if _inside(g.dst, prefixes)))
+
+
+def _prefix(text: str) -> netaddr.IPNetwork:
+    try:
+        return netaddr.IPNetwork(text)
+    except (netaddr.AddrFormatError, ValueError):
+        raise UsageError(f"--retire {text!r} is not a prefix (e.g. 10.20.0.0/16)") from None
+
+
+def _inside(address: str, prefixes: Sequence[netaddr.IPNetwork]) -> bool:
+    try:
+        ip = netaddr.IPAddress(address)
+    except (netaddr.AddrFormatError, ValueError):
+        return False
+    return any(ip in p for p in prefixes)
 
 
 def _ticking(lines: Iterable[str], position: Callable[[], int],

@@ -8,6 +8,7 @@ import gzip
 import io
 import json
 import re
+import sys
 import zlib
 from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
@@ -37,11 +38,23 @@ def open_text(path: Path, encoding: str | None = None) -> IO[str]:
     return io.TextIOWrapper(raw, encoding=encoding, errors="replace", newline=None)
 
 
+#: The path that stands for standard input (`stale-audit logs -`).
+STDIN = Path("-")
+
+
 @contextmanager
 def open_text_tracked(path: Path) -> Iterator[tuple[IO[str], Callable[[], int]]]:
     """Like `open_text`, also giving a function that returns how many bytes of the file on
-    disk have been read so far (compressed bytes for `.gz`/`.bz2`), for progress bars."""
+    disk have been read so far (compressed bytes for `.gz`/`.bz2`), for progress bars.
+
+    `STDIN` (`-`) reads standard input, gzip or bzip2 told by its first bytes; its
+    position is always 0 (a pipe has no size to measure against).
+    """
     path = Path(path)
+    if path == STDIN:
+        with _stdin_lines() as lines:
+            yield lines, lambda: 0
+        return
     try:
         disk = open(path, "rb")  # noqa: SIM115 - closed below, after the decoders on top
     except OSError as exc:
@@ -63,6 +76,28 @@ def open_text_tracked(path: Path) -> Iterator[tuple[IO[str], Callable[[], int]]]
             text.close()
     finally:
         disk.close()
+
+
+@contextmanager
+def _stdin_lines() -> Iterator[IO[str]]:
+    """Standard input as bounded text lines; never closed here (it is the process's)."""
+    buffer = getattr(sys.stdin, "buffer", None)
+    if buffer is None:  # replaced by a text-only stream (tests, embedding)
+        yield _Guarded(sys.stdin, STDIN)  # type: ignore[arg-type]
+        return
+    raw: io.BufferedIOBase = buffer if hasattr(buffer, "peek") else io.BufferedReader(buffer)
+    head = raw.peek(3)[:3]
+    if head.startswith(b"\x1f\x8b"):
+        raw = io.BufferedReader(_Decompressed(gzip.GzipFile(fileobj=raw), STDIN, "gzip"),
+                                _BUFFER)
+    elif head.startswith(b"BZh"):
+        raw = io.BufferedReader(_Decompressed(bz2.BZ2File(raw), STDIN, "bzip2"), _BUFFER)
+    text = io.TextIOWrapper(raw, encoding=_sniff_encoding(raw), errors="replace",
+                            newline=None)
+    try:
+        yield _Guarded(text, STDIN)  # type: ignore[misc]
+    finally:
+        text.detach()
 
 
 #: Read size under the decompressors (fewer Python-level calls than the 8 KiB default).
