@@ -61,21 +61,6 @@ class Reason(StrEnum):
     """The record names a host that does not resolve to an address."""
 
 
-REASON_TEXT: dict[Reason, str] = {
-    Reason.OUTSIDE_LIVE_NETWORKS: "Address is outside every live network (IPAM and routing tables)",
-    Reason.DEPRECATED_NETWORK: "Address is in a network marked deprecated or retired",
-    Reason.NO_ROUTE: "Firewall logged no route / no egress interface to the address",
-    Reason.ACL_DENY: "Firewall denied traffic to the address by access list",
-    Reason.SYN_RETRANSMIT: "Firewall saw duplicate TCP SYNs: the sender retries, nobody answers",
-    Reason.SYN_TIMEOUT: "TCP handshake to the address timed out (SYN Timeout)",
-    Reason.TOOL_DOWN: "The tool has not reached the address within stale_after_days",
-    Reason.TOOL_UP: "The tool reached the address recently",
-    Reason.TRAFFIC_ANSWERED: "Firewall saw answered traffic to the address",
-    Reason.PROBE_FAILED: "Active probe got no answer",
-    Reason.PROBE_OK: "Active probe got an answer",
-    Reason.DNS_UNRESOLVED: "Host name does not resolve",
-}
-
 
 class Signal(StrEnum):
     """What one firewall log line says about its destination."""

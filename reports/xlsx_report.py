@@ -24,7 +24,6 @@ from openpyxl.writer.excel import ExcelWriter
 
 from auditor.actions import remediation_rows
 from auditor.model import (
-    REASON_TEXT,
     VERDICT_ORDER,
     AuditResult,
     Finding,
@@ -33,7 +32,7 @@ from auditor.model import (
     Target,
     Verdict,
 )
-from reports import NO_OWNER, Reporter, atomic_write, owner_names, record_owner
+from reports import NO_OWNER, REASON_TEXT, Reporter, atomic_write, owner_names, record_owner
 
 Value = str | int | float | bool | datetime | None
 

@@ -21,8 +21,15 @@ import pytest
 from openpyxl.worksheet.worksheet import Worksheet
 
 from auditor.errors import ReportError, UsageError
-from auditor.model import REASON_TEXT, Finding, Reason, SourceStatus, Verdict
-from reports import REPORTERS, atomic_write, owner_slug, reporter_for, write_owner_reports
+from auditor.model import Finding, Reason, SourceStatus, Verdict
+from reports import (
+    REASON_TEXT,
+    REPORTERS,
+    atomic_write,
+    owner_slug,
+    reporter_for,
+    write_owner_reports,
+)
 from reports.csv_report import COLUMNS, CsvReporter, defuse, render_csv
 from reports.json_report import JsonReporter, render_json
 from reports.xlsx_report import DATE_FORMAT, FINDING_HEADERS, SHEETS, VERDICT_FILL, XlsxReporter
