@@ -17,6 +17,7 @@ from rich.progress import (
     BarColumn,
     ProgressColumn,
     Task,
+    TaskID,
     TaskProgressColumn,
     TextColumn,
     TimeElapsedColumn,
@@ -64,7 +65,7 @@ class Progress:
         self._console = console
         self._clock = clock
         self._bar: RichProgress | None = None
-        self._task: object = None
+        self._task = TaskID(0)
         self._total = 1
         self._last_draw = 0.0
 
@@ -95,9 +96,10 @@ class Progress:
         """`done` units of `total`; `lines` read so far, for the count and the rate."""
         if self._bar is None:
             return
-        fields = {} if lines is None else {"lines": lines}
-        self._bar.update(self._task, completed=min(done, self._total),  # type: ignore[arg-type]
-                         **fields)
+        if lines is None:
+            self._bar.update(self._task, completed=min(done, self._total))
+        else:
+            self._bar.update(self._task, completed=min(done, self._total), lines=lines)
         now = self._clock()
         if now - self._last_draw >= REDRAW_SECONDS:
             self._last_draw = now
@@ -107,7 +109,7 @@ class Progress:
         """Fill the bar, draw it one last time and leave it on its own line."""
         if self._bar is None:
             return
-        self._bar.update(self._task, completed=self._total)  # type: ignore[arg-type]
+        self._bar.update(self._task, completed=self._total)
         self._stop()
 
     def _stop(self) -> None:

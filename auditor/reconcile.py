@@ -37,10 +37,10 @@ POSITIVE = frozenset({Reason.TOOL_UP, Reason.TRAFFIC_ANSWERED, Reason.PROBE_OK})
 NEGATIVE = frozenset({Reason.ACL_DENY, Reason.SYN_RETRANSMIT, Reason.SYN_TIMEOUT,
                       Reason.TOOL_DOWN, Reason.PROBE_FAILED})
 
-_SIGNAL_REASON = {Signal.NO_ROUTE: Reason.NO_ROUTE, Signal.ACL_DENY: Reason.ACL_DENY,
-                  Signal.SYN_RETRANSMIT: Reason.SYN_RETRANSMIT,
-                  Signal.SYN_TIMEOUT: Reason.SYN_TIMEOUT,
-                  Signal.TRAFFIC_ANSWERED: Reason.TRAFFIC_ANSWERED}
+_SIGNAL_REASON: dict[str, Reason] = {
+    Signal.NO_ROUTE: Reason.NO_ROUTE, Signal.ACL_DENY: Reason.ACL_DENY,
+    Signal.SYN_RETRANSMIT: Reason.SYN_RETRANSMIT, Signal.SYN_TIMEOUT: Reason.SYN_TIMEOUT,
+    Signal.TRAFFIC_ANSWERED: Reason.TRAFFIC_ANSWERED}
 #: Ghost flows listed in a report; the rest are counted together.
 MAX_GHOST_FLOWS = 10_000
 _REASON_ORDER = {r: i for i, r in enumerate(Reason)}

@@ -20,15 +20,12 @@ definitions, never from the tool's output.
 
 from __future__ import annotations
 
-import csv
-import io
 import ipaddress
 import random
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from auditor.synthetic import asa_messages as asa
 from auditor.synthetic import formats
@@ -132,6 +129,60 @@ def network_state(address: str) -> str:
     if best is None:
         return "outside"
     return "deprecated" if best[2] == "Deprecated" else "live"
+
+
+# --- the routing tables behind ROUTES / DEAD_ROUTES ------------------------------------------
+IOS_LEGEND = (
+    "Codes: L - local, C - connected, S - static, R - RIP, M - mobile, B - BGP",
+    "       D - EIGRP, EX - EIGRP external, O - OSPF, IA - OSPF inter area",
+    "       N1 - OSPF NSSA external type 1, N2 - OSPF NSSA external type 2",
+    "       E1 - OSPF external type 1, E2 - OSPF external type 2",
+    "       i - IS-IS, su - IS-IS summary, L1 - IS-IS level-1, L2 - IS-IS level-2",
+    "       ia - IS-IS inter area, * - candidate default, U - per-user static route",
+    "       o - ODR, P - periodic downloaded static route, H - NHRP, l - LISP",
+    "       + - replicated route, % - next hop override",
+)
+LEGEND = (  # the ASA's (9.x) `show route` legend
+    "Codes: L - local, C - connected, S - static, R - RIP, M - mobile, B - BGP",
+    "       D - EIGRP, EX - EIGRP external, O - OSPF, IA - OSPF inter area",
+    "       N1 - OSPF NSSA external type 1, N2 - OSPF NSSA external type 2",
+    "       E1 - OSPF external type 1, E2 - OSPF external type 2, V - VPN",
+    "       i - IS-IS, su - IS-IS summary, L1 - IS-IS level-1, L2 - IS-IS level-2",
+    "       ia - IS-IS inter area, * - candidate default, U - per-user static route",
+    "       o - ODR, P - periodic downloaded static route, + - replicated route",
+    "       SI - Static InterVRF",
+)
+ASA_ROUTES = (  # fw-core: 10.150.0.0/16 (the closed plant) is still statically routed
+    Route("S*", "0.0.0.0/0", "outside", via="198.51.100.1"),
+    Route("C", "10.255.40.0/30", "plant"), Route("L", "10.255.40.1/32", "plant"),
+    Route("C", "10.255.50.0/30", "campus-n"), Route("L", "10.255.50.1/32", "campus-n"),
+    Route("C", "10.255.51.0/30", "campus-s"), Route("L", "10.255.51.1/32", "campus-s"),
+    Route("S", "10.140.0.0/16", "campus-n", via="10.255.50.2"),
+    Route("S", "10.141.0.0/17", "campus-s", via="10.255.51.2"),
+    Route("O E2", "10.142.0.0/20", "campus-s", via="10.255.51.2", metric="[110/20]",
+          age="1d04h", wrapped=True),
+    Route("S", "10.150.0.0/16", "plant", via="10.255.40.2"),
+    Route("C", "172.21.0.0/16", "dc-east"), Route("L", "172.21.0.1/32", "dc-east"),
+    Route("C", "172.22.0.0/16", "dc-west"), Route("L", "172.22.0.1/32", "dc-west"),
+    Route("O", "172.23.4.0/24", "dc-east", via="172.21.0.2", metric="[110/20]", age="3d02h"),
+    Route("C", "198.51.100.0/28", "outside"), Route("L", "198.51.100.2/32", "outside"),
+)
+_G1, _G2 = "GigabitEthernet0/1", "GigabitEthernet0/2"
+IOS_ROUTES: tuple[Route | str, ...] = (  # core-rtr-01: the branch routes come only from here
+    Route("S*", "0.0.0.0/0", via="172.21.0.1"),
+    "10.0.0.0/8 is variably subnetted, 5 subnets, 5 masks",
+    Route("S", "10.140.0.0/16", via="172.21.0.1"),
+    Route("O", "10.141.0.0/17", _G1, via="172.21.0.1", metric="[110/2]", age="2w1d"),
+    Route("O IA", "10.142.0.0/20", _G1, via="172.21.0.1", metric="[110/3]", age="2w1d"),
+    Route("C", "10.255.0.0/30", _G2), Route("L", "10.255.0.1/32", _G2),
+    "172.21.0.0/16 is variably subnetted, 2 subnets, 2 masks",
+    Route("C", "172.21.0.0/16", _G1), Route("L", "172.21.0.2/32", _G1),
+    "172.23.0.0/24 is subnetted, 3 subnets",
+    Route("O", "172.23.4.0", _G2, via="10.255.0.2", metric="[110/2]", age="00:12:44"),
+    Route("O", "172.23.5.0", _G2, via="10.255.0.2", metric="[110/2]", age="00:12:44"),
+    Route("O E2", "172.23.7.0", _G2, via="10.255.0.2", metric="[110/20]", age="3d01h",
+          wrapped=True),
+)
 
 
 # --- firewall interfaces (fw-core) -----------------------------------------------------------
@@ -725,21 +776,13 @@ class Builder:
 
     # --- DCNM 11 / NDFC ---------------------------------------------------------------------
     def _switch(self, db: int, name: str, ip: str, fabric: str, ok: bool, scan: int,
-                extra: dict | None = None) -> dict:
-        row = {"switchDbID": db, "logicalName": name, "hostName": name, "ipAddress": ip,
-               "serialNumber": f"FDO{self.rng.randint(10**7, 10**8)}",
-               "model": self.rng.choice(["N9K-C93180YC-FX", "N9K-C9336C-FX2", "N9K-C93108TC-EX"]),
-               "release": self.rng.choice(["9.3(10)", "10.2(5)", "10.3(3)"]), "vendor": "Cisco",
-               "fabricName": fabric, "fabricId": 3 if ok else 7,
-               "switchRole": self.rng.choice(["leaf", "spine", "border"]),
-               "status": "ok" if ok else "unreachable", "managable": ok,
-               "unmanagableCause": "" if ok else "Unreachable", "mode": "Normal",
-               "operStatus": "HEALTHY" if ok else "Minor",
-               "lastScanTime": scan, "upTimeStr": "12 days, 04:11:02" if ok else "",
-               "sourceInterface": "mgmt0", "sourceVrf": "management", "network": "LAN",
-               "present": True}
-        row.update(extra or {})
-        return row
+                ndfc: NdfcSwitchDetail | None = None) -> DcnmSwitch:
+        serial = f"FDO{self.rng.randint(10**7, 10**8)}"
+        model = self.rng.choice(["N9K-C93180YC-FX", "N9K-C9336C-FX2", "N9K-C93108TC-EX"])
+        release = self.rng.choice(["9.3(10)", "10.2(5)", "10.3(3)"])
+        role = self.rng.choice(["leaf", "spine", "border"])
+        return DcnmSwitch(db, name, ip, serial, fabric, ok, scan, DcnmSwitchDetail(
+            model, release, 3 if ok else 7, role, ndfc))
 
     def _ms(self, dt: datetime) -> int:
         return int(dt.replace(tzinfo=UTC).timestamp() * 1000)
@@ -747,20 +790,20 @@ class Builder:
     def dcnm(self) -> None:
         src = "dcnm-dc1"
         self.truth.sources[src] = "cisco-dcnm"
-        out = []
+        out: list[DcnmSwitch] = []
         db = 310000
         for i in range(9):
             ip = self.alloc.take(*DC_EAST)
             db += 10
             out.append(self._switch(db, f"dce-leaf-{101 + i}", ip, "DCE-VXLAN", True,
                                     self._ms(self.ago(minutes=self.rng.randint(1, 8)))))
-            self.record(src, ip, True, "up", out[-1]["logicalName"], "dcnm ok")
+            self.record(src, ip, True, "up", out[-1].name, "dcnm ok")
         for i in range(4):
             ip = self.alloc.take(*PLANT)
             db += 10
             out.append(self._switch(db, f"rvs-agg-{i + 1:02d}", ip, "Riverside-Legacy", False,
                                     self._ms(datetime(2021, 4, 2, 3, 11) + timedelta(hours=i))))
-            self.record(src, ip, True, "down", out[-1]["logicalName"], "dcnm plant")
+            self.record(src, ip, True, "down", out[-1].name, "dcnm plant")
             if i < 2:
                 self.traffic("dupsyn", DCNM, ip, 22, self.rng.randint(40, 90))
                 self.traffic("udpflow", DCNM, ip, 161, self.rng.randint(4, 8), proto="udp")
@@ -777,33 +820,31 @@ class Builder:
                                 self._ms(self.ago(minutes=6))))
         self.record(src, ip, True, "up", "cn-wlan-agg-01", "conflict: scanned ok, deprecated")
         self.rng.shuffle(out)
-        (self.folder / "exports" / "dcnm-inventory-switches.json").write_text(
-            json.dumps(out, indent=2), encoding="utf-8")
+        formats.write_dcnm_switches(self.folder / "exports" / "dcnm-inventory-switches.json",
+                                    out)
 
     def ndfc(self) -> None:
         src = "ndfc-dc2"
         self.truth.sources[src] = "cisco-dcnm"
-        out = []
+        out: list[DcnmSwitch] = []
         db = 920000
 
-        def extra() -> dict:
-            return {"fabricTechnology": "VXLANFabric", "systemMode": "Normal",
-                    "swUUID": f"DCNM-UUID-{self.rng.randint(10**5, 10**6)}",
-                    "swUUIDId": self.rng.randint(100, 999), "ipDomain": "",
-                    "isVpcConfigured": False}
+        def extra() -> NdfcSwitchDetail:
+            uuid = f"DCNM-UUID-{self.rng.randint(10**5, 10**6)}"
+            return NdfcSwitchDetail(uuid, self.rng.randint(100, 999))
 
         for i in range(8):
             ip = self.alloc.take(*DC_WEST)
             db += 7
             out.append(self._switch(db, f"dcw-leaf-{201 + i}", ip, "DCW-Fabric", True,
                                     self._ms(self.ago(minutes=self.rng.randint(1, 9))), extra()))
-            self.record(src, ip, True, "up", out[-1]["logicalName"], "ndfc ok")
+            self.record(src, ip, True, "up", out[-1].name, "ndfc ok")
         for i in range(3):
             ip = self.alloc.take(*BRANCH_DEAD)
             db += 7
             out.append(self._switch(db, f"br6-leaf-{i + 1}", ip, "Branch6-Fabric", False,
                                     self._ms(datetime(2023, 8, 14, 2, 40)), extra()))
-            self.record(src, ip, True, "down", out[-1]["logicalName"], "ndfc branch dead")
+            self.record(src, ip, True, "down", out[-1].name, "ndfc branch dead")
             self.traffic("noroute", NDFC, ip, 161, self.rng.randint(15, 30), proto="udp")
         ip = self.alloc.take(*DC_WEST)
         db += 7
@@ -811,8 +852,7 @@ class Builder:
         self.record(src, ip, True, "ambiguous", "dcw-leaf-new", "never scanned (0)")
         self.truth.ambiguous[canon(ip)] = {"unverified", "unreachable"}
         self.rng.shuffle(out)
-        (self.folder / "exports" / "ndfc-allswitches.json").write_text(
-            json.dumps(out, indent=2), encoding="utf-8")
+        formats.write_dcnm_switches(self.folder / "exports" / "ndfc-allswitches.json", out)
 
     # --- SNMP configs --------------------------------------------------------------------------
     NXOS_KEY = "0x11aa22bb33cc44dd55ee66ff77889900"
@@ -831,7 +871,7 @@ class Builder:
             self.record(src, address, polled, "none", "", why)
 
         # net-snmp agent on the AAA server
-        (folder / "aaa-east-01.snmpd.conf").write_text(f"""\
+        formats.write_device_config(folder / "aaa-east-01.snmpd.conf", f"""\
 # /etc/snmp/snmpd.conf -- aaa-east-01 (hand-maintained, see CHG0031337)
 agentaddress  udp:161,udp6:[::1]:161
 sysLocation   DC-East Hall B
@@ -860,7 +900,7 @@ informsink    tcp:{rvs_nms2}:162  rvsPublic
 trapsess      -v 2c -c nwTrap udp:{ORION_E2}:162
 trapsess      -v 3 -u trapuser -l authPriv -a SHA -A s3cretAuth99 -x AES -X s3cretPriv99 {cts_nms2}
     trap2sink  {ORION_W3}  nwTrap
-""", encoding="utf-8")
+""")
         for a, p, w in ((ORION_E1, False, "rocommunity"), (ORION_E2, False, "rocommunity"),
                         (rvs_nms, False, "rocommunity"), (rw_host, False, "rwcommunity /32"),
                         (rvs_nms3, False, "com2sec"), (ORION_E1, True, "trap2sink"),
@@ -873,7 +913,7 @@ trapsess      -v 3 -u trapuser -l authPriv -a SHA -A s3cretAuth99 -x AES -X s3cr
             rec(a, p, w)
         self.truth.tolerated_extra.add("127.0.0.1")
 
-        (folder / "nms-relay.snmptrapd.conf").write_text(f"""\
+        formats.write_device_config(folder / "nms-relay.snmptrapd.conf", f"""\
 # /etc/snmp/snmptrapd.conf -- nms-relay (trap fan-out)
 snmpTrapdAddr udp:162
 authCommunity log,execute,net nwTrap
@@ -883,13 +923,13 @@ forward .1.3.6.1.4.1.9 {ORION_E1}
 forward .1.3.6.1.4.1.2636 udp:{ORION_W3}:162
 # forward default {rvs_nms}
 traphandle default /usr/local/bin/trap2splunk.sh
-""", encoding="utf-8")
+""")
         for a, p, w in ((cts_nms, True, "forward"), (ORION_E1, True, "forward OID"),
                         (ORION_W3, True, "forward udp:"), (rvs_nms, False, "commented forward")):
             rec(a, p, w)
 
         # IOS core router: full running-config, only the SNMP lines name targets
-        (folder / "core-rtr-01.cfg").write_text(f"""\
+        formats.write_device_config(folder / "core-rtr-01.cfg", f"""\
 !
 ! Last configuration change at 22:10:01 UTC Thu Mar 6 2025 by netadmin
 !
@@ -931,7 +971,7 @@ line vty 0 4
  transport input ssh
 !
 end
-""", encoding="utf-8")
+""")
         for a, p, w in ((ORION_E1, False, "acl 90"), (ORION_E2, False, "acl 90"),
                         (rvs_nms, False, "acl 90"), (ORION_E1, True, "host"),
                         (rvs_nms, True, "host"), (rvs_nms2, True, "host informs"),
@@ -949,13 +989,13 @@ end
                      "snmp-server community nwR3ad RO 95",
                      f"snmp-server host {ORION_E1} version 2c nwTrap",
                      f"snmp-server host {old} version 2c oldTrap", "end", ""]
-            (folder / f"cx-as-{n + 1:02d}.cfg").write_text("\n".join(lines), encoding="utf-8")
+            formats.write_device_config(folder / f"cx-as-{n + 1:02d}.cfg", "\n".join(lines))
             rec(ORION_E2 if n % 2 else ORION_W3, False, "acl 95")
             rec(ORION_E1, True, "host")
             rec(old, True, "host to old collector")
             self.alloc.used.add(mgmt)
 
-        (folder / "dc-west-n9k-01.cfg").write_text(f"""\
+        formats.write_device_config(folder / "dc-west-n9k-01.cfg", f"""\
 !Command: show running-config
 !Running configuration last done at: Thu Mar  6 22:10:01 2025
 !Time: Fri Mar  7 13:00:02 2025
@@ -978,11 +1018,11 @@ snmp-server community nwR3ad use-acl SNMP-MGRS
 interface mgmt0
   vrf member management
   ip address 172.22.0.21/16
-""", encoding="utf-8")
+""")
         rec(ORION_W3, True, "nxos host")
         rec(br6_nms, True, "nxos informs")
 
-        (folder / "fw-core.cfg").write_text(f"""\
+        formats.write_device_config(folder / "fw-core.cfg", f"""\
 : Saved
 :
 : Serial Number: JAD2234A1BC
@@ -1031,37 +1071,18 @@ no snmp-server contact
 snmp-server community *****
 snmp-server enable traps snmp authentication linkup linkdown coldstart warmstart
 : end
-""", encoding="utf-8")
+""")
         for a, p, w in ((ORION_E1, True, "asa host (trap+poll)"), (ORION_E2, False, "asa poll"),
                         (rvs_nms, False, "asa poll"), (rvs_nms2, True, "asa trap"),
                         (ORION_W3, True, "asa v3")):
             rec(a, p, w)
 
-        reg = "\r\n".join([
-            "Windows Registry Editor Version 5.00", "",
-            r"[HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Services\SNMP\Parameters]",
-            '"EnableAuthenticationTraps"=dword:00000001',
-            '"NameResolutionRetries"=dword:00000010', "",
-            r"[HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Services\SNMP\Parameters"
-            r"\PermittedManagers]",
-            '"1"="localhost"', f'"2"="{ORION_E1}"', f'"3"="{rvs_nms}"',
-            '"4"="oldnms.riverside.northwind.example"', "",
-            r"[HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Services\SNMP\Parameters"
-            r"\RFC1156Agent]",
-            '"sysContact"="IT Service Desk"', '"sysLocation"="DC-East\\\\Hall B"',
-            '"sysServices"=dword:0000004c', "",
-            r"[HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Services\SNMP\Parameters"
-            r"\TrapConfiguration]", "",
-            r"[HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Services\SNMP\Parameters"
-            r"\TrapConfiguration\nwTrap]",
-            f'"1"="{ORION_E1}"', "",
-            r"[HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Services\SNMP\Parameters"
-            r"\TrapConfiguration\rvsPublic]",
-            f'"1"="{rvs_nms}"', f'"2"="{rvs_nms2}"', "",
-            r"[HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Services\SNMP\Parameters"
-            r"\ValidCommunities]",
-            '"nwR3ad"=dword:00000004', '"rvsPublic"=dword:00000004', "", ""])
-        (folder / "trackit-srv01-snmp.reg").write_bytes(b"\xff\xfe" + reg.encode("utf-16-le"))
+        formats.write_windows_snmp_reg(folder / "trackit-srv01-snmp.reg", WindowsSnmpAgent(
+            permitted_managers=("localhost", ORION_E1, rvs_nms,
+                                "oldnms.riverside.northwind.example"),
+            trap_destinations=(("nwTrap", (ORION_E1,)), ("rvsPublic", (rvs_nms, rvs_nms2))),
+            communities=("nwR3ad", "rvsPublic"), contact="IT Service Desk",
+            location="DC-East\\Hall B"))
         for a, p, w in ((ORION_E1, False, "reg permitted"), (rvs_nms, False, "reg permitted"),
                         (ORION_E1, True, "reg trap"), (rvs_nms, True, "reg trap"),
                         (rvs_nms2, True, "reg trap")):
@@ -1109,12 +1130,8 @@ snmp-server enable traps snmp authentication linkup linkdown coldstart warmstart
             ip = self.alloc.take(*DC_EAST)
             add(f"chk-local-{i:02d}", ip, "none", "no evidence")
         self.rng.shuffle(rows)
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(["Device", "Mgmt IP", "Site", "Check", "Notes"])
-        writer.writerows(rows)
-        (self.folder / "exports" / "legacy-checks.csv").write_text(buffer.getvalue(),
-                                                                   encoding="utf-8")
+        formats.write_host_list_csv(self.folder / "exports" / "legacy-checks.csv",
+                                    ("Device", "Mgmt IP", "Site", "Check", "Notes"), rows)
 
     def uptime_csv(self) -> None:
         """A DMZ uptime monitor's export: it reaches DC-East from a lower security level."""
@@ -1130,12 +1147,9 @@ snmp-server enable traps snmp authentication linkup linkdown coldstart warmstart
             else:
                 self.record(src, ip, True, "none", rows[-1][0], "SYN timeouts (inbound)")
                 self.traffic("syntimeout", UPTIME, ip, 443, self.rng.randint(3, 8))
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(["Friendly Name", "Hostname/IP", "Monitor Type", "Interval"])
-        writer.writerows(rows)
-        (self.folder / "exports" / "dmz-uptime-monitors.csv").write_text(buffer.getvalue(),
-                                                                        encoding="utf-8")
+        formats.write_host_list_csv(self.folder / "exports" / "dmz-uptime-monitors.csv",
+                                    ("Friendly Name", "Hostname/IP", "Monitor Type", "Interval"),
+                                    rows)
 
     # --- ghost flows ------------------------------------------------------------------------
     def ghosts(self) -> None:
@@ -1161,205 +1175,100 @@ snmp-server enable traps snmp authentication linkup linkdown coldstart warmstart
     # --- networks -----------------------------------------------------------------------------
     def networks(self) -> None:
         folder = self.folder / "networks"
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(["Prefix", "Status", "Children", "VRF", "Utilization", "Tenant", "Site",
-                         "VLAN", "Role", "Description"])
-        for prefix, status, vrf, site, vlan, desc in IPAM:
-            writer.writerow([prefix, status, self.rng.randint(0, 40), vrf,
-                             f"{self.rng.randint(0, 100)}%", "Northwind", site, vlan,
-                             "" if status == "Container" else "Production", desc])
+        prefixes = [Prefix(prefix, status, vrf, desc, site, vlan, "Northwind",
+                           "" if status == "Container" else "Production",
+                           children=self.rng.randint(0, 40),
+                           utilization=self.rng.randint(0, 100), number=100 + number)
+                    for number, (prefix, status, vrf, site, vlan, desc) in enumerate(IPAM, 1)]
         if self.flavor == "a":
-            (folder / "netbox-prefixes.csv").write_text(buffer.getvalue(), encoding="utf-8")
-        else:
-            self._netbox_pages(folder)
-
-        legend = """\
-Codes: L - local, C - connected, S - static, R - RIP, M - mobile, B - BGP
-       D - EIGRP, EX - EIGRP external, O - OSPF, IA - OSPF inter area
-       N1 - OSPF NSSA external type 1, N2 - OSPF NSSA external type 2
-       E1 - OSPF external type 1, E2 - OSPF external type 2, V - VPN
-       i - IS-IS, su - IS-IS summary, L1 - IS-IS level-1, L2 - IS-IS level-2
-       ia - IS-IS inter area, * - candidate default, U - per-user static route
-       o - ODR, P - periodic downloaded static route, + - replicated route
-       SI - Static InterVRF
-"""
-        (folder / "fw-core-show-route.txt").write_text(f"""\
-fw-core/pri/act# show route
-
-{legend}Gateway of last resort is 198.51.100.1 to network 0.0.0.0
-
-S*       0.0.0.0 0.0.0.0 [1/0] via 198.51.100.1, outside
-C        10.255.40.0 255.255.255.252 is directly connected, plant
-L        10.255.40.1 255.255.255.255 is directly connected, plant
-C        10.255.50.0 255.255.255.252 is directly connected, campus-n
-L        10.255.50.1 255.255.255.255 is directly connected, campus-n
-C        10.255.51.0 255.255.255.252 is directly connected, campus-s
-L        10.255.51.1 255.255.255.255 is directly connected, campus-s
-S        10.140.0.0 255.255.0.0 [1/0] via 10.255.50.2, campus-n
-S        10.141.0.0 255.255.128.0 [1/0] via 10.255.51.2, campus-s
-O E2     10.142.0.0 255.255.240.0
-           [110/20] via 10.255.51.2, 1d04h, campus-s
-S        10.150.0.0 255.255.0.0 [1/0] via 10.255.40.2, plant
-C        172.21.0.0 255.255.0.0 is directly connected, dc-east
-L        172.21.0.1 255.255.255.255 is directly connected, dc-east
-C        172.22.0.0 255.255.0.0 is directly connected, dc-west
-L        172.22.0.1 255.255.255.255 is directly connected, dc-west
-O        172.23.4.0 255.255.255.0 [110/20] via 172.21.0.2, 3d02h, dc-east
-C        198.51.100.0 255.255.255.240 is directly connected, outside
-L        198.51.100.2 255.255.255.255 is directly connected, outside
-
-""", encoding="utf-8")
-
-        (folder / "core-rtr-01-show-ip-route.txt").write_text("""\
-core-rtr-01#show ip route
-Codes: L - local, C - connected, S - static, R - RIP, M - mobile, B - BGP
-       D - EIGRP, EX - EIGRP external, O - OSPF, IA - OSPF inter area
-       N1 - OSPF NSSA external type 1, N2 - OSPF NSSA external type 2
-       E1 - OSPF external type 1, E2 - OSPF external type 2
-       i - IS-IS, su - IS-IS summary, L1 - IS-IS level-1, L2 - IS-IS level-2
-       ia - IS-IS inter area, * - candidate default, U - per-user static route
-       o - ODR, P - periodic downloaded static route, H - NHRP, l - LISP
-       + - replicated route, % - next hop override
-
-Gateway of last resort is 172.21.0.1 to network 0.0.0.0
-
-S*    0.0.0.0/0 [1/0] via 172.21.0.1
-      10.0.0.0/8 is variably subnetted, 5 subnets, 5 masks
-S        10.140.0.0/16 [1/0] via 172.21.0.1
-O        10.141.0.0/17 [110/2] via 172.21.0.1, 2w1d, GigabitEthernet0/1
-O IA     10.142.0.0/20 [110/3] via 172.21.0.1, 2w1d, GigabitEthernet0/1
-C        10.255.0.0/30 is directly connected, GigabitEthernet0/2
-L        10.255.0.1/32 is directly connected, GigabitEthernet0/2
-      172.21.0.0/16 is variably subnetted, 2 subnets, 2 masks
-C        172.21.0.0/16 is directly connected, GigabitEthernet0/1
-L        172.21.0.2/32 is directly connected, GigabitEthernet0/1
-      172.23.0.0/24 is subnetted, 3 subnets
-O        172.23.4.0 [110/2] via 10.255.0.2, 00:12:44, GigabitEthernet0/2
-O        172.23.5.0 [110/2] via 10.255.0.2, 00:12:44, GigabitEthernet0/2
-O E2     172.23.7.0
-           [110/20] via 10.255.0.2, 3d01h, GigabitEthernet0/2
-""", encoding="utf-8")
-
-        (folder / "aaa-east-01-ip-route.txt").write_text(f"""\
-default via 172.21.0.1 dev ens192 proto static metric 100
-172.21.0.0/16 dev ens192 proto kernel scope link src {DCNM} metric 100
-172.22.0.0/16 via 172.21.0.3 dev ens192 proto static metric 100
-172.22.9.46 via 172.21.0.3 dev ens192 proto static metric 50
-blackhole 10.160.0.0/16 proto static
-unreachable 10.170.0.0/16 proto static metric 1024
-prohibit 10.171.0.0/24 proto static metric 1024
-""", encoding="utf-8")
-
-        routes = [
-            {"dst": "default", "gateway": "172.22.0.1", "dev": "eth0", "protocol": "dhcp",
-             "metric": 100, "flags": []},
-            {"dst": "172.22.0.0/16", "dev": "eth0", "protocol": "kernel", "scope": "link",
-             "prefsrc": "172.22.9.10", "metric": 100, "flags": []},
-            {"type": "blackhole", "dst": "172.23.6.0/24", "protocol": "static", "flags": []},
-            {"type": "unreachable", "dst": "10.171.0.0/16", "protocol": "static",
-             "metric": 1024, "flags": []},
-        ]
-        (folder / "jh-west-ip-route.json").write_text(json.dumps(routes, indent=2),
-                                                     encoding="utf-8")
-
-    def _netbox_pages(self, folder: Path) -> None:
-        """`GET /api/ipam/prefixes/?limit=10`, every page saved as the API returned it."""
-        results = []
-        for number, (prefix, status, vrf, _site, vlan, desc) in enumerate(IPAM, 1):
-            net = ipaddress.ip_network(prefix)
-            results.append({
-                "id": 100 + number,
-                "url": f"https://netbox.northwind.example/api/ipam/prefixes/{100 + number}/",
-                "display": prefix, "family": {"value": net.version,
-                                              "label": f"IPv{net.version}"},
-                "prefix": prefix,
-                "vrf": None if not vrf else {"id": 3, "name": vrf, "rd": "65010:50",
-                                             "display": vrf},
-                "tenant": {"id": 1, "name": "Northwind", "slug": "northwind"},
-                "vlan": None if not vlan else {"id": int(vlan), "vid": int(vlan),
-                                               "name": f"VLAN{vlan}"},
-                "status": {"value": status.lower(), "label": status},
-                "role": None, "is_pool": False, "mark_utilized": False, "description": desc,
-                "comments": "", "tags": [], "custom_fields": {"owner": None},
-                "created": "2022-03-01T10:00:00.000000Z",
-                "last_updated": "2024-11-02T08:30:11.123456Z", "children": 0, "_depth": 0})
-        pages = [results[i:i + 10] for i in range(0, len(results), 10)]
-        base = "https://netbox.northwind.example/api/ipam/prefixes/?limit=10"
-        for n, page in enumerate(pages):
-            body = {"count": len(results),
-                    "next": f"{base}&offset={(n + 1) * 10}" if n + 1 < len(pages) else None,
-                    "previous": None if n == 0 else f"{base}&offset={(n - 1) * 10}",
-                    "results": page}
-            (folder / f"netbox-prefixes-page{n + 1}.json").write_text(
-                json.dumps(body, indent=2), encoding="utf-8")
+            formats.write_prefix_csv(folder / "netbox-prefixes.csv", prefixes, (
+                "Prefix", "Status", "Children", "VRF", "Utilization", "Tenant", "Site", "VLAN",
+                "Role", "Description"))
+        else:  # `GET /api/ipam/prefixes/?limit=10`, every page saved as the API returned it
+            formats.write_netbox_prefix_pages(folder, prefixes,
+                                              server="https://netbox.northwind.example",
+                                              vrfs={"DMZ": (3, "65010:50")})
+        formats.write_asa_show_route(folder / "fw-core-show-route.txt", ASA_ROUTES,
+                                     prompt="fw-core/pri/act#", gateway="198.51.100.1",
+                                     legend=("", *LEGEND), footer=("",))
+        formats.write_ios_show_ip_route(folder / "core-rtr-01-show-ip-route.txt", IOS_ROUTES,
+                                        prompt="core-rtr-01#", gateway="172.21.0.1",
+                                        legend=(*IOS_LEGEND, ""))
+        formats.write_ip_route(folder / "aaa-east-01-ip-route.txt", (
+            LinuxRoute("default", gateway="172.21.0.1", device="ens192", protocol="static",
+                       metric=100),
+            LinuxRoute("172.21.0.0/16", device="ens192", protocol="kernel", scope="link",
+                       source=DCNM, metric=100),
+            LinuxRoute("172.22.0.0/16", gateway="172.21.0.3", device="ens192",
+                       protocol="static", metric=100),
+            LinuxRoute("172.22.9.46", gateway="172.21.0.3", device="ens192", protocol="static",
+                       metric=50),
+            LinuxRoute("10.160.0.0/16", "blackhole", protocol="static"),
+            LinuxRoute("10.170.0.0/16", "unreachable", protocol="static", metric=1024),
+            LinuxRoute("10.171.0.0/24", "prohibit", protocol="static", metric=1024)))
+        formats.write_ip_route_json(folder / "jh-west-ip-route.json", (
+            LinuxRoute("default", gateway="172.22.0.1", device="eth0", protocol="dhcp",
+                       metric=100),
+            LinuxRoute("172.22.0.0/16", device="eth0", protocol="kernel", scope="link",
+                       source="172.22.9.10", metric=100),
+            LinuxRoute("172.23.6.0/24", "blackhole", protocol="static"),
+            LinuxRoute("10.171.0.0/16", "unreachable", protocol="static", metric=1024)))
 
     # --- logs ---------------------------------------------------------------------------------
-    def render(self, e: Event, style: dict) -> list[tuple[datetime, int, str, str]]:
+    def render(self, e: TrafficIntent, style: dict) -> list[tuple[datetime, int, str, str]]:
         """Return (time, severity, msgid, text) lines for one event."""
         s_if, s_lvl = iface(e.src)
         d_if, d_lvl = iface(e.dst)
         if self.flavor == "c":
             s_if, d_if = HEX_IFNAMES[s_if], HEX_IFNAMES[d_if]
-        proto_up = e.proto.upper()
+        src, dst = Endpoint(s_if, e.src, e.sport), Endpoint(d_if, e.dst, e.dport)
         if e.kind == "dupsyn":
-            if style["dupsyn"] == "received":
-                text = (f"Received duplicate TCP SYN from {s_if}:{e.src}/{e.sport} to "
-                        f"{d_if}:{e.dst}/{e.dport} with different initial sequence number.")
-            else:
-                text = (f"Duplicate TCP SYN from {s_if}:{e.src}/{e.sport} to {d_if}:{e.dst}/"
-                        f"{e.dport} with different initial sequence number")
+            text = asa.format_duplicate_syn(src, dst, received=style["dupsyn"] == "received")
             return [(e.when, 4, "419002", text)]
-        if e.kind == "noroute":
-            sport = 0 if e.proto == "icmp" else e.sport
-            return [(e.when, 6, "110003", f"Routing failed to locate next hop for {e.proto} "
-                     f"from {s_if}:{e.src}/{sport} to {s_if}:{e.dst}/{e.dport}")]
+        if e.kind == "noroute":  # the ASA names the ingress interface on both ends
+            sport = 0 if e.protocol == "icmp" else e.sport
+            return [(e.when, 6, "110003", asa.format_no_route(
+                e.protocol, Endpoint(s_if, e.src, sport), Endpoint(s_if, e.dst, e.dport)))]
         if e.kind == "egress":
-            return [(e.when, 6, "110002", f"Failed to locate egress interface for {proto_up} "
-                     f"from {s_if}:{e.src}/{e.sport} to {e.dst}/{e.dport}")]
+            return [(e.when, 6, "110002", asa.format_no_egress(e.protocol, src, e.dst,
+                                                               e.dport))]
         if e.kind == "deny":
             user = "(LOCAL\\svc_ndfc)" if e.src == NDFC and self.rng.random() < 0.3 else ""
             icmp = "type 3, code 0, " if self.rng.random() < 0.2 else ""
             hashes = "" if self.rng.random() < 0.2 else \
                 f" [0x{self.rng.getrandbits(32):08x}, 0x0]"
             acl = "outside_in" if e.src in SCANNERS else f"{s_if.replace('-', '_')}_out"
-            return [(e.when, 4, "106023", f"Deny {e.proto} src {s_if}:{e.src}/{e.sport}{user} "
-                     f"dst {d_if}:{e.dst}/{e.dport} {icmp}by access-group \"{acl}\"{hashes}")]
+            return [(e.when, 4, "106023", asa.format_acl_deny(
+                e.protocol, Endpoint(s_if, e.src, e.sport, user=user), dst, acl, icmp=icmp,
+                hashes=hashes))]
         if e.kind in ("acl100", "permit"):
-            verb = "denied" if e.kind == "acl100" else "permitted"
-            interval = "first hit" if e.count == 1 else "300-second interval"
-            return [(e.when, 5, "106100", f"access-list {s_if.replace('-', '_')}_out {verb} "
-                     f"{e.proto} {s_if}/{e.src}({e.sport}) -> {d_if}/{e.dst}({e.dport}) "
-                     f"hit-cnt {e.count} {interval} [0x{self.rng.getrandbits(32):08x}, 0x0]")]
+            return [(e.when, 5, "106100", asa.format_acl_hit(
+                f"{s_if.replace('-', '_')}_out", e.kind == "permit", e.protocol, src, dst,
+                e.count, f"0x{self.rng.getrandbits(32):08x}"))]
         # connection pairs
         self.conn_id += self.rng.randint(1, 40)
         cid = self.conn_id
         udp = e.kind == "udpflow"
-        kind = "UDP" if udp else "TCP"
         if e.kind == "syntimeout":
-            duration, nbytes, reason = "0:00:30", 0, " SYN Timeout"
+            duration, nbytes, reason = "0:00:30", 0, "SYN Timeout"
             if style.get("teardown_from"):
                 reason += f" from {s_if}"
             later = e.when + timedelta(seconds=30)
         elif e.kind == "answered":
             duration = f"0:00:{self.rng.randint(1, 9):02d}"
-            nbytes, reason = self.rng.randint(900, 90000), " TCP FINs"
+            nbytes, reason = self.rng.randint(900, 90000), "TCP FINs"
             later = e.when + timedelta(seconds=5)
         else:  # udpflow: one request, no proof of an answer
             duration, nbytes, reason = "0:02:01", self.rng.choice([78, 82, 86]), ""
             later = e.when + timedelta(seconds=121)
         if s_lvl > d_lvl:  # outbound: the lower-security end (the target) is printed first
-            built = (f"Built outbound {kind} connection {cid} for {d_if}:{e.dst}/{e.dport} "
-                     f"({e.dst}/{e.dport}) to {s_if}:{e.src}/{e.sport} ({e.src}/{e.sport})")
-            tear = (f"Teardown {kind} connection {cid} for {d_if}:{e.dst}/{e.dport} to "
-                    f"{s_if}:{e.src}/{e.sport} duration {duration} bytes {nbytes}{reason}")
+            direction, first, second = "outbound", dst, src
         else:  # inbound: the initiator (the poller) first
-            built = (f"Built inbound {kind} connection {cid} for {s_if}:{e.src}/{e.sport} "
-                     f"({e.src}/{e.sport}) to {d_if}:{e.dst}/{e.dport} ({e.dst}/{e.dport})")
-            tear = (f"Teardown {kind} connection {cid} for {s_if}:{e.src}/{e.sport} to "
-                    f"{d_if}:{e.dst}/{e.dport} duration {duration} bytes {nbytes}{reason}")
+            direction, first, second = "inbound", src, dst
         b_id, t_id = ("302015", "302016") if udp else ("302013", "302014")
-        return [(e.when, 6, b_id, built), (later, 6, t_id, tear)]
+        return [(e.when, 6, b_id, asa.format_built(direction, e.protocol, cid, first, second)),
+                (later, 6, t_id, asa.format_teardown(e.protocol, cid, first, second, duration,
+                                                     nbytes, reason))]
 
     def noise(self, fw: str) -> list[tuple[datetime, int, str, str]]:
         out = []
@@ -1415,7 +1324,7 @@ prohibit 10.171.0.0/24 proto static metric 1024
         for e in self.truth.events:
             style = {"dupsyn": "received" if rng.random() < 0.5 else "duplicate",
                      "teardown_from": rng.random() < 0.3}
-            per_fw[e.fw] += self.render(e, style)
+            per_fw[e.firewall] += self.render(e, style)
         for fw in ("fw-core", "fw-dmz"):
             per_fw[fw] += self.noise(fw)
             per_fw[fw].sort(key=lambda x: x[0])
@@ -1429,49 +1338,16 @@ prohibit 10.171.0.0/24 proto static metric 1024
                  [x for x in core if x[0] >= cuts[1]]]
 
         def line(style: str, t: datetime, sev: int, msgid: str, text: str, tag: str) -> str:
-            if msgid == "106100" and style == "asa-year" and rng.random() < 0.5:
-                head = f"%{tag}-session-{sev}-{msgid}:"
-            else:
-                head = f"%{tag}-{sev}-{msgid}:"
-            pri = 20 * 8 + sev
-            if style == "rfc3164":
-                return f"{t:%b} {t.day:2d} {t:%H:%M:%S} fw-core : {head} {text}"
-            if style == "asa-year":
-                return f"{t:%b %d %Y %H:%M:%S} fw-core : {head} {text}"
-            if style == "rfc5424":
-                return f"<{pri}>{t:%Y-%m-%dT%H:%M:%S}Z fw-core : {head} {text}"
-            if style == "relay-ip":
-                return f"{t:%b} {t.day:2d} {t:%H:%M:%S} 10.255.0.2 {head} {text}"
-            if style == "pri-asa":
-                return f"<{pri}>{t:%b %d %Y %H:%M:%S}: {head} {text}"
-            if style == "pri-rfc3164":  # PRI, RFC 3164 timestamp, host ending in ':'
-                return f"<{pri}>{t:%b} {t.day:2d} {t:%H:%M:%S} fw-core: {head} {text}"
-            if style == "program-pid":
-                return f"{t:%b %d %Y %H:%M:%S} fw-core CiscoASA[2211]: {head} {text}"
-            if style == "asa-year-est":  # the ASA clock set to US Eastern (EST, UTC-5)
-                local = t - timedelta(hours=5)
-                return f"{local:%b %d %Y %H:%M:%S} EST: {head} {text}"
-            if style == "nocolon":  # ASA timestamp, " : ", no colon after the message ID
-                return f"{t:%b %d %Y %H:%M:%S} : {head[:-1]} {text}"
-            if style == "relay-ip-colon":
-                return f"{t:%b} {t.day:2d} {t:%H:%M:%S} 10.255.0.2 : {head} {text}"
-            raise AssertionError(style)
+            session = msgid == "106100" and style == "asa-year" and rng.random() < 0.5
+            host = "10.255.0.2" if style.startswith("relay-ip") else "fw-core"
+            return asa.format_line(style, t, host, sev, msgid, text, product=tag,
+                                   session=session)
 
         def write(name: str, lines: list[str], extra: list[bytes] = ()) -> None:
             nonlocal total
-            data = "\n".join(lines).encode("utf-8") + b"\n"
-            for raw in extra:
-                data += raw + b"\n"
             total += len(lines) + len(extra)
             self.truth.garbage_lines += len(extra)
-            path = folder / name
-            if name.endswith(".gz"):
-                with gzip.open(path, "wb") as fh:
-                    fh.write(data)
-            elif name.endswith(".bz2"):
-                path.write_bytes(bz2.compress(data))
-            else:
-                path.write_bytes(data)
+            formats.write_log_file(folder / name, lines, extra)
 
         stamp = self.now.strftime("%Y%m%d")
         garbage = [b"\x00\x00\x00\x00",

@@ -306,6 +306,19 @@ def write_netbox_prefix_pages(folder: Path, prefixes: Sequence[Prefix], *, serve
     return paths
 
 
+def write_host_list_csv(path: Path, columns: Sequence[str],
+                        rows: Iterable[Sequence[str]]) -> None:
+    """A hand-kept host list or a small tool's export as CSV (LF): the columns and rows given.
+
+    For tools without a connector of their own (the `csv` source type reads them by header).
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows(rows)
+    path.write_text(buffer.getvalue(), encoding="utf-8")
+
+
 # --- routing tables ----------------------------------------------------------------------------
 
 def _route_path(route: Route, destination: str) -> str:

@@ -8,7 +8,7 @@ a random number: the caller keeps its random sequence, and with it its files, by
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 # --- networks ----------------------------------------------------------------------------------
@@ -262,12 +262,3 @@ class Endpoint:
     """The NAT-mapped `address/port` a Built message shows in brackets; None: the same."""
     user: str = ""
     """An identity suffix stuck to the port, such as `(LOCAL\\\\jdoe)`."""
-
-
-@dataclass
-class LogFile:
-    """One firewall log file: its lines, and raw bytes (garbage) appended after them."""
-
-    name: str
-    lines: list[str] = field(default_factory=list)
-    raw_tail: list[bytes] = field(default_factory=list)

@@ -10,7 +10,7 @@ import json
 import re
 import sys
 import zlib
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
@@ -43,7 +43,7 @@ STDIN = Path("-")
 
 
 @contextmanager
-def open_text_tracked(path: Path) -> Iterator[tuple[IO[str], Callable[[], int]]]:
+def open_text_tracked(path: Path) -> Iterator[tuple[Iterable[str], Callable[[], int]]]:
     """Like `open_text`, also giving a function that returns how many bytes of the file on
     disk have been read so far (compressed bytes for `.gz`/`.bz2`), for progress bars.
 
@@ -61,8 +61,9 @@ def open_text_tracked(path: Path) -> Iterator[tuple[IO[str], Callable[[], int]]]
         raise SourceError(f"cannot read: {exc.strerror or exc}", path=path) from exc
     try:
         name = path.name.lower()
+        raw: io.BufferedReader[Any]
         if name.endswith(".gz"):
-            raw: io.BufferedIOBase = io.BufferedReader(
+            raw = io.BufferedReader(
                 _Decompressed(gzip.GzipFile(fileobj=disk), path, "gzip"), _BUFFER)
         elif name.endswith(".bz2"):
             raw = io.BufferedReader(_Decompressed(bz2.BZ2File(disk), path, "bzip2"), _BUFFER)
@@ -79,13 +80,13 @@ def open_text_tracked(path: Path) -> Iterator[tuple[IO[str], Callable[[], int]]]
 
 
 @contextmanager
-def _stdin_lines() -> Iterator[IO[str]]:
+def _stdin_lines() -> Iterator[Iterable[str]]:
     """Standard input as bounded text lines; never closed here (it is the process's)."""
     buffer = getattr(sys.stdin, "buffer", None)
     if buffer is None:  # replaced by a text-only stream (tests, embedding)
         yield _Guarded(sys.stdin, STDIN)  # type: ignore[arg-type]
         return
-    raw: io.BufferedIOBase = buffer if hasattr(buffer, "peek") else io.BufferedReader(buffer)
+    raw = buffer if isinstance(buffer, io.BufferedReader) else io.BufferedReader(buffer)
     head = raw.peek(3)[:3]
     if head.startswith(b"\x1f\x8b"):
         raw = io.BufferedReader(_Decompressed(gzip.GzipFile(fileobj=raw), STDIN, "gzip"),
@@ -95,7 +96,7 @@ def _stdin_lines() -> Iterator[IO[str]]:
     text = io.TextIOWrapper(raw, encoding=_sniff_encoding(raw), errors="replace",
                             newline=None)
     try:
-        yield _Guarded(text, STDIN)  # type: ignore[misc]
+        yield _Guarded(text, STDIN)
     finally:
         text.detach()
 
@@ -112,7 +113,7 @@ class _Decompressed(io.RawIOBase):
     `SourceError` naming the file, wherever the read happens: sniffing, `read()`, iterating,
     a CSV reader on top. The line, when known, is added by `_Guarded`."""
 
-    def __init__(self, stream: IO[bytes], path: Path, kind: str) -> None:
+    def __init__(self, stream: io.BufferedIOBase, path: Path, kind: str) -> None:
         super().__init__()
         self._stream = stream
         self._path = path

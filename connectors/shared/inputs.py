@@ -7,7 +7,7 @@ HTTP. The default reads files, decompressing `.gz`/`.bz2` and honouring BOMs (`f
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import IO, Any
@@ -31,7 +31,7 @@ class Inputs:
         return files.open_text(path)
 
     def open_lines(self, path: Path) -> AbstractContextManager[
-            tuple[IO[str], Callable[[], int]]]:
+            tuple[Iterable[str], Callable[[], int]]]:
         """Bounded lines of a (large) file, with how many bytes of it have been read."""
         return files.open_text_tracked(path)
 

@@ -118,7 +118,8 @@ def epoch_ms(value: object) -> datetime | None:
     """DCNM-style epoch milliseconds (0 means never) to naive UTC."""
     if value in (None, "", 0, "0"):
         return None
-    when = datetime.fromtimestamp(int(value) / 1000, tz=UTC).replace(tzinfo=None)  # type: ignore[arg-type]
+    ms = value if isinstance(value, int | float) else float(str(value))
+    when = datetime.fromtimestamp(ms / 1000, tz=UTC).replace(tzinfo=None)
     return _in_range(when, value)
 
 

@@ -1,0 +1,1 @@
+"""Benchmarks: the enterprise network generator and the timing harnesses that use it."""
