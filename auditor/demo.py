@@ -228,13 +228,14 @@ def _log_lines(start: datetime) -> Iterator[tuple[datetime, str]]:
             conn += 1
             offset = rng.uniform(0, seconds - span)
             sport = rng.randint(49152, 65535)
-            target, poller = Endpoint("users", user, 10597), Endpoint("inside", TRACKIT, sport)
+            audited = Endpoint("users", user, 10597)
+            auditor_end = Endpoint("inside", TRACKIT, sport)
             when, text = line(offset, 6, "302013",
-                              asa.format_built("outbound", "tcp", conn, target, poller))
+                              asa.format_built("outbound", "tcp", conn, audited, auditor_end))
             yield when, text
             later = (when - start).total_seconds() + span if span else offset
-            yield line(later, 6, "302014",
-                       asa.format_teardown("tcp", conn, target, poller, duration, size, reason))
+            yield line(later, 6, "302014", asa.format_teardown(
+                "tcp", conn, audited, auditor_end, duration, size, reason))
     for _ in range(HOURS * 30):  # Orion pings 10.99.7.5: nothing routes it
         yield line(rng.uniform(0, seconds), 6, "110003", asa.format_no_route(
             "icmp", Endpoint("inside", ORION, 0), Endpoint("inside", "10.99.7.5", 0)))

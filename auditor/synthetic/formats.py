@@ -271,7 +271,7 @@ def write_netbox_prefix_pages(folder: Path, prefixes: Sequence[Prefix], *, serve
     `vrfs` maps a VRF name to its (id, route distinguisher). Files are
     `netbox-prefixes-page<N>.json`; returns their paths.
     """
-    results = []
+    results: list[dict[str, object]] = []
     for prefix in prefixes:
         net = ipaddress.ip_network(prefix.prefix)
         number = prefix.number

@@ -84,7 +84,7 @@ def _stdin_lines() -> Iterator[Iterable[str]]:
     """Standard input as bounded text lines; never closed here (it is the process's)."""
     buffer = getattr(sys.stdin, "buffer", None)
     if buffer is None:  # replaced by a text-only stream (tests, embedding)
-        yield _Guarded(sys.stdin, STDIN)  # type: ignore[arg-type]
+        yield _Guarded(sys.stdin, STDIN)
         return
     raw = buffer if isinstance(buffer, io.BufferedReader) else io.BufferedReader(buffer)
     head = raw.peek(3)[:3]
@@ -124,7 +124,7 @@ class _Decompressed(io.RawIOBase):
 
     def readinto(self, buffer: Any) -> int:
         try:
-            return self._stream.readinto(buffer)  # type: ignore[attr-defined, no-any-return]
+            return self._stream.readinto(buffer)
         except _DAMAGED as exc:
             raise SourceError(f"not a readable {self._kind} file (damaged, truncated or not "
                               f"{self._kind} at all): {exc}", path=self._path) from exc
