@@ -16,16 +16,16 @@ from auditor.errors import ConfigError
 TARGET_SOURCES: dict[str, str] = {
     "cisco-dcnm": "connectors.sources.dcnm:DcnmSource",
     "csv": "connectors.sources.address_list:AddressListSource",
-    "snmp-config": "connectors.sources.snmp_config:SnmpConfigSource",
+    "snmp-config": "connectors.sources.snmp:SnmpConfigSource",
     "solarwinds-npm": "connectors.sources.solarwinds:SolarWindsSource",
     "trackit": "connectors.sources.trackit:TrackItSource",
 }
 
 #: `[[networks]]`: what exists.
 NETWORK_SOURCES: dict[str, str] = {
-    "cisco-asa-route": "connectors.networks.routes:AsaRouteSource",
-    "cisco-ios-route": "connectors.networks.routes:IosRouteSource",
-    "linux-ip-route": "connectors.networks.routes:LinuxRouteSource",
+    "cisco-asa-route": "connectors.networks.cisco_routes:AsaRouteSource",
+    "cisco-ios-route": "connectors.networks.cisco_routes:IosRouteSource",
+    "linux-ip-route": "connectors.networks.linux_routes:LinuxRouteSource",
     "netbox": "connectors.networks.netbox:NetboxSource",
     "prefix-list": "connectors.networks.prefix_list:PrefixListSource",
 }

@@ -11,7 +11,8 @@ from auditor.errors import SourceError
 from auditor.model import Network, NetworkStatus
 from connectors import lookup
 from connectors.base import SourceSpec
-from connectors.networks.routes import AsaRouteSource, IosRouteSource, LinuxRouteSource
+from connectors.networks.cisco_routes import AsaRouteSource, IosRouteSource
+from connectors.networks.linux_routes import LinuxRouteSource
 from tests.conftest import EXAMPLES, need_shared
 
 ACTIVE = NetworkStatus.ACTIVE

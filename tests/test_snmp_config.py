@@ -15,8 +15,8 @@ import pytest
 from auditor.errors import SourceError
 from auditor.jsonable import target_detail
 from auditor.model import Target
-from connectors.base import SourceSpec
-from connectors.sources.snmp_config import SkippedLine, SnmpConfigSource
+from connectors.base import SkippedLine, SourceSpec
+from connectors.sources.snmp import SnmpConfigSource
 from tests.conftest import EXAMPLES, FIXTURES, need_shared
 
 CASES = FIXTURES / "snmp-config"

@@ -19,7 +19,7 @@ import sys
 import pytest
 
 from connectors.base import SourceSpec
-from connectors.sources.snmp_config import SnmpConfigSource
+from connectors.sources.snmp import SnmpConfigSource
 from tests.conftest import FIXTURES, ROOT
 
 CASE = FIXTURES / "snmp-config" / "snmpd"

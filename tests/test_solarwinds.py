@@ -14,7 +14,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from auditor.errors import SourceError
+from auditor.cli import main
+from auditor.errors import ConfigError, SourceError
 from auditor.model import ToolState
 from connectors.base import SourceSpec
 from connectors.sources.solarwinds import SolarWindsSource
@@ -253,8 +254,9 @@ def test_xlsx_day_first_date_needs_date_format() -> None:
     spec = json.loads((XLSX_CASE / "spec.json").read_text())
     with pytest.raises(SourceError) as info:
         _source(XLSX_CASE / "nodes.xlsx", columns=spec["options"]["columns"]).fetch()
-    assert (info.value.line, info.value.field) == (5, "last_sync")
-    assert "not a date: '24/11/2026 09:57'" in str(info.value)
+    assert (info.value.line, info.value.field) == (5, "Last Sync")
+    assert "not a date: '24/11/2026 09:57' (ISO 8601 or US month/day/year expected; set " \
+        "date_format in the config)" in str(info.value)
 
 
 def test_report_without_address_column_lists_headers(tmp_path: Path) -> None:
@@ -280,6 +282,38 @@ def test_report_unmanaged_column_and_text_status(tmp_path: Path) -> None:
         ("ap-3", ToolState.DISABLED, False, "icmp", None),
     ]
     assert got[0].fix == "Delete node ap-1 in SolarWinds"
+
+
+#: The report fields, as `columns` keys: every one an error lists.
+VALID_FIELDS = ("address, dns, dynamic, engine, id, last_sync, last_uptime, method, name, "
+                "status, sysname, unmanaged")
+
+
+def test_columns_typo_is_a_config_error_before_any_io(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as info:
+        _source(tmp_path / "absent.csv", columns={"adress": "IP"})
+    assert str(info.value) == ("source 'orion': columns: unknown field adress; "
+                               f"valid: {VALID_FIELDS}")
+
+
+def test_columns_typo_exits_2_from_the_sources_command(tmp_path: Path, capsys) -> None:
+    _write(tmp_path, "nodes.csv", "Caption,IP,Status\nsw-1,10.20.0.7,Up\n")
+    config = _write(tmp_path, "audit.toml", (
+        '[[sources]]\nname = "orion"\ntype = "solarwinds-npm"\npath = "nodes.csv"\n'
+        'columns = { adress = "IP" }\n'))
+    assert main(["sources", "-c", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "[[sources]] 'orion': source 'orion': columns: unknown field adress; " \
+        f"valid: {VALID_FIELDS}" in err
+
+
+def test_report_unmanaged_cell_that_is_no_yes_no_names_its_column(tmp_path: Path) -> None:
+    path = _write(tmp_path, "nodes.csv", "Caption,IP,Unmanaged\nap-1,10.20.5.1,maybe\n")
+    with pytest.raises(SourceError) as info:
+        _source(path).fetch()
+    assert str(info.value) == (f"{path} line 2, field 'Unmanaged': 'maybe' is not yes/no, "
+                               "true/false, 1/0 or on/off")
 
 
 if __name__ == "__main__":

@@ -1,9 +1,10 @@
 """Saved IPAM API pages: NetBox `/api/ipam/prefixes/` (also Infoblox WAPI and phpIPAM bodies).
 
 Each file is one page as the API returned it (`{"count", "next", "results": [...]}`); pass
-every page as `paths`. NetBox's `status.value` says what the prefix is: `deprecated` means
-gone, `container` is only an aggregate. Infoblox `network`/`networkcontainer` and phpIPAM
-`subnet`+`mask` bodies are read the same way, so a saved page of either works too.
+every page as `paths`. NetBox's `status.value` says what the prefix is, read by
+`ipam_status`: `deprecated` means gone, `container` is only an aggregate. Infoblox
+`network`/`networkcontainer` and phpIPAM `subnet`+`mask` bodies are read the same way, so
+a saved page of either works too.
 """
 
 from __future__ import annotations
@@ -15,15 +16,8 @@ from auditor.addresses import canonical_prefix
 from auditor.errors import SourceError
 from auditor.model import Network, NetworkStatus
 from connectors.base import NetworkSource
+from connectors.networks.ipam_status import network_status
 from connectors.shared.bodies import BodyShape, body_items
-
-STATUS_VALUES: dict[str, NetworkStatus] = {
-    "active": NetworkStatus.ACTIVE,
-    "reserved": NetworkStatus.ACTIVE,
-    "deprecated": NetworkStatus.DEPRECATED,
-    "retired": NetworkStatus.DEPRECATED,
-    "container": NetworkStatus.CONTAINER,
-}
 
 
 class NetboxSource(NetworkSource):
@@ -67,12 +61,10 @@ def _prefix_and_status(item: dict[str, Any], number: int,
         status_value = item.get("status")
         if isinstance(status_value, dict):
             status_value = status_value.get("value")
-        word = str(status_value or "active").lower()
-        if word not in STATUS_VALUES:
-            raise SourceError(f"prefix {raw}: unknown status {word!r}; known: "
-                              f"{', '.join(sorted(STATUS_VALUES))}", path=path,
-                              field="status")
-        status = STATUS_VALUES[word]
+        try:
+            status = network_status(str(status_value or "active"))
+        except ValueError as exc:
+            raise SourceError(f"prefix {raw}: {exc}", path=path, field="status") from None
     elif "network" in item:  # Infoblox
         raw = item.get("network")
         ref = str(item.get("_ref", ""))

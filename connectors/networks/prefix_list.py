@@ -2,8 +2,8 @@
 
 The table form takes NetBox's own "Export > Current view" CSV (`ID,Prefix,Status,Children,
 VRF,...`) and phpIPAM/spreadsheet variants with a bare network beside a mask column. Status
-labels are NetBox's (`Active`, `Reserved`, `Deprecated`, `Container`) plus the words people
-type by hand for a dead network (`Retired`, `Decommissioned`).
+labels are read by `ipam_status` (NetBox's, plus `Retired`/`Decommissioned` typed by hand);
+an empty one means active.
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ from typing import ClassVar
 
 from auditor.addresses import canonical_prefix
 from auditor.errors import SourceError
-from auditor.model import Network, NetworkStatus
+from auditor.model import Network
 from connectors.base import NetworkSource, SourceSpec
+from connectors.networks.ipam_status import network_status
 from connectors.networks.netbox import ipam_networks
 from connectors.shared.inputs import Inputs
 from connectors.shared.tables import Row, TableOptions
@@ -28,19 +29,6 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "status": ("Status",),
     "vrf": ("VRF",),
     "description": ("Description",),
-}
-
-#: Status label (lower case) -> what it says about the network.
-STATUS_WORDS: dict[str, NetworkStatus] = {
-    "": NetworkStatus.ACTIVE,
-    "active": NetworkStatus.ACTIVE,
-    # Reserved space is held for something that exists or is being built: not gone.
-    "reserved": NetworkStatus.ACTIVE,
-    "deprecated": NetworkStatus.DEPRECATED,
-    "retired": NetworkStatus.DEPRECATED,
-    "decommissioned": NetworkStatus.DEPRECATED,
-    "decommissioning": NetworkStatus.DEPRECATED,
-    "container": NetworkStatus.CONTAINER,
 }
 
 #: NetBox's table export writes "Global" for a prefix outside any VRF.
@@ -89,12 +77,10 @@ class PrefixListSource(NetworkSource):
         prefix = canonical_prefix(raw, mask or None)
         if prefix is None:
             raise row.error("prefix", f"not a prefix: {f'{raw} {mask}'.strip()!r}")
-        label = row.text("status")
         try:
-            status = STATUS_WORDS[label.lower()]
-        except KeyError:
-            valid = "Active, Reserved, Deprecated, Retired, Decommissioned, Container"
-            raise row.error("status", f"unknown status {label!r}; valid: {valid}") from None
+            status = network_status(row.text("status"))
+        except ValueError as exc:
+            raise row.error("status", str(exc)) from None
         return Network(prefix=prefix, source=self.spec.name, status=status,
                        location=self.spec.where(path, row.line),
                        description=_describe(row.text("description"), row.text("vrf")))

@@ -10,19 +10,15 @@ from __future__ import annotations
 
 import csv
 import re
-from abc import abstractmethod
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import ClassVar
 
 from auditor.addresses import canonical_host
 from auditor.errors import ConfigError, SourceError
-from auditor.model import Target
-from connectors.base import SourceSpec, TargetSource
+from connectors.base import SourceSpec
 from connectors.shared.files import open_text
-from connectors.shared.inputs import Inputs
 from connectors.shared.values import DateRangeError, cell_text, parse_bool, parse_datetime
 
 #: How many leading rows may hold report titles before the header row.
@@ -104,39 +100,6 @@ class TableOptions:
                 raise ConfigError(f"{where}: {key} must be a string")
         return cls(columns=dict(columns), date_format=spec.options.get("date_format") or None,
                    sheet=spec.options.get("sheet") or None)
-
-
-class TableTargetSource(TargetSource):
-    """A target source whose export is a CSV/XLSX table: one record per row.
-
-    Subclasses declare `aliases` (and `required` / `any_of`) and turn one row into a target.
-    """
-
-    aliases: ClassVar[Mapping[str, Sequence[str]]]
-    required: ClassVar[tuple[str, ...]] = ("address",)
-    any_of: ClassVar[tuple[tuple[str, ...], ...]] = ()
-    options = frozenset({"columns", "date_format", "sheet"})
-
-    def __init__(self, spec: SourceSpec, *, clock: datetime | None = None,
-                 io: Inputs | None = None) -> None:
-        super().__init__(spec, clock=clock, io=io)
-        self.layout = TableOptions.from_spec(spec, self.aliases)
-
-    def fetch(self) -> list[Target]:
-        """Every row's target, file by file; rows without an address give none."""
-        targets: list[Target] = []
-        for path in self.spec.paths:
-            for row in self.io.rows(path, self.aliases, required=self.required,
-                                    any_of=self.any_of, columns=self.layout.columns,
-                                    sheet=self.layout.sheet):
-                target = self.row_target(row)
-                if target is not None:
-                    targets.append(target)
-        return targets
-
-    @abstractmethod
-    def row_target(self, row: Row) -> Target | None:
-        """The target one row describes, or None when the row has no address."""
 
 
 def normalize_header(text: object) -> str:

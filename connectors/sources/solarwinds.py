@@ -18,9 +18,10 @@ from typing import Any
 from auditor.addresses import canonical_host, canonical_ip
 from auditor.errors import SourceError
 from auditor.model import Target, ToolState
-from connectors.base import TargetSource
+from connectors.base import SourceSpec, TargetSource
 from connectors.shared.bodies import BodyShape, body_items
-from connectors.shared.tables import Row
+from connectors.shared.inputs import Inputs
+from connectors.shared.tables import Row, TableOptions
 from connectors.shared.values import cell_text, parse_bool, parse_datetime
 
 #: The SolarWinds Platform `Status` codes (documented list; `Orion.StatusInfo` holds it live).
@@ -115,6 +116,11 @@ class SolarWindsSource(TargetSource):
     type = "solarwinds-npm"
     options = frozenset({"engines_path", "columns", "date_format"})
 
+    def __init__(self, spec: SourceSpec, *, clock: datetime | None = None,
+                 io: Inputs | None = None) -> None:
+        super().__init__(spec, clock=clock, io=io)
+        self.layout = TableOptions.from_spec(spec, REPORT_ALIASES)
+
     def fetch(self) -> list[Target]:
         raw = self.spec.options.get("engines_path")
         engines = _Engines() if raw is None else \
@@ -178,7 +184,7 @@ class SolarWindsSource(TargetSource):
             raise SourceError(f"{label}: UnManaged is {row.get('UnManaged')!r}", path=path,
                               field="UnManaged")
         engine_id = cell_text(row.get("EngineID"))
-        date_format = self.spec.options.get("date_format")
+        date_format = self.layout.date_format
         return _Node(
             node_id=node_id, caption=caption or address, address=address,
             code=_status_code(row.get("Status"), row.get("StatusDescription")),
@@ -192,19 +198,12 @@ class SolarWindsSource(TargetSource):
     # -- web-console report -------------------------------------------------------------
 
     def _report_nodes(self, path: Path, engines: _Engines) -> list[_Node]:
-        columns = self.spec.options.get("columns")
-        rows = self.io.rows(path, REPORT_ALIASES, required=("address",), columns=columns)
+        rows = self.io.rows(path, REPORT_ALIASES, required=("address",),
+                            columns=self.layout.columns)
         return [self._report_node(path, row, engines) for row in rows]
 
     def _report_node(self, path: Path, row: Row, engines: _Engines) -> _Node:
-        date_format = self.spec.options.get("date_format")
-
-        def when(key: str) -> datetime | None:
-            try:
-                return parse_datetime(row.values.get(key), date_format)
-            except ValueError as exc:
-                raise SourceError(str(exc), path=path, line=row.line, field=key) from exc
-
+        date_format = self.layout.date_format
         node_id = row.text("id") or None
         caption = row.text("name")
         address = _address(row.text("address"), row.text("dns"), row.values.get("dynamic"))
@@ -212,16 +211,13 @@ class SolarWindsSource(TargetSource):
             label = f"NodeID {node_id}" if node_id else f"node {caption!r}"
             raise SourceError(f"{label}: {row.text('address')!r} is not an IP address and the "
                               "node has no DNS name", path=path, line=row.line, field="address")
-        unmanaged = parse_bool(row.values.get("unmanaged"), default=False)
-        if unmanaged is None:
-            raise SourceError(f"unmanaged is {row.text('unmanaged')!r}, not yes/no", path=path,
-                              line=row.line, field="unmanaged")
         engine = row.text("engine")
         return _Node(
             node_id=node_id, caption=caption or address, address=address,
-            code=_status_code(row.values.get("status")), unmanaged=unmanaged,
-            method=_method(row.text("method")), last_sync=when("last_sync"),
-            last_uptime=when("last_uptime"),
+            code=_status_code(row.values.get("status")),
+            unmanaged=row.flag("unmanaged", default=False),
+            method=_method(row.text("method")), last_sync=row.date("last_sync", date_format),
+            last_uptime=row.date("last_uptime", date_format),
             poller=(engines.by_engine_name(engine) or canonical_ip(engine)) if engine else None,
             location=self.spec.where(path, row.line),
             aliases=_aliases(row.text("dns"), row.text("sysname")))

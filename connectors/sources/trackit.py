@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from auditor.addresses import canonical_host, canonical_ip
 from auditor.model import Target, ToolState
-from connectors.shared.tables import Row, TableTargetSource
+from connectors.shared.tables import Row
+from connectors.sources.table_source import TableTargetSource
 
 #: Field -> header texts that mean it, most specific first. Field names are the keys of the
 #: config `columns` override.
