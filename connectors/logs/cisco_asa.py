@@ -31,7 +31,7 @@ prints:
 - Built/Teardown (302013-302016) print by interface security level: `Built outbound ... for A to
   B` was opened by B. The direction is remembered by (device, connection id) for the Teardown (a
   bounded table, oldest evicted); a Teardown whose Built was not seen falls back to ports
-  (`_initiator_first`).
+  (`endpoints.initiator_first`).
 - 302020/302021: inbound is faddr -> laddr, outbound laddr -> faddr; a Teardown (which prints no
   direction) takes its Built's, else outbound.
 - Packets that may be a server's reply are ordered by ports too: 106015 (no connection), 419001,
@@ -47,73 +47,41 @@ then not a valid IP address (a masked `***`, an object name, a hostname, an impo
 Valid addresses are canonical, an IPv4-mapped IPv6 address is its IPv4 address. Identity and
 SGT suffixes (`(LOCAL\\user)`, `(user, 321:Vlan)`, `(9999:Sgt)`, a trailing ` (user)`) are
 dropped. A timestamp that cannot be represented (year 9999 or 1 shifted by a zone) is absent.
-Service names in port slots become numbers
-(`SERVICES`, then the system's services database), unknown ones None. ICMP has no ports: the
-ICMP id or type the ASA prints in a port slot becomes None.
+Service names in port slots become numbers (`endpoints.SERVICES`, then the system's services
+database), unknown ones None. ICMP has no ports: the ICMP id or type the ASA prints in a port
+slot becomes None. Headers are read by `syslog_header.SyslogHeader`, endpoints by `endpoints`.
 """
 
 from __future__ import annotations
 
 import re
-import socket
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import ClassVar
 
-from auditor.addresses import canonical_ip
 from auditor.model import LogEvent, Signal
 from connectors.base import LogParser, SourceSpec
+from connectors.logs.endpoints import (
+    SERVER_PORTS,
+    SERVICES,
+    Flow,
+    build_flow,
+    initiator_first,
+    parse_port,
+)
+from connectors.logs.syslog_header import CLOCK_SKEW, ZONE_OFFSETS, ZONES, SyslogHeader
 from connectors.shared.inputs import Inputs
+
+# The rules and tables below `AsaLogParser` once defined here are shared now (`endpoints`,
+# `syslog_header`); they stay importable from here.
+__all__ = ["CLOCK_SKEW", "MAX_LINE", "PAIR_LIMIT", "SERVER_PORTS", "SERVICES", "ZONES",
+           "ZONE_OFFSETS", "AsaLogParser"]
 
 #: Lines longer than this are counted unparsed without a look (syslog caps a message near 1 KiB).
 MAX_LINE = 16384
 #: Built connections remembered for their Teardown; the oldest is forgotten past this.
 PAIR_LIMIT = 100_000
-#: A year-less (RFC 3164) date may be this far after `now` and still count as this year: the
-#: relay's clock or zone can run ahead of the auditing machine's.
-CLOCK_SKEW = timedelta(days=1)
-
-#: Ports above 1023 that are a server side when seen in a flow (SNMP, pollers, databases, RDP).
-SERVER_PORTS = frozenset({
-    161, 162, 1433, 1434, 1521, 1645, 1646, 1812, 1813, 2049, 3306, 3389, 5060, 5061, 5432,
-    5985, 5986, 8080, 8443, 9100, 10050, 10051, 10597, 17777, 17778, 17774,
-})
-
-#: Service names the ASA writes in port slots (its own names where they differ from IANA's).
-SERVICES: dict[str, int] = {
-    "echo": 7, "discard": 9, "daytime": 13, "chargen": 19, "ftp-data": 20, "ftp": 21, "ssh": 22,
-    "telnet": 23, "smtp": 25, "time": 37, "nameserver": 42, "whois": 43, "tacacs": 49,
-    "domain": 53, "bootps": 67, "bootpc": 68, "tftp": 69, "gopher": 70, "finger": 79,
-    "http": 80, "www": 80, "hostname": 101, "pop2": 109, "pop3": 110, "sunrpc": 111,
-    "ident": 113, "nntp": 119, "ntp": 123, "netbios-ns": 137, "netbios-dgm": 138,
-    "netbios-ssn": 139, "imap4": 143, "snmp": 161, "snmptrap": 162, "xdmcp": 177, "bgp": 179,
-    "irc": 194, "dnsix": 195, "ldap": 389, "mobile-ip": 434, "https": 443,
-    "pim-auto-rp": 496, "isakmp": 500, "biff": 512, "exec": 512, "login": 513, "who": 513,
-    "rsh": 514, "syslog": 514, "lpd": 515, "talk": 517, "rip": 520, "uucp": 540,
-    "klogin": 543, "kshell": 544, "rtsp": 554, "ldaps": 636, "kerberos": 750,
-    "lotusnotes": 1352, "citrix-ica": 1494, "sqlnet": 1521, "radius": 1645,
-    "radius-acct": 1646, "h323": 1720, "pptp": 1723, "nfs": 2049, "ctiqbe": 2748,
-    "cifs": 3020, "rdp": 3389, "sip": 5060, "aol": 5190, "secureid-udp": 5510,
-    "pcanywhere-data": 5631, "pcanywhere-status": 5632, "vxlan": 4789,
-}
-
-#: Zone words the ASA may print after its timestamp (`clock timezone EDT -4`), with their UTC
-#: offset in hours, so times from firewalls in different zones line up. Ambiguous words
-#: (CST: US Central or China; IST: India or Ireland) take the more common ASA reading.
-ZONE_OFFSETS: dict[str, float] = {
-    "UTC": 0, "UT": 0, "GMT": 0, "Z": 0, "EST": -5, "EDT": -4, "CST": -6, "CDT": -5,
-    "MST": -7, "MDT": -6, "PST": -8, "PDT": -7, "AKST": -9, "AKDT": -8, "HST": -10,
-    "AST": -4, "ADT": -3, "NST": -3.5, "NDT": -2.5, "WET": 0, "WEST": 1, "CET": 1,
-    "CEST": 2, "MET": 1, "MEST": 2, "EET": 2, "EEST": 3, "BST": 1, "IST": 5.5, "MSK": 3,
-    "GST": 4, "PKT": 5, "ICT": 7, "WIB": 7, "SGT": 8, "HKT": 8, "CCT": 8, "JST": 9,
-    "KST": 9, "AWST": 8, "ACST": 9.5, "ACDT": 10.5, "AEST": 10, "AEDT": 11, "NZST": 12,
-    "NZDT": 13, "SAST": 2, "BRT": -3, "ART": -3,
-}
-ZONES = frozenset(ZONE_OFFSETS)
-
-_MONTHS = {m: i for i, m in enumerate(
-    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
 
 # -- the line: tag and header -------------------------------------------------------------
 
@@ -126,18 +94,6 @@ _TAG = re.compile(r"%(?:ASA|FTD|PIX)-(?:[A-Za-z]+-)?[0-7]-(\d{6})(?!\d):?\s*")
 _BARE_TAG = re.compile(r"(?<![^\s>:])(?:ASA|FTD|PIX)-(?:[A-Za-z]+-)?[0-7]-(\d{6})(?!\d):?\s*")
 #: The relay form `6|Nov 28 2014 12:59:03|302021: Teardown ...` (no tag at all).
 _PIPE = re.compile(r"\s*(?:<\d{1,3}>)?[0-7]\|([^|]*)\|(\d{6})(?!\d):?\s*")
-_PRI = re.compile(r"\s*<\d{1,3}>(?:1 )?")
-_TIMESTAMP = re.compile(
-    r"\s*(?:(?P<mon>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\s+(?P<day>\d{1,2})"
-    r"(?:\s+(?P<year>\d{4}))?\s+(?P<hms>\d{1,2}:\d\d:\d\d)(?:\.(?P<frac>\d{1,6}))?"
-    r"|(?P<iso>\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:Z|[+-]\d\d:?\d\d)?))"
-    r"(?::(?=\s|$))?", re.IGNORECASE)
-_WORD = re.compile(r"\s*(\S+)")
-_HOST = re.compile(r"[\w.:<>@-]{1,255}")
-#: `Local4.Warning` and the like, written by Kiwi and other Windows syslog servers.
-_FACILITY = re.compile(
-    r"(?:kern|user|mail|daemon|auth|syslog|lpr|news|uucp|cron|authpriv|ftp|local[0-7])\."
-    r"(?:emerg|alert|crit|err|error|warn|warning|notice|info|debug)", re.IGNORECASE)
 
 # -- message texts ---------------------------------------------------------------------------
 # Slots: where the template puts `interface:` before an address, the interface is taken off by
@@ -168,8 +124,8 @@ _INBOUND_DENIED = re.compile(r"Inbound (\S+) connection denied " + _FROM_TO)
 _DENY_INBOUND = re.compile(r"Deny inbound (\S+) " + _FROM_TO)
 _NO_CONNECTION = re.compile(r"Deny (\S+) \(no connection\) " + _FROM_TO)
 _REVERSE_PATH = re.compile(r"Deny (\S+) reverse path check from ([^\s/]+) to ([^\s/]+)")
-# 110002's destination has no interface in Cisco's template; should one appear anyway, `_addr`
-# takes it off when the whole slot is not an address.
+# 110002's destination has no interface in Cisco's template; should one appear anyway,
+# `parse_address` takes it off when the whole slot is not an address.
 _NO_EGRESS = re.compile(r"Failed to locate egress interface for (\S+) from " + _EP
                         + r" to (.+?)/([^\s,/]+)")
 _NO_NEXT_HOP = re.compile(r"Routing failed to locate next[ -]hop for (\S+) from " + _EP
@@ -190,104 +146,13 @@ _DROP_RATE = re.compile(r"drop rate")
 #: rsyslog's reduction `message repeated 2 times: [ Deny inbound UDP from ...]`.
 _REPEATED = re.compile(r"message repeated (\d{1,9}) times: \[\s*")
 
-_ICMP = frozenset({"icmp", "icmp6", "icmpv6", "ipv6-icmp"})
-
 # Plain names: an enum member lookup per line costs more than the rest of the bookkeeping.
 _NO_ROUTE, _ACL_DENY, _SYN_RETRANSMIT = Signal.NO_ROUTE, Signal.ACL_DENY, Signal.SYN_RETRANSMIT
 _SYN_TIMEOUT, _TRAFFIC_ANSWERED, _OTHER = (Signal.SYN_TIMEOUT, Signal.TRAFFIC_ANSWERED,
                                            Signal.OTHER)
 
-#: What a handler finds: signal, protocol, src, sport, dst, dport, count.
-Flow = tuple[Signal, str | None, str | None, int | None, str | None, int | None, int]
+#: A message handler: (line, where its text starts, device, message id) -> its flow or None.
 Handler = Callable[[str, int, str, str], "Flow | None"]
-
-_addr_cache: dict[str, str | None] = {}
-_port_cache: dict[str, int | None] = {}
-_MISS = object()
-
-
-def _addr(text: str) -> str | None:
-    """Canonical address text; None for what is not an IP address (a masked `***`, an object
-    name, a hostname, an impossible `192.1682.2.2`), so that it never forms a flow.
-
-    When the whole slot is not an address, a leading `word:` is taken off and the rest tried:
-    a multi-context prefix (`v1:outside:10.8.1.9` once `v1:` is gone) or an interface the
-    template does not promise (110002's destination). An IPv4-mapped IPv6 address
-    (`::ffff:10.10.0.5`) is the IPv4 address.
-    """
-    hit = _addr_cache.get(text, _MISS)
-    if hit is _MISS:
-        hit = canonical_ip(text)
-        rest = text
-        while hit is None and ":" in rest:
-            rest = rest.partition(":")[2].lstrip()
-            hit = canonical_ip(rest)
-        if hit is not None and hit.startswith("::ffff:") and "." in hit:
-            hit = hit[7:]
-        if len(_addr_cache) >= 65536:
-            _addr_cache.clear()
-        _addr_cache[text] = hit
-    return hit  # type: ignore[return-value]
-
-
-def _port(text: str | None) -> int | None:
-    """Port number from digits or a service name (`https`, `snmp`); None when neither."""
-    if text is None:
-        return None
-    try:
-        return _port_cache[text]
-    except KeyError:
-        pass
-    clean = text.rstrip(".,").lower()
-    port: int | None
-    if clean.isdigit():
-        port = int(clean) if len(clean) <= 5 and int(clean) <= 65535 else None
-    else:
-        port = SERVICES.get(clean)
-        if port is None and clean.isascii() and clean.replace("-", "").isalnum():
-            try:
-                port = socket.getservbyname(clean)
-            except OSError:
-                port = None
-    if len(_port_cache) >= 65536:
-        _port_cache.clear()
-    _port_cache[text] = port
-    return port
-
-
-def _serverish(port: int | None) -> bool:
-    return port is not None and (0 < port < 1024 or port in SERVER_PORTS)
-
-
-def _initiator_first(ap: int | None, bp: int | None) -> bool:
-    """Whether the first printed endpoint opened the flow, judged by ports alone.
-
-    The server side is the one on a port below 1024 or in `SERVER_PORTS`. When only the first
-    printed port is such, the second endpoint opened the flow; otherwise (neither, both, or
-    unknown ports) the first printed endpoint is taken as the initiator.
-    """
-    return not _serverish(ap) or _serverish(bp)
-
-
-def _flow(signal: Signal, proto: str, a: str | None, ap: str | None, b: str | None,
-          bp: str | None, a_first: bool = True, count: int = 1) -> Flow | None:
-    """Build a flow from printed slots; `a_first` False swaps them into initiator order.
-
-    None when a slot is longer than any address or DNS name: that text is junk, not a flow.
-    """
-    if (a is not None and len(a) > 255) or (b is not None and len(b) > 255) or len(proto) > 32:
-        return None
-    proto = proto.lower()
-    if proto in _ICMP:
-        sport = dport = None
-    else:
-        sport = _port_cache[ap] if ap in _port_cache else _port(ap)
-        dport = _port_cache[bp] if bp in _port_cache else _port(bp)
-    src = _addr(a) if a is not None else None
-    dst = _addr(b) if b is not None else None
-    if a_first:
-        return (signal, proto, src, sport, dst, dport, count)
-    return (signal, proto, dst, dport, src, sport, count)
 
 
 class AsaLogParser(LogParser):
@@ -311,8 +176,6 @@ class AsaLogParser(LogParser):
         self._conns: OrderedDict[tuple[str, str], bool] = OrderedDict()
         #: (device, "faddr .. gaddr .. laddr ..") -> Built was outbound, for 302021.
         self._pings: OrderedDict[tuple[str, str], bool] = OrderedDict()
-        self._headers: dict[str, tuple[datetime | None, str]] = {}
-        self._clock: datetime | None = None
         self._handlers: dict[str, Handler] = {
             "110002": self._no_route, "110003": self._no_route,
             "106023": self._deny_acl, "106001": self._inbound_denied,
@@ -332,8 +195,8 @@ class AsaLogParser(LogParser):
 
     def parse(self, lines: Iterable[str], start: int = 1) -> Iterator[LogEvent]:
         """Yield one event per recognised line; `start` is the number of the first line."""
-        self._headers.clear()
-        self._clock = None
+        # A reader per pass: its header memory and its clock belong to this file.
+        read_header = SyslogHeader(self.now, self.device).read
         stats = self.stats
         handlers = self._handlers
         tag_search = _TAG.search
@@ -366,7 +229,7 @@ class AsaLogParser(LogParser):
             if handler is None:
                 stats.unparsed += 1
                 continue
-            time, device = self._header(header)
+            time, device = read_header(header)
             flow = handler(line, m.end(), device, message)
             if flow is None:
                 flow = self._repeated(handler, line, m.end(), device, message)
@@ -389,90 +252,6 @@ class AsaLogParser(LogParser):
             return None
         return flow[:6] + (flow[6] * int(m.group(1)),)  # type: ignore[return-value]
 
-    # -- header ---------------------------------------------------------------------------
-
-    def _header(self, text: str) -> tuple[datetime | None, str]:
-        hit = self._headers.get(text)
-        if hit is None:
-            hit = self._read_header(text)
-            if len(self._headers) >= 4096:
-                self._headers.clear()
-            self._headers[text] = hit
-        return hit
-
-    def _read_header(self, text: str) -> tuple[datetime | None, str]:
-        m = _PRI.match(text)
-        pos = m.end() if m else 0
-        time: datetime | None = None
-        device: str | None = None
-        host_open = True   # no host taken since the last timestamp
-        after_stamp = False
-        while True:
-            m = _TIMESTAMP.match(text, pos)
-            if m is not None:
-                time = self._timestamp(m) or time
-                pos, host_open, after_stamp = m.end(), True, True
-                continue
-            m = _WORD.match(text, pos)
-            if m is None:
-                break
-            pos = m.end()
-            word = m.group(1).rstrip(":")
-            zone = after_stamp and word.upper() in ZONES
-            if zone and time is not None:
-                try:
-                    time -= timedelta(hours=ZONE_OFFSETS[word.upper()])
-                except OverflowError:   # year 1 or 9999 shifted out of range: no time
-                    time = None
-            after_stamp = False
-            if (not word or word == "-" or zone or "[" in word or not host_open
-                    or _FACILITY.fullmatch(word) or not _HOST.fullmatch(word)):
-                continue
-            device, host_open = word, False
-        return time, device or self.device
-
-    def _timestamp(self, m: re.Match[str]) -> datetime | None:
-        try:
-            iso = m.group("iso")
-            if iso is not None:
-                stamp = datetime.fromisoformat(iso.replace("z", "Z"))
-                if stamp.tzinfo is not None:
-                    stamp = stamp.astimezone(UTC).replace(tzinfo=None)
-                return stamp
-            month = _MONTHS[m.group("mon").lower()]
-            day = int(m.group("day"))
-            hh, mm, ss = (int(x) for x in m.group("hms").split(":"))
-            frac = m.group("frac")
-            micro = int(frac.ljust(6, "0")) if frac else 0
-            year = m.group("year")
-            if year is not None:
-                return datetime(int(year), month, day, hh, mm, ss, micro)
-            return self._yearless(month, day, hh, mm, ss, micro)
-        except (ValueError, OverflowError):
-            # An impossible date, or one that UTC cannot hold (year 9999 with a negative
-            # offset, year 1 with a positive one): the line has no usable time.
-            return None
-
-    def _yearless(self, month: int, day: int, hh: int, mm: int, ss: int,
-                  micro: int) -> datetime | None:
-        """The newest such date not after `now` (+ `CLOCK_SKEW`); Feb 29 finds its leap year."""
-        if self._clock is None:
-            self._clock = self.now or datetime.now()
-        try:
-            limit = self._clock + CLOCK_SKEW
-        except OverflowError:   # `--as-of 9999-12-31T23:00`
-            limit = datetime.max
-        for year in range(limit.year, limit.year - 9, -1):
-            try:
-                stamp = datetime(year, month, day, hh, mm, ss, micro)
-            except ValueError:
-                if month == 2 and day == 29:
-                    continue
-                raise
-            if stamp <= limit:
-                return stamp
-        return None
-
     # -- messages -------------------------------------------------------------------------
     # Each takes the line, where the text after the message id starts, the header's device and
     # the id; None means the text is not the form expected (truncated, a template): unparsed.
@@ -481,32 +260,32 @@ class AsaLogParser(LogParser):
         m = (_NO_EGRESS if message == "110002" else _NO_NEXT_HOP).match(line, pos)
         if m is None:
             return None
-        return _flow(_NO_ROUTE, *m.groups())
+        return build_flow(_NO_ROUTE, *m.groups())
 
     def _deny_acl(self, line: str, pos: int, device: str, message: str) -> Flow | None:
         m = _DENY_ACL.match(line, pos)
         if m is None:
             return None
-        return _flow(_ACL_DENY, *m.groups())
+        return build_flow(_ACL_DENY, *m.groups())
 
     def _inbound_denied(self, line: str, pos: int, device: str, message: str) -> Flow | None:
         m = _INBOUND_DENIED.match(line, pos)
         if m is None:
             return None
-        return _flow(_ACL_DENY, *m.groups())
+        return build_flow(_ACL_DENY, *m.groups())
 
     def _deny_inbound(self, line: str, pos: int, device: str, message: str) -> Flow | None:
         m = _DENY_INBOUND.match(line, pos)
         if m is None:
             return None
-        return _flow(_ACL_DENY, *m.groups())
+        return build_flow(_ACL_DENY, *m.groups())
 
     def _reverse_path(self, line: str, pos: int, device: str, message: str) -> Flow | None:
         m = _REVERSE_PATH.match(line, pos)
         if m is None:
             return None
         proto, a, b = m.groups()
-        return _flow(_ACL_DENY, proto, a, None, b, None)
+        return build_flow(_ACL_DENY, proto, a, None, b, None)
 
     def _acl_log(self, line: str, pos: int, device: str, message: str) -> Flow | None:
         m = _ACL_LOG.match(line, pos)
@@ -514,28 +293,29 @@ class AsaLogParser(LogParser):
             return None
         verdict, proto, a, ap, b, bp, hits = m.groups()
         signal = _ACL_DENY if verdict == "denied" else _OTHER
-        return _flow(signal, proto, a, ap, b, bp, count=int(hits) if hits else 1)
+        return build_flow(signal, proto, a, ap, b, bp, count=int(hits) if hits else 1)
 
     def _to_the_box(self, line: str, pos: int, device: str, message: str) -> Flow | None:
         m = _TO_THE_BOX.match(line, pos)
         if m is None:
             return None
         signal = _ACL_DENY if message == "710003" else _OTHER
-        return _flow(signal, *m.groups())
+        return build_flow(signal, *m.groups())
 
     def _dup_syn(self, line: str, pos: int, device: str, message: str) -> Flow | None:
         m = _DUP_SYN.match(line, pos)
         if m is None:
             return None
         a, ap, b, bp = m.groups()
-        return _flow(_SYN_RETRANSMIT, "tcp", a, ap, b, bp)
+        return build_flow(_SYN_RETRANSMIT, "tcp", a, ap, b, bp)
 
     def _dropping(self, line: str, pos: int, device: str, message: str) -> Flow | None:
         m = _DROPPING.match(line, pos)
         if m is None:
             return None
         proto, a, ap, b, bp = m.groups()
-        return _flow(_OTHER, proto, a, ap, b, bp, _initiator_first(_port(ap), _port(bp)))
+        return build_flow(_OTHER, proto, a, ap, b, bp,
+                          initiator_first(parse_port(ap), parse_port(bp)))
 
     def _built(self, line: str, pos: int, device: str, message: str) -> Flow | None:
         m = _BUILT.match(line, pos)
@@ -545,7 +325,7 @@ class AsaLogParser(LogParser):
         outbound = direction == "outbound"
         self._remember(self._conns, (device, conn), outbound)
         # Outbound: the second endpoint (the higher-security side) opened the connection.
-        return _flow(_OTHER, proto, a, ap, b, bp, not outbound)
+        return build_flow(_OTHER, proto, a, ap, b, bp, not outbound)
 
     def _teardown(self, line: str, pos: int, device: str, message: str) -> Flow | None:
         m = _TEARDOWN.match(line, pos)
@@ -553,7 +333,7 @@ class AsaLogParser(LogParser):
             return None
         proto, conn, a, ap, b, bp, sent, rest = m.groups()
         outbound = self._conns.pop((device, conn), None)
-        a_first = (_initiator_first(_port(ap), _port(bp)) if outbound is None
+        a_first = (initiator_first(parse_port(ap), parse_port(bp)) if outbound is None
                    else not outbound)
         signal = _OTHER
         if message == "302014":
@@ -561,7 +341,7 @@ class AsaLogParser(LogParser):
                 signal = _SYN_TIMEOUT
             elif int(sent) > 0:
                 signal = _TRAFFIC_ANSWERED
-        return _flow(signal, proto, a, ap, b, bp, a_first)
+        return build_flow(signal, proto, a, ap, b, bp, a_first)
 
     def _icmp_conn(self, line: str, pos: int, device: str, message: str) -> Flow | None:
         m = _ICMP_CONN.match(line, pos)
@@ -577,15 +357,15 @@ class AsaLogParser(LogParser):
             outbound = (direction != "inbound") if seen is None else seen
         # Inbound: faddr pings laddr (the real address behind gaddr); outbound the reverse.
         if outbound:
-            return _flow(_OTHER, proto, laddr, None, faddr, None)
-        return _flow(_OTHER, proto, faddr, None, laddr, None)
+            return build_flow(_OTHER, proto, laddr, None, faddr, None)
+        return build_flow(_OTHER, proto, faddr, None, laddr, None)
 
     def _deny_icmp(self, line: str, pos: int, device: str, message: str) -> Flow | None:
         m = _DENY_ICMP.match(line, pos)
         if m is None:
             return None
         proto, a, b = m.groups()
-        return _flow(_OTHER, proto, a, None, b, None)
+        return build_flow(_OTHER, proto, a, None, b, None)
 
     def _no_connection(self, line: str, pos: int, device: str, message: str) -> Flow | None:
         # A packet outside any connection is often the server's late reply or RST.
@@ -593,7 +373,8 @@ class AsaLogParser(LogParser):
         if m is None:
             return None
         proto, a, ap, b, bp = m.groups()
-        return _flow(_OTHER, proto, a, ap, b, bp, _initiator_first(_port(ap), _port(bp)))
+        return build_flow(_OTHER, proto, a, ap, b, bp,
+                          initiator_first(parse_port(ap), parse_port(bp)))
 
     def _icmp_denied(self, line: str, pos: int, device: str, message: str) -> Flow | None:
         m = _ICMP_DENIED.match(line, pos)
@@ -601,7 +382,7 @@ class AsaLogParser(LogParser):
             return None
         icmp_type, a, b = m.groups()
         # An echo reply (type 0) goes back to whoever pinged.
-        return _flow(_OTHER, "icmp", a, None, b, None, icmp_type != "0")
+        return build_flow(_OTHER, "icmp", a, None, b, None, icmp_type != "0")
 
     def _icmp_error(self, line: str, pos: int, device: str, message: str) -> Flow | None:
         m = _ICMP_ERROR.match(line, pos)
@@ -610,10 +391,11 @@ class AsaLogParser(LogParser):
         p = _PAYLOAD.search(line, m.end())
         if p is None:
             proto, a, b = m.groups()
-            return _flow(_OTHER, proto, a, None, b, None)
+            return build_flow(_OTHER, proto, a, None, b, None)
         proto, a, ap, b, bp = p.groups()
         # The payload is the packet the error answers: the poller's probe, or a server's reply.
-        return _flow(_OTHER, proto, a, ap, b, bp, _initiator_first(_port(ap), _port(bp)))
+        return build_flow(_OTHER, proto, a, ap, b, bp,
+                          initiator_first(parse_port(ap), parse_port(bp)))
 
     def _xlate(self, line: str, pos: int, device: str, message: str) -> Flow | None:
         # A NAT mapping, not a connection: counted, but it forms no flow.
