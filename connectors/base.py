@@ -37,10 +37,10 @@ class SourceSpec:
     root: Path | None = None
     """The config file's folder: locations in reports are written relative to it."""
 
-    def where(self, path: Path | str, line: int | None = None) -> str:
+    def where(self, path: Path | str | None, line: int | None = None) -> str:
         """`exports/npm-nodes.json` or `exports/assets.csv:14`, for a record's location (a
         URL, for a body fetched from an API, is shown as it is)."""
-        text = _shown_path(path, self.root) if isinstance(path, Path) else path
+        text = _shown_path(path, self.root) if isinstance(path, Path) else path or ""
         return f"{text}:{line}" if line is not None else text
 
     @property

@@ -155,6 +155,12 @@ _SYN_TIMEOUT, _TRAFFIC_ANSWERED, _OTHER = (Signal.SYN_TIMEOUT, Signal.TRAFFIC_AN
 Handler = Callable[[str, int, str, str], "Flow | None"]
 
 
+def _slots5(m: re.Match[str]) -> tuple[str, str | None, str | None, str | None, str | None]:
+    """A message's five slots: protocol, from-address, from-port, to-address, to-port."""
+    proto, a, ap, b, bp = m.groups()
+    return proto, a, ap, b, bp
+
+
 class AsaLogParser(LogParser):
     """Cisco ASA, FTD and PIX syslog lines -> `LogEvent`s (see the module docstring).
 
@@ -229,7 +235,8 @@ class AsaLogParser(LogParser):
             if handler is None:
                 stats.unparsed += 1
                 continue
-            time, device = read_header(header)
+            time, device = read_header(header)  # the device is never None: a default is set
+            device = device or ""
             flow = handler(line, m.end(), device, message)
             if flow is None:
                 flow = self._repeated(handler, line, m.end(), device, message)
@@ -250,7 +257,8 @@ class AsaLogParser(LogParser):
         flow = handler(line, m.end(), device, message)
         if flow is None:
             return None
-        return flow[:6] + (flow[6] * int(m.group(1)),)  # type: ignore[return-value]
+        signal, proto, src, sport, dst, dport, count = flow
+        return (signal, proto, src, sport, dst, dport, count * int(m.group(1)))
 
     # -- messages -------------------------------------------------------------------------
     # Each takes the line, where the text after the message id starts, the header's device and
@@ -260,25 +268,25 @@ class AsaLogParser(LogParser):
         m = (_NO_EGRESS if message == "110002" else _NO_NEXT_HOP).match(line, pos)
         if m is None:
             return None
-        return build_flow(_NO_ROUTE, *m.groups())
+        return build_flow(_NO_ROUTE, *_slots5(m))
 
     def _deny_acl(self, line: str, pos: int, device: str, message: str) -> Flow | None:
         m = _DENY_ACL.match(line, pos)
         if m is None:
             return None
-        return build_flow(_ACL_DENY, *m.groups())
+        return build_flow(_ACL_DENY, *_slots5(m))
 
     def _inbound_denied(self, line: str, pos: int, device: str, message: str) -> Flow | None:
         m = _INBOUND_DENIED.match(line, pos)
         if m is None:
             return None
-        return build_flow(_ACL_DENY, *m.groups())
+        return build_flow(_ACL_DENY, *_slots5(m))
 
     def _deny_inbound(self, line: str, pos: int, device: str, message: str) -> Flow | None:
         m = _DENY_INBOUND.match(line, pos)
         if m is None:
             return None
-        return build_flow(_ACL_DENY, *m.groups())
+        return build_flow(_ACL_DENY, *_slots5(m))
 
     def _reverse_path(self, line: str, pos: int, device: str, message: str) -> Flow | None:
         m = _REVERSE_PATH.match(line, pos)
@@ -300,7 +308,7 @@ class AsaLogParser(LogParser):
         if m is None:
             return None
         signal = _ACL_DENY if message == "710003" else _OTHER
-        return build_flow(signal, *m.groups())
+        return build_flow(signal, *_slots5(m))
 
     def _dup_syn(self, line: str, pos: int, device: str, message: str) -> Flow | None:
         m = _DUP_SYN.match(line, pos)
