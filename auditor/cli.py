@@ -28,10 +28,17 @@ from auditor.errors import (
 )
 from auditor.history import format_history, read_history, record_run
 from auditor.jsonable import event_record
-from auditor.model import VERDICT_ORDER, AuditResult, InputStatus, SourceStatus, Verdict
+from auditor.model import (
+    MAX_YEAR,
+    MIN_YEAR,
+    VERDICT_ORDER,
+    AuditResult,
+    InputStatus,
+    SourceStatus,
+    Verdict,
+)
 from auditor.progress import Progress
 from auditor.summary import format_logs_summary, format_summary
-from connectors.shared.values import MAX_YEAR, MIN_YEAR
 from reports import Output, write_outputs
 
 #: `-o` picks its writer by extension; these are the ones there is a writer for.

@@ -27,6 +27,11 @@ class Verdict(StrEnum):
     """No evidence either way."""
 
 
+#: The years a date in an export may fall in, both included. Outside them a cell holds a
+#: placeholder or junk, not a time: year 9999 plus a day overflows `datetime`, and a
+#: last-success in year 1 makes every age absurd.
+MIN_YEAR, MAX_YEAR = 1900, 9000
+
 #: Report order: most urgent first.
 VERDICT_ORDER = (Verdict.STALE, Verdict.CONFLICT, Verdict.UNREACHABLE, Verdict.UNVERIFIED,
                  Verdict.ACTIVE)

@@ -10,7 +10,8 @@ from pathlib import Path
 from auditor.actions import record_action
 from auditor.jsonable import iso
 from auditor.model import AuditResult, Finding, Target
-from reports import Reporter, atomic_write, record_owner
+from reports.atomic import atomic_write
+from reports.base import Reporter, record_owner
 
 COLUMNS = ("address", "verdict", "polled", "reasons", "network", "source", "type", "record_id",
            "record_name", "owner", "record_polled", "state", "last_ok", "poller", "location",

@@ -15,7 +15,8 @@ from auditor.jsonable import (
     log_stats_record,
 )
 from auditor.model import AuditResult
-from reports import Reporter, atomic_write
+from reports.atomic import atomic_write
+from reports.base import Reporter
 
 
 def audit_document(result: AuditResult) -> dict[str, Any]:

@@ -32,7 +32,8 @@ from auditor.model import (
     Target,
     Verdict,
 )
-from reports import NO_OWNER, REASON_TEXT, Reporter, atomic_write, owner_names, record_owner
+from reports.atomic import atomic_write
+from reports.base import NO_OWNER, REASON_TEXT, Reporter, owner_names, record_owner
 
 Value = str | int | float | bool | datetime | None
 

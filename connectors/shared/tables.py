@@ -17,9 +17,9 @@ from pathlib import Path
 
 from auditor.addresses import canonical_host
 from auditor.errors import ConfigError, SourceError
-from connectors.base import SourceSpec
 from connectors.shared.files import open_text
 from connectors.shared.values import DateRangeError, cell_text, parse_bool, parse_datetime
+from connectors.spec import SourceSpec
 
 #: How many leading rows may hold report titles before the header row.
 HEADER_SEARCH_ROWS = 20

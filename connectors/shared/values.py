@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from auditor.model import MAX_YEAR, MIN_YEAR
+
 #: Tried in order after ISO 8601. US month-first, as Track-It! and Orion web reports write.
 US_DATE_FORMATS = (
     "%m/%d/%Y %I:%M %p",
@@ -20,10 +22,7 @@ US_DATE_FORMATS = (
     "%Y-%m-%d",
 )
 
-#: The years a date in an export may fall in, both included. Outside them a cell holds a
-#: placeholder or junk, not a time: year 9999 plus a day overflows `datetime`, and a
-#: last-success in year 1 makes every age absurd.
-MIN_YEAR, MAX_YEAR = 1900, 9000
+
 
 #: "Never" as Windows tools write it: .NET `DateTime.MinValue`, the OLE Automation zero day
 #: (Orion's `1899-12-30`). They mean no date, so they read as an empty cell.

@@ -1,0 +1,88 @@
+"""What every report writer shares: the `Reporter` shape, reason words, owners' views."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from abc import ABC, abstractmethod
+from dataclasses import replace
+from pathlib import Path
+from typing import ClassVar
+
+from auditor.actions import finding_action
+from auditor.model import AuditResult, Reason, Target
+
+#: Each reason code in words, as every report spells it out (SPEC: "the report spells each
+#: out in words").
+REASON_TEXT: dict[Reason, str] = {
+    Reason.OUTSIDE_LIVE_NETWORKS: "Address is outside every live network (IPAM and routing tables)",
+    Reason.DEPRECATED_NETWORK: "Address is in a network marked deprecated or retired",
+    Reason.NO_ROUTE: "Firewall logged no route / no egress interface to the address",
+    Reason.ACL_DENY: "Firewall denied traffic to the address by access list",
+    Reason.SYN_RETRANSMIT: "Firewall saw duplicate TCP SYNs: the sender retries, nobody answers",
+    Reason.SYN_TIMEOUT: "TCP handshake to the address timed out (SYN Timeout)",
+    Reason.TOOL_DOWN: "The tool has not reached the address within stale_after_days",
+    Reason.TOOL_UP: "The tool reached the address recently",
+    Reason.TRAFFIC_ANSWERED: "Firewall saw answered traffic to the address",
+    Reason.PROBE_FAILED: "Active probe got no answer",
+    Reason.PROBE_OK: "Active probe got an answer",
+    Reason.DNS_UNRESOLVED: "Host name does not resolve",
+}
+
+#: Shown where a record's tool has no owner configured.
+NO_OWNER = "(no owner)"
+
+
+class Reporter(ABC):
+    """Writes one `AuditResult` to one file."""
+
+    #: The file name suffix this format is written with.
+    suffix: ClassVar[str]
+
+    @abstractmethod
+    def write(self, result: AuditResult, path: Path) -> None:
+        """Write the report to `path` whole or not at all; raise `ReportError` if it cannot."""
+
+
+def record_owner(result: AuditResult, target: Target) -> str:
+    """Who fixes `target`: the record's owner, else its source's configured owner."""
+    return target.owner or result.owners.get(target.source) or NO_OWNER
+
+
+def owner_slug(owner: str) -> str:
+    """A file-name-safe slug: `NOC - SolarWinds` -> `noc-solarwinds`."""
+    ascii_text = unicodedata.normalize("NFKD", owner).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "no-owner"
+
+
+def owner_names(result: AuditResult) -> list[str]:
+    """Every owner: those with records first (in finding order), then the configured rest."""
+    names: list[str] = []
+    for finding in result.findings:
+        for target in finding.records:
+            owner = record_owner(result, target)
+            if owner not in names:
+                names.append(owner)
+    names += sorted(set(result.owners.values()) - set(names))
+    return names
+
+
+def owner_view(result: AuditResult, owner: str) -> AuditResult:
+    """`result` cut down to one owner: their records, sources and findings, no ghost flows.
+
+    Each finding keeps only this owner's records; its `polled` flag and action are worked out
+    again from those records, so the owner reads what their own tools do. Network, log and
+    capture inputs stay: a failure there makes this owner's list incomplete too.
+    """
+    sources = {s for s, o in result.owners.items() if o == owner}
+    findings = []
+    for finding in result.findings:
+        own = tuple(t for t in finding.records if record_owner(result, t) == owner)
+        if own:
+            sources.update(t.source for t in own)
+            findings.append(replace(finding, records=own, polled=any(t.polled for t in own),
+                                    action=finding_action(finding.verdict, own)))
+    inputs = tuple(i for i in result.inputs if i.role != "source" or i.name in sources)
+    return replace(result, name=f"{result.name} - {owner}", inputs=inputs,
+                   findings=tuple(findings), ghost_flows=(),
+                   owners={s: o for s, o in result.owners.items() if o == owner})
