@@ -97,6 +97,15 @@ class LogParser(Connector):
         machine's clock."""
         self.stats = LogStats()
 
+    @classmethod
+    def recognises(cls, line: str) -> bool:
+        """Whether `line` is in this vendor's format (a cheap look, not a parse).
+
+        With no `--type`, the engine reads the first lines of a file and picks the kind that
+        recognises most of them (`engine.detect_log_type`).
+        """
+        return False
+
     @abstractmethod
     def parse(self, lines: Iterable[str], start: int = 1) -> Iterator[LogEvent]:
         """Yield one event per recognised line; `start` is the number of the first line.

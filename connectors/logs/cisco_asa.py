@@ -199,6 +199,11 @@ class AsaLogParser(LogParser):
 
     # -- streaming ------------------------------------------------------------------------
 
+    @classmethod
+    def recognises(cls, line: str) -> bool:
+        return (_TAG.search(line) is not None or _BARE_TAG.search(line) is not None
+                or ("|" in line and _PIPE.match(line) is not None))
+
     def parse(self, lines: Iterable[str], start: int = 1) -> Iterator[LogEvent]:
         """Yield one event per recognised line; `start` is the number of the first line."""
         # A reader per pass: its header memory and its clock belong to this file.
