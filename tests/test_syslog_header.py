@@ -222,3 +222,28 @@ def test_split_agrees_with_read_on_the_header() -> None:
     for line in (PFSENSE, IPTABLES, PANOS):
         time, device, start = reader.split(line)
         assert reader.read(line[:start]) == (time, device)
+
+
+def test_common_header_fast_path_reads_as_the_general_walk() -> None:
+    """The one-match reading of the commonest headers gives what the general walk gives."""
+    import random
+
+    rng = random.Random(5)
+    months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
+              "Dec"]
+    hosts = ["fw-edge-01", "10.1.2.3", "asa", "EDT", "dev01:", "fw_core", "a.b.example.net"]
+    for _ in range(3000):
+        day = rng.choice([1, 6, 9, 15, 29, 30, 31, 0, 32])
+        stamp = f"{rng.choice(months)} {day:2d}" if rng.random() < 0.5 else \
+            f"{rng.choice(months)} {day:02d}"
+        if rng.random() < 0.6:
+            stamp += f" {rng.choice([2019, 2024, 2026, 2027, 9999, 1])}"
+        stamp += f" {rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}:{rng.randint(0, 60):02d}"
+        tail = rng.choice(["", ":", f" {rng.choice(hosts)} :", f" {rng.choice(hosts)}:",
+                           f" {rng.choice(hosts)}"])
+        text = rng.choice(["", "<166>", "<13>"]) + stamp + tail + rng.choice(["", " "])
+        clock = rng.choice([datetime(2026, 11, 24, 12), datetime(2027, 1, 1, 0, 30),
+                            datetime(9999, 12, 31, 23)])
+        fast = SyslogHeader(clock, "dflt")
+        walk = SyslogHeader(clock, "dflt")
+        assert fast.read(text) == walk._walk(text, 0, False)[:2], text

@@ -74,6 +74,14 @@ _RFC5424 = re.compile(r"\s*<\d{1,3}>1 (\S+) (\S+) \S+ \S+ \S+ "
                       r"(?:-|(?:\[(?:[^\]\\]|\\.)*\])+)(?: |$)")
 
 
+#: The commonest headers, read in one match: the ASA's own stamp or a relay's RFC 3164 one,
+#: an optional host with ` :`/`:`, nothing else (no zone, no fraction, no program). Anything
+#: else takes the general walk; both give the same reading.
+_COMMON = re.compile(
+    r"(?:<\d{1,3}>)?(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) {1,2}(\d{1,2})"
+    r"(?: (\d{4}))? (\d\d):(\d\d):(\d\d)(?::| ([\w.:<>@-]{1,255}?) ?:)? ?")
+
+
 class _Cache(dict[str, Header]):
     """Header text -> its reading; a miss reads it (the lookup stays in C when it hits)."""
 
@@ -155,6 +163,20 @@ class SyslogHeader:
     # -- reading ---------------------------------------------------------------------------
 
     def _read(self, text: str) -> Header:
+        m = _COMMON.fullmatch(text)
+        if m is not None:
+            mon, day, year, hh, mm, ss, host = m.groups()
+            if host is None or (host[-1] != ":" and host.upper() not in ZONES):
+                try:
+                    if year is None:
+                        time = self._yearless(_MONTHS[mon.lower()], int(day), int(hh),
+                                              int(mm), int(ss), 0)
+                    else:
+                        time = datetime(int(year), _MONTHS[mon.lower()], int(day), int(hh),
+                                        int(mm), int(ss))
+                except (ValueError, OverflowError):
+                    time = None
+                return time, host or self.device
         time, device, _ = self._walk(text, 0, False)
         return time, device
 
