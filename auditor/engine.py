@@ -16,6 +16,7 @@ import netaddr
 
 from auditor.config import AuditConfig
 from auditor.errors import SourceError, StaleAuditError, UsageError
+from auditor.logfold import fold_input
 from auditor.model import (
     AuditResult,
     InputStatus,
@@ -125,23 +126,9 @@ def logs_only(specs: Sequence[SourceSpec], *, as_of: datetime, generated_at: dat
 
 def fold_logs(spec: SourceSpec, traffic: TrafficIndex, stats: LogStats, *, as_of: datetime,
               progress: Progress | None = None) -> InputStatus:
-    """Stream every file of one `[[logs]]` input into `traffic`; count into `stats`."""
-    parser: LogParser = lookup("logs", spec.type)(spec, clock=as_of)
-    reading = _Reading()
-    try:
-        for event in stream_events(parser, spec.paths, progress, reading):
-            traffic.add(event)
-            reading.line = event.line
-    except SourceError as exc:
-        stats.merge(parser.stats)
-        return InputStatus(spec.name, spec.type, "log", SourceStatus.FAILED,
-                           parser.stats.lines, str(exc))
-    except Exception as exc:  # a parser bug fails its input, never the audit
-        stats.merge(parser.stats)
-        where = f"{reading.path} after line {reading.line}" if reading.path else spec.name
-        return _internal(spec, "log", where, exc)
-    stats.merge(parser.stats)
-    return InputStatus(spec.name, spec.type, "log", SourceStatus.OK, parser.stats.lines)
+    """Fold every file of one `[[logs]]` input into `traffic` (on every core where it pays);
+    count into `stats`."""
+    return fold_input(spec, traffic, stats, as_of=as_of, progress=progress)
 
 
 class _Reading:

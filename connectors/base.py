@@ -21,8 +21,8 @@ from typing import ClassVar
 from auditor.model import LogEvent, LogStats, Network, ProcessKey, Target
 from connectors.spec import SourceSpec
 
-__all__ = ["CaptureSource", "Connector", "LogParser", "NetworkSource", "SkippedLine",
-           "SourceSpec", "TargetSource"]
+__all__ = ["CaptureSource", "Connector", "Deferred", "LogParser", "NetworkSource",
+           "SkippedLine", "SourceSpec", "TargetSource"]
 from connectors.shared.inputs import Inputs
 
 
@@ -79,6 +79,31 @@ class CaptureSource(Connector):
         """Return attribution keys (see `ProcessKey`) -> who holds the socket."""
 
 
+@dataclass(frozen=True, slots=True)
+class Deferred:
+    """An event whose initiator is told by a line in another part of the file (a Teardown
+    whose Built came earlier), held back when a file is folded in parts.
+
+    `event` is ordered by the parser's guess (`outbound`); the merge looks the key up among
+    the open pairs of the parts before and turns the event round when they say otherwise.
+    """
+
+    table: str
+    """Which pairing table the key belongs to (`conns`)."""
+    key: tuple[str, str]
+    outbound: bool
+    """The guess the event is ordered by: True when the second printed endpoint initiated."""
+    event: LogEvent
+
+    def resolved(self, outbound: bool | None) -> LogEvent:
+        """The event in initiator order, given what the earlier parts knew (None: nothing)."""
+        if outbound is None or outbound == self.outbound:
+            return self.event
+        e = self.event
+        return LogEvent(e.line, e.time, e.device, e.message, e.signal, e.protocol,
+                        e.dst, e.dport, e.src, e.sport, e.count)
+
+
 class LogParser(Connector):
     """Turns firewall log lines into `LogEvent`s, streaming.
 
@@ -96,6 +121,15 @@ class LogParser(Connector):
         more than a day after `now` is chosen (a relay clock may run ahead). None means the
         machine's clock."""
         self.stats = LogStats()
+        self.defer_unpaired = False
+        """Set when this parser reads one part of a file: an event that is not evidence
+        until its pair (in another part) orders it goes to `deferred`, not out of `parse`."""
+        self.deferred: list[Deferred] = []
+
+    def open_pairs(self) -> dict[str, dict[tuple[str, str], bool]]:
+        """Pairing state left open at the end of the lines read (Builts with no Teardown
+        yet), per table, oldest first: what a later part's deferred events look up."""
+        return {}
 
     @classmethod
     def recognises(cls, line: str) -> bool:

@@ -61,7 +61,7 @@ from datetime import datetime
 from typing import ClassVar
 
 from auditor.model import LogEvent, Signal
-from connectors.base import LogParser, SourceSpec
+from connectors.base import Deferred, LogParser, SourceSpec
 from connectors.logs.endpoints import (
     SERVER_PORTS,
     SERVICES,
@@ -180,6 +180,7 @@ class AsaLogParser(LogParser):
         self.pair_limit = pair_limit
         #: (device, connection id) -> Built was outbound; popped by the Teardown.
         self._conns: OrderedDict[tuple[str, str], bool] = OrderedDict()
+        self._defer: tuple[tuple[str, str], bool] | None = None
         #: (device, "faddr .. gaddr .. laddr ..") -> Built was outbound, for 302021.
         self._pings: OrderedDict[tuple[str, str], bool] = OrderedDict()
         self._handlers: dict[str, Handler] = {
@@ -250,6 +251,12 @@ class AsaLogParser(LogParser):
                     continue
             stats.parsed += 1
             stats.by_message[message] += 1
+            if self._defer is not None:   # its Built is in an earlier part of the file
+                key, outbound = self._defer
+                self._defer = None
+                self.deferred.append(Deferred("conns", key, outbound, LogEvent(
+                    number + skipped, time, device, message, *flow)))
+                continue
             yield LogEvent(number + skipped, time, device, message, *flow)
 
     @staticmethod
@@ -354,7 +361,12 @@ class AsaLogParser(LogParser):
                 signal = _SYN_TIMEOUT
             elif int(sent) > 0:
                 signal = _TRAFFIC_ANSWERED
+        if outbound is None and signal is not _OTHER and self.defer_unpaired:
+            self._defer = ((device, conn), not a_first)
         return build_flow(signal, proto, a, ap, b, bp, a_first)
+
+    def open_pairs(self) -> dict[str, dict[tuple[str, str], bool]]:
+        return {"conns": dict(self._conns)}
 
     def _icmp_conn(self, line: str, pos: int, device: str, message: str) -> Flow | None:
         m = _ICMP_CONN.match(line, pos)

@@ -55,6 +55,82 @@ def open_text_tracked(path: Path) -> Iterator[tuple[Iterable[str], Callable[[], 
         with _stdin_lines() as lines:
             yield lines, lambda: 0
         return
+    with _decoded(path) as (text, position):
+        yield _Guarded(text, path), position
+
+
+#: Characters a block of `open_blocks` holds, about (it ends at a line's end).
+BLOCK_CHARS = 4 << 20
+
+
+@contextmanager
+def open_blocks(path: Path, size: int = BLOCK_CHARS
+                ) -> Iterator[tuple[Iterator[str], Callable[[], int]]]:
+    """Text blocks of whole lines (about `size` characters each) and the bytes-read function.
+
+    For folding a big file on several cores: each block can be parsed on its own. A line
+    longer than `MAX_LINE_CHARS` is cut there (its rest dropped unread into memory), as
+    `bounded_lines` does; a block of blank lines only is not given (blank lines count for
+    nothing). A damaged archive raises `SourceError` with the line it was reached at.
+    """
+    path = Path(path)
+    if path == STDIN:
+        with _stdin_lines() as lines:
+            yield _blocks_of_lines(lines, size), lambda: 0
+        return
+    with _decoded(path) as (text, position):
+        yield _guarded_blocks(text, path, size), position
+
+
+def _guarded_blocks(text: IO[str], path: Path, size: int) -> Iterator[str]:
+    done = 0
+    read, readline = text.read, text.readline
+    try:
+        while True:
+            block = read(size)
+            if not block:
+                return
+            if not block.endswith("\n"):
+                rest = readline(MAX_LINE_CHARS)
+                block += rest
+                if len(rest) == MAX_LINE_CHARS and not rest.endswith("\n"):
+                    while True:   # an absurd line: drop the rest of it unread
+                        more = readline(MAX_LINE_CHARS)
+                        if not more or more.endswith("\n"):
+                            break
+                    block += "\n"
+            done += block.count("\n")
+            if not block.isspace():
+                yield block
+    except SourceError as exc:
+        if exc.line is not None:
+            raise
+        raise SourceError(f"file is damaged after {done} lines: {exc.__cause__ or exc}",
+                          path=path, line=done + 1) from exc
+    except (*_DAMAGED, ValueError) as exc:
+        raise SourceError(f"file is damaged after {done} lines: {exc}", path=path,
+                          line=done + 1) from exc
+
+
+def _blocks_of_lines(lines: Iterable[str], size: int) -> Iterator[str]:
+    block: list[str] = []
+    length = 0
+    for line in lines:
+        block.append(line)
+        length += len(line)
+        if length >= size:
+            text = "".join(block)
+            if not text.isspace():
+                yield text
+            block, length = [], 0
+    text = "".join(block)
+    if text and not text.isspace():
+        yield text
+
+
+@contextmanager
+def _decoded(path: Path) -> Iterator[tuple[IO[str], Callable[[], int]]]:
+    """The file as text (decompressed, encoding sniffed) and its bytes-read function."""
     try:
         disk = open(path, "rb")  # noqa: SIM115 - closed below, after the decoders on top
     except OSError as exc:
@@ -69,10 +145,13 @@ def open_text_tracked(path: Path) -> Iterator[tuple[Iterable[str], Callable[[], 
             raw = io.BufferedReader(_Decompressed(bz2.BZ2File(disk), path, "bzip2"), _BUFFER)
         else:
             raw = disk
-        text = io.TextIOWrapper(raw, encoding=_sniff_encoding(raw), errors="replace",
-                                newline=None)
         try:
-            yield _Guarded(text, path), disk.tell
+            text = io.TextIOWrapper(raw, encoding=_sniff_encoding(raw), errors="replace",
+                                    newline=None)
+        except (*_DAMAGED, ValueError) as exc:
+            raise SourceError(f"cannot read: {exc}", path=path) from exc
+        try:
+            yield text, disk.tell
         finally:
             text.close()
     finally:

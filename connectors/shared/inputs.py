@@ -35,6 +35,11 @@ class Inputs:
         """Bounded lines of a (large) file, with how many bytes of it have been read."""
         return files.open_text_tracked(path)
 
+    def open_blocks(self, path: Path, size: int = files.BLOCK_CHARS
+                    ) -> AbstractContextManager[tuple[Iterator[str], Callable[[], int]]]:
+        """Blocks of whole lines (about `size` characters) of a large file, to fold in parts."""
+        return files.open_blocks(path, size)
+
     def looks_like_json(self, path: Path) -> bool:
         """Whether the file is a JSON body rather than a table or text export."""
         return files.looks_like_json(path)
