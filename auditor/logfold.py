@@ -71,6 +71,7 @@ def fold_block(block: str) -> Part:
     assert context is not None
     parser: LogParser = lookup("logs", context.spec.type)(context.spec, clock=context.clock)
     parser.defer_unpaired = True
+    parser.evidence_only = True   # the fold ignores `other` events: do not build them
     like = context.traffic
     traffic = TrafficIndex(like.held, max_flows=like.max_flows, is_noise=like.is_noise)
     add = traffic.add

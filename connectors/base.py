@@ -125,6 +125,9 @@ class LogParser(Connector):
         """Set when this parser reads one part of a file: an event that is not evidence
         until its pair (in another part) orders it goes to `deferred`, not out of `parse`."""
         self.deferred: list[Deferred] = []
+        self.evidence_only = False
+        """Set when the events only feed a fold: a line that says nothing either way (signal
+        `other`) is counted as parsed but gives no event, which saves building it."""
 
     def open_pairs(self) -> dict[str, dict[tuple[str, str], bool]]:
         """Pairing state left open at the end of the lines read (Builts with no Teardown

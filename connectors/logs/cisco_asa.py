@@ -161,6 +161,11 @@ def _slots5(m: re.Match[str]) -> tuple[str, str | None, str | None, str | None, 
     return proto, a, ap, b, bp
 
 
+#: What a handler returns, when the parser reads for evidence only, for a line that parsed
+#: but says nothing either way (signal `other`): counted, no event built.
+_NO_EVENT: Flow = (_OTHER, None, None, None, None, None, 0)
+
+
 class AsaLogParser(LogParser):
     """Cisco ASA, FTD and PIX syslog lines -> `LogEvent`s (see the module docstring).
 
@@ -251,6 +256,8 @@ class AsaLogParser(LogParser):
                     continue
             stats.parsed += 1
             stats.by_message[message] += 1
+            if flow is _NO_EVENT:
+                continue
             if self._defer is not None:   # its Built is in an earlier part of the file
                 key, outbound = self._defer
                 self._defer = None
@@ -313,6 +320,8 @@ class AsaLogParser(LogParser):
             return None
         verdict, proto, a, ap, b, bp, hits = m.groups()
         signal = _ACL_DENY if verdict == "denied" else _OTHER
+        if signal is _OTHER and self.evidence_only:
+            return _NO_EVENT
         return build_flow(signal, proto, a, ap, b, bp, count=int(hits) if hits else 1)
 
     def _to_the_box(self, line: str, pos: int, device: str, message: str) -> Flow | None:
@@ -320,6 +329,8 @@ class AsaLogParser(LogParser):
         if m is None:
             return None
         signal = _ACL_DENY if message == "710003" else _OTHER
+        if signal is _OTHER and self.evidence_only:
+            return _NO_EVENT
         return build_flow(signal, *_slots5(m))
 
     def _dup_syn(self, line: str, pos: int, device: str, message: str) -> Flow | None:
@@ -333,6 +344,8 @@ class AsaLogParser(LogParser):
         m = _DROPPING.match(line, pos)
         if m is None:
             return None
+        if self.evidence_only:
+            return _NO_EVENT
         proto, a, ap, b, bp = m.groups()
         return build_flow(_OTHER, proto, a, ap, b, bp,
                           initiator_first(parse_port(ap), parse_port(bp)))
@@ -344,6 +357,8 @@ class AsaLogParser(LogParser):
         direction, proto, conn, a, ap, b, bp = m.groups()
         outbound = direction == "outbound"
         self._remember(self._conns, (device, conn), outbound)
+        if self.evidence_only:
+            return _NO_EVENT
         # Outbound: the second endpoint (the higher-security side) opened the connection.
         return build_flow(_OTHER, proto, a, ap, b, bp, not outbound)
 
@@ -361,6 +376,8 @@ class AsaLogParser(LogParser):
                 signal = _SYN_TIMEOUT
             elif int(sent) > 0:
                 signal = _TRAFFIC_ANSWERED
+        if signal is _OTHER and self.evidence_only:
+            return _NO_EVENT
         if outbound is None and signal is not _OTHER and self.defer_unpaired:
             self._defer = ((device, conn), not a_first)
         return build_flow(signal, proto, a, ap, b, bp, a_first)
@@ -380,6 +397,8 @@ class AsaLogParser(LogParser):
             seen = self._pings.pop((device, key), None)
             # A ping whose Built was not seen: assume the higher-security side pinged out.
             outbound = (direction != "inbound") if seen is None else seen
+        if self.evidence_only:
+            return _NO_EVENT
         # Inbound: faddr pings laddr (the real address behind gaddr); outbound the reverse.
         if outbound:
             return build_flow(_OTHER, proto, laddr, None, faddr, None)
@@ -389,6 +408,8 @@ class AsaLogParser(LogParser):
         m = _DENY_ICMP.match(line, pos)
         if m is None:
             return None
+        if self.evidence_only:
+            return _NO_EVENT
         proto, a, b = m.groups()
         return build_flow(_OTHER, proto, a, None, b, None)
 
@@ -397,6 +418,8 @@ class AsaLogParser(LogParser):
         m = _NO_CONNECTION.match(line, pos)
         if m is None:
             return None
+        if self.evidence_only:
+            return _NO_EVENT
         proto, a, ap, b, bp = m.groups()
         return build_flow(_OTHER, proto, a, ap, b, bp,
                           initiator_first(parse_port(ap), parse_port(bp)))
@@ -405,6 +428,8 @@ class AsaLogParser(LogParser):
         m = _ICMP_DENIED.match(line, pos)
         if m is None:
             return None
+        if self.evidence_only:
+            return _NO_EVENT
         icmp_type, a, b = m.groups()
         # An echo reply (type 0) goes back to whoever pinged.
         return build_flow(_OTHER, "icmp", a, None, b, None, icmp_type != "0")
@@ -413,6 +438,8 @@ class AsaLogParser(LogParser):
         m = _ICMP_ERROR.match(line, pos)
         if m is None:
             return None
+        if self.evidence_only:
+            return _NO_EVENT
         p = _PAYLOAD.search(line, m.end())
         if p is None:
             proto, a, b = m.groups()
@@ -427,11 +454,15 @@ class AsaLogParser(LogParser):
         m = _XLATE.match(line, pos)
         if m is None or len(m.group(1)) > 32:
             return None
+        if self.evidence_only:
+            return _NO_EVENT
         return (_OTHER, m.group(1).lower(), None, None, None, None, 1)
 
     def _drop_rate(self, line: str, pos: int, device: str, message: str) -> Flow | None:
         if _DROP_RATE.search(line, pos) is None:
             return None
+        if self.evidence_only:
+            return _NO_EVENT
         return (_OTHER, None, None, None, None, None, 1)
 
     def _remember(self, table: OrderedDict[tuple[str, str], bool], key: tuple[str, str],
