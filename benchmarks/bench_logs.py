@@ -1,0 +1,132 @@
+"""`stale-audit logs` and `stale-audit audit` on realistic firewall traffic, beside baselines.
+
+Generates (once, cached under the temp folder by size and seed) a realistic edge firewall's
+day (`benchmarks/asa_traffic.py`: thousands of hosts, ephemeral ports, growing connection ids,
+four header styles), plain and gzipped, then times in one run, over the same files:
+
+- `grep -c` / `zcat | grep -c` (the floor), a naive one-regex-per-line Python script and
+  Polars doing the same per-flow aggregation (`benchmarks/baselines.py`; Polars when
+  installed);
+- `stale-audit logs` on the plain and the gz file, and `stale-audit audit` of a config whose
+  one log input is the plain file (with a small inventory), each as a fresh process, with
+  its wall time, lines/s and peak RSS;
+- the same `stale-audit logs` with `STALE_AUDIT_WORKERS=1`, to show what the second core buys.
+
+It prints numbers and ratios; it asserts nothing.
+
+    python benchmarks/bench_logs.py [--lines 2000000] [--seed N] [--keep]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.asa_traffic import write_log  # noqa: E402
+from benchmarks.baselines import grep_count, naive, polars_flows  # noqa: E402
+
+CONFIG = """\
+[audit]
+name = "Log benchmark"
+
+[[sources]]
+name = "pollers"
+type = "csv"
+path = "inventory.csv"
+owner = "NOC"
+
+[[networks]]
+name = "ipam"
+type = "prefix-list"
+path = "prefixes.txt"
+
+[[logs]]
+name = "fw-edge"
+type = "cisco-asa"
+paths = ["{log}"]
+"""
+
+
+def _timed(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
+    """(wall seconds, peak RSS MB) of one command run as a child process (its own rusage,
+    the largest of its processes: workers are children of the child, counted by the OS)."""
+    begin = time.perf_counter()
+    child = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                             env=dict(os.environ, **(env or {})), cwd=ROOT)
+    _pid, _status, usage = os.wait4(child.pid, 0)
+    child.returncode = 0
+    return time.perf_counter() - begin, usage.ru_maxrss / 1024
+
+
+def main() -> None:
+    args = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    args.add_argument("--lines", type=int, default=2_000_000)
+    args.add_argument("--seed", type=int, default=20261129)
+    args.add_argument("--keep", action="store_true", help="keep the generated folder")
+    opts = args.parse_args()
+    folder = Path(tempfile.gettempdir()) / f"stale-audit-bench-logs-{opts.lines}-{opts.seed}"
+    plain, packed = folder / "fw-edge.log", folder / "fw-edge.log.gz"
+    if not packed.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        begin = time.perf_counter()
+        write_log(plain, opts.lines, opts.seed)
+        subprocess.run(f"gzip -kf6 '{plain}'", shell=True, check=True)
+        print(f"generated {opts.lines:,} lines in {time.perf_counter() - begin:.1f} s")
+    (folder / "inventory.csv").write_text(
+        "Name,IP Address\n" + "".join(f"target-{n},10.99.{n // 250}.{n % 250 + 1}\n"
+                                      for n in range(2000)))
+    (folder / "prefixes.txt").write_text("10.0.0.0/9\n172.16.0.0/12\n")
+    (folder / "audit.toml").write_text(CONFIG.format(log=plain.name))
+    mb = plain.stat().st_size / 2**20
+    print(f"{opts.lines:,} lines, {mb:.0f} MB plain, {packed.stat().st_size / 2**20:.0f} MB gz; "
+          f"{os.cpu_count()} CPUs; Python {sys.version.split()[0]}")
+    rows: list[tuple[str, float, float | None]] = []
+    secs, _ = grep_count([plain])
+    rows.append(("grep -c (plain)", secs, None))
+    secs, _ = grep_count([packed])
+    rows.append(("zcat | grep -c (gz)", secs, None))
+    secs, flows = naive([plain])
+    rows.append((f"naive one-regex script ({flows:,} drop lines)", secs, None))
+    polars = polars_flows([plain])
+    if polars is not None:
+        rows.append((f"polars per-flow aggregation ({polars[1]:,} drop lines)", polars[0], None))
+    else:
+        print("  (polars not installed: pip install polars to add that baseline)")
+    exe = [sys.executable, "-m", "auditor"]
+    rows.append(("stale-audit logs (plain)", *_timed([*exe, "logs", str(plain)])))
+    rows.append(("stale-audit logs (plain, 1 worker)",
+                 *_timed([*exe, "logs", str(plain)], {"STALE_AUDIT_WORKERS": "1"})))
+    rows.append(("stale-audit logs (gz)", *_timed([*exe, "logs", str(packed)])))
+    out = folder / "out"
+    rows.append(("stale-audit audit (plain log, small inventory)",
+                 *_timed([*exe, "audit", "-c", str(folder / "audit.toml"), "-o",
+                          str(out / "a.xlsx"), "--json", str(out / "a.json")])))
+    width = max(len(r[0]) for r in rows)
+    print(f"\n  {'what':<{width}}  {'secs':>7}  {'lines/s':>11}  {'peak RSS':>9}")
+    for label, secs, peak in rows:
+        rss = f"{peak:7.0f} MB" if peak is not None else ""
+        print(f"  {label:<{width}}  {secs:7.2f}  {opts.lines / secs:11,.0f}  {rss:>9}")
+    by = {label.split(" (")[0] + (" gz" if "(gz" in label else ""): secs
+          for label, secs, _ in rows}
+    ours = next(s for label, s, _ in rows if label == "stale-audit logs (plain)")
+    gz = next(s for label, s, _ in rows if label == "stale-audit logs (gz)")
+    print(f"\n  stale-audit logs vs naive script: {by['naive one-regex script'] / ours:.2f}x "
+          f"(>1 is faster)")
+    if polars is not None:
+        print(f"  stale-audit logs vs polars:       {polars[0] / ours:.2f}x")
+    print(f"  stale-audit logs gz vs zcat|grep: {gz / by['zcat | grep -c gz']:.1f}x slower")
+    if not opts.keep:
+        shutil.rmtree(out, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
