@@ -88,6 +88,7 @@ def run_audit(config: AuditConfig, *, as_of: datetime, generated_at: datetime,
         findings=tuple(findings), ghost_flows=tuple(ghosts),
         networks=tuple(sorted(networks, key=_network_order)), logs=stats,
         owners=config.owners, hourly=dict(sorted(traffic.hourly.items())),
+        hourly_messages=_by_message(traffic),
         inbound_noise=inbound_noise(traffic), ghosts_folded=folded,
         unresolved_names=unresolved)
 
@@ -121,7 +122,8 @@ def logs_only(specs: Sequence[SourceSpec], *, as_of: datetime, generated_at: dat
     return AuditResult(name=name, generated_at=generated_at, as_of=as_of,
                        stale_after_days=0, inputs=tuple(inputs), findings=(),
                        ghost_flows=tuple(ghosts), networks=(), logs=stats,
-                       hourly=dict(sorted(traffic.hourly.items())), ghosts_folded=folded)
+                       hourly=dict(sorted(traffic.hourly.items())),
+                       hourly_messages=_by_message(traffic), ghosts_folded=folded)
 
 
 def fold_logs(spec: SourceSpec, traffic: TrafficIndex, stats: LogStats, *, as_of: datetime,
@@ -256,6 +258,14 @@ def known_pollers(specs: Iterable[SourceSpec], targets: Iterable[Target]) -> dic
         if t.poller and t.poller not in pollers:
             pollers[t.poller] = _who(t.source, t.owner)
     return pollers
+
+
+def _by_message(traffic: TrafficIndex) -> dict[str, dict[datetime, int]]:
+    """message id -> hour -> drop lines, hours in order."""
+    out: dict[str, dict[datetime, int]] = {}
+    for (hour, message), n in sorted(traffic.hourly_messages.items()):
+        out.setdefault(message, {})[hour] = n
+    return out
 
 
 def _network_order(net: Network) -> tuple[str, tuple[int, int, str], str]:

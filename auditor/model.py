@@ -325,6 +325,8 @@ class AuditResult:
     """Source name -> owner, so per-owner lists include sources with nothing to fix."""
     hourly: dict[datetime, int] = field(default_factory=dict)
     """Drop-signal log lines per hour (hour start -> count), for rate charts."""
+    hourly_messages: dict[str, dict[datetime, int]] = field(default_factory=dict)
+    """The same per message id (message -> hour start -> count), for rises in words."""
     inbound_noise: InboundNoise = field(default_factory=lambda: InboundNoise())
     """Drops from outside (internet scans): counted, never listed as ghost flows."""
     ghosts_folded: FoldedFlows = field(default_factory=lambda: FoldedFlows())

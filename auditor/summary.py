@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from auditor.model import VERDICT_ORDER, AuditResult, SourceStatus, Verdict
+from auditor.rates import rises, series
 
 TOP = 10
 
@@ -64,11 +65,20 @@ def format_summary(result: AuditResult) -> str:
             if len(result.unresolved_names) > 5 else ""
         lines.append(f"\nHost names no record ties to an address "
                      f"({len(result.unresolved_names)}): {shown}{more}")
-    if result.hourly:
-        peak_hour, peak = max(result.hourly.items(), key=lambda kv: kv[1])
-        lines.append(f"\nDrop lines per hour: peak {peak} at {peak_hour:%Y-%m-%d %H:00}, "
-                     f"average {sum(result.hourly.values()) // len(result.hourly)}")
+    lines += _rates(result)
     return "\n".join(lines)
+
+
+def _rates(result: AuditResult) -> list[str]:
+    """Peak and average drop lines an hour, and the rises in words."""
+    if not result.hourly:
+        return []
+    hours = series(result.hourly)
+    peak_hour, peak = max(hours, key=lambda kv: kv[1])
+    out = [f"\nDrop lines per hour: peak {peak:,} at {peak_hour:%Y-%m-%d %H:00}, average "
+           f"{sum(n for _, n in hours) // len(hours):,} over {len(hours)} hours"]
+    out += [f"  {rise.sentence()}" for rise in rises(result.hourly_messages)]
+    return out
 
 
 def format_logs_summary(result: AuditResult) -> str:
@@ -90,7 +100,15 @@ def format_logs_summary(result: AuditResult) -> str:
     lines += [f"  {d:<32} {n:>9}" for d, n in by_dst.most_common(TOP)] or ["  (none)"]
     lines.append("\nTop senders (pollers) of that traffic:")
     lines += [f"  {s:<32} {n:>9}" for s, n in by_src.most_common(TOP)] or ["  (none)"]
-    if result.hourly:
+    lines += _rates(result)
+    hours = series(result.hourly)
+    if len(hours) > 48:  # a month is not 720 rows: a line a day
+        days: dict[str, list[int]] = {}
+        for hour, n in hours:
+            days.setdefault(f"{hour:%Y-%m-%d}", []).append(n)
+        lines.append("\nDrop lines per day (peak hour):")
+        lines += [f"  {day}  {sum(ns):>9,}  ({max(ns):,}/h)" for day, ns in days.items()]
+    elif hours:
         lines.append("\nDrop lines per hour:")
-        lines += [f"  {hour:%Y-%m-%d %H:00}  {n:>9}" for hour, n in result.hourly.items()]
+        lines += [f"  {hour:%Y-%m-%d %H:00}  {n:>9,}" for hour, n in hours]
     return "\n".join(lines)

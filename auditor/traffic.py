@@ -113,6 +113,9 @@ class TrafficIndex:
         self.flows: dict[FlowKey, FlowTally] = {}
         """Drops per (source, destination, protocol, destination port)."""
         self.hourly: Counter[datetime] = Counter()
+        """Drop lines per hour (hour start -> lines)."""
+        self.hourly_messages: Counter[tuple[datetime, str]] = Counter()
+        """Drop lines per hour and message id, for rates and spikes per message."""
         self.is_noise = is_noise
         """Whether a sender is outside (in no live network, no known poller): its drops to
         addresses no source holds are inbound noise, counted in `noise`, never a flow.
@@ -185,6 +188,7 @@ class TrafficIndex:
                 mine_dst = self.by_dst[dst] = Tally()
             mine_dst.merge(tally)
         self.hourly.update(other.hourly)
+        self.hourly_messages.update(other.hourly_messages)
         self.noise.merge(other.noise)
         self.folded += other.folded
         self._flows_to = None
@@ -202,6 +206,7 @@ class TrafficIndex:
                 self._when = when
                 self._hour = when.replace(minute=0, second=0, microsecond=0)
             self.hourly[self._hour] += event.count  # type: ignore[index]
+            self.hourly_messages[(self._hour, event.message)] += event.count  # type: ignore[index]
 
     def _folded_key(self, key: FlowKey, held: bool) -> FlowKey:
         """Where a new flow goes once the table is full, coarser as it fills further.

@@ -32,6 +32,7 @@ from auditor.model import (
     Target,
     Verdict,
 )
+from auditor.rates import rises, series
 from reports.atomic import atomic_write
 from reports.base import NO_OWNER, REASON_TEXT, Reporter, owner_names, record_owner
 
@@ -394,17 +395,24 @@ def _sources(ws: Worksheet, result: AuditResult) -> None:
 
 
 def _log_rates(ws: Worksheet, result: AuditResult) -> None:
-    """Drop lines per hour, and a line chart once there is a trend to draw."""
-    hours = sorted(result.hourly.items())
+    """Drop lines per hour (every hour, none skipped), the rises in words, and a line chart
+    whose axis starts at 0 once there is a trend to draw."""
+    hours = series(result.hourly)
     n = _table(ws, ("Hour (UTC)", "Drop lines"), hours)
     for row in range(2, n + 2):
         ws.cell(row=row, column=1).number_format = HOUR_FORMAT
     _fit_columns(ws)
+    found = rises(result.hourly_messages)
+    if found:
+        _cell(ws, 1, 14, "Rises").font = BOLD
+        for row, rise in enumerate(found, 2):
+            _cell(ws, row, 14, rise.sentence())
     if n < 2:
         return
     chart = LineChart()
     chart.title = "Drop lines per hour"
     chart.y_axis.title = "lines"
+    chart.y_axis.scaling.min = 0   # a rate chart whose axis starts above 0 exaggerates
     chart.x_axis.number_format = HOUR_FORMAT
     chart.legend = None
     chart.x_axis.delete = False
