@@ -254,6 +254,10 @@ class _Checker:
                 raise self.error(where, key, 'must be a table of strings, e.g. '
                                  '{ address = "Workstation IP" }')
             return dict(value)
+        if isinstance(value, list):   # a list of words (iptables `drop_prefixes`)
+            if not all(isinstance(v, str) for v in value):
+                raise self.error(where, key, "must be a list of strings")
+            return tuple(value)   # the connector checks the words themselves
         if not isinstance(value, str | int | float | bool):
             raise self.error(where, key, f"must be a string, not {type(value).__name__}")
         return value

@@ -33,6 +33,8 @@ NETWORK_SOURCES: dict[str, str] = {
 #: `[[logs]]`: what the firewalls saw.
 LOG_PARSERS: dict[str, str] = {
     "cisco-asa": "connectors.logs.cisco_asa:AsaLogParser",
+    "iptables": "connectors.logs.iptables:IptablesLogParser",
+    "pfsense": "connectors.logs.pfsense:PfSenseLogParser",
 }
 
 #: `[[captures]]`: who sent it (connection tables taken on a polling server).

@@ -17,7 +17,8 @@ PACKAGES = ("auditor", "connectors", "reports")
 VOCABULARY = {"auditor.model", "auditor.errors", "auditor.addresses"}
 #: The pure core: values in, values out; no connectors, no reports, no engine.
 CORE = {"auditor.netindex", "auditor.traffic", "auditor.reconcile", "auditor.actions",
-        "auditor.summary", "auditor.jsonable", "auditor.history", "auditor.progress"}
+        "auditor.summary", "auditor.jsonable", "auditor.history", "auditor.progress",
+        "auditor.rates"}
 #: Who may import the engine, the config loader and the CLI: the applications on top.
 APPLICATIONS = {"auditor.cli", "auditor.__main__", "auditor.demo"}
 
