@@ -33,7 +33,9 @@ NETWORK_SOURCES: dict[str, str] = {
 #: `[[logs]]`: what the firewalls saw.
 LOG_PARSERS: dict[str, str] = {
     "cisco-asa": "connectors.logs.cisco_asa:AsaLogParser",
+    "fortigate": "connectors.logs.fortigate:FortiGateLogParser",
     "iptables": "connectors.logs.iptables:IptablesLogParser",
+    "paloalto": "connectors.logs.paloalto:PanOsLogParser",
     "pfsense": "connectors.logs.pfsense:PfSenseLogParser",
 }
 
