@@ -129,6 +129,33 @@ class LogParser(Connector):
         """Set when the events only feed a fold: a line that says nothing either way (signal
         `other`) is counted as parsed but gives no event, which saves building it."""
 
+    #: Lines longer than this are counted unparsed without a look (syslog caps a message
+    #: near 1 KiB; a regex over megabytes of junk is not worth the time).
+    max_line: ClassVar[int] = 16384
+
+    def numbered(self, lines: Iterable[str], start: int = 1) -> Iterator[tuple[int, str]]:
+        """(line number, line) for every line a parser should read, counted in `stats`.
+
+        Blank lines are not given and not counted, but their numbers advance (an item of
+        several newlines stands for that many: `parse`'s contract); a line longer than
+        `max_line` is counted unparsed and not given.
+        """
+        stats = self.stats
+        limit = self.max_line
+        skipped = 0
+        for number, line in enumerate(lines, start):
+            if not line or line.isspace():
+                if len(line) > 1:
+                    more = line.count("\n") - 1
+                    if more > 0:
+                        skipped += more
+                continue
+            stats.lines += 1
+            if len(line) > limit:
+                stats.unparsed += 1
+                continue
+            yield number + skipped, line
+
     def open_pairs(self) -> dict[str, dict[tuple[str, str], bool]]:
         """Pairing state left open at the end of the lines read (Builts with no Teardown
         yet), per table, oldest first: what a later part's deferred events look up."""

@@ -78,8 +78,7 @@ from connectors.shared.inputs import Inputs
 __all__ = ["CLOCK_SKEW", "MAX_LINE", "PAIR_LIMIT", "SERVER_PORTS", "SERVICES", "ZONES",
            "ZONE_OFFSETS", "AsaLogParser"]
 
-#: Lines longer than this are counted unparsed without a look (syslog caps a message near 1 KiB).
-MAX_LINE = 16384
+MAX_LINE = LogParser.max_line
 #: Built connections remembered for their Teardown; the oldest is forgotten past this.
 PAIR_LIMIT = 100_000
 
@@ -217,20 +216,7 @@ class AsaLogParser(LogParser):
         stats = self.stats
         handlers = self._handlers
         tag_search = _TAG.search
-        # A string of blank lines given as one item stands for as many lines as it has
-        # newlines (`LogParser.parse`); `skipped` is how many more than one item that made.
-        skipped = 0
-        for number, line in enumerate(lines, start):
-            if not line or line.isspace():
-                if len(line) > 1:
-                    more = line.count("\n") - 1
-                    if more > 0:
-                        skipped += more
-                continue
-            stats.lines += 1
-            if len(line) > MAX_LINE:
-                stats.unparsed += 1
-                continue
+        for number, line in self.numbered(lines, start):   # blank and absurd lines: counted
             m = tag_search(line)
             if m is not None:
                 header, message = line[:m.start()], m.group(1)
@@ -262,9 +248,9 @@ class AsaLogParser(LogParser):
                 key, outbound = self._defer
                 self._defer = None
                 self.deferred.append(Deferred("conns", key, outbound, LogEvent(
-                    number + skipped, time, device, message, *flow)))
+                    number, time, device, message, *flow)))
                 continue
-            yield LogEvent(number + skipped, time, device, message, *flow)
+            yield LogEvent(number, time, device, message, *flow)
 
     @staticmethod
     def _repeated(handler: Handler, line: str, pos: int, device: str,

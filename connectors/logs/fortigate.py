@@ -77,8 +77,7 @@ from connectors.logs.syslog_header import ZONE_OFFSETS, SyslogHeader
 
 __all__ = ["MAX_LINE", "PROTOCOLS", "FortiGateLogParser"]
 
-#: Lines longer than this are counted unparsed without a look (a traffic line is ~1-2 KiB).
-MAX_LINE = 16384
+MAX_LINE = LogParser.max_line
 
 #: IANA protocol numbers -> the words the other parsers use.
 PROTOCOLS: dict[str, str] = {
@@ -199,18 +198,7 @@ class FortiGateLogParser(LogParser):
         line_time = self._time
         flow_of = build_flow
         protocols = PROTOCOLS
-        skipped = 0
-        for number, line in enumerate(lines, start):
-            if not line or line.isspace():
-                if len(line) > 1:
-                    more = line.count("\n") - 1
-                    if more > 0:
-                        skipped += more
-                continue
-            stats.lines += 1
-            if len(line) > MAX_LINE:
-                stats.unparsed += 1
-                continue
+        for number, line in self.numbered(lines, start):
             cef = line.find("CEF:")
             if cef >= 0 and line.find("=", 0, cef) < 0:   # not "CEF:" inside a kv value
                 fields = cef_fields(line, cef)
@@ -268,7 +256,7 @@ class FortiGateLogParser(LogParser):
                 message = "traffic"
             stats.parsed += 1
             by_message[message] += 1
-            yield LogEvent(number + skipped, time, device, message, *flow)
+            yield LogEvent(number, time, device, message, *flow)
 
     @staticmethod
     def _cef_fields(line: str, at: int) -> dict[str, str] | None:

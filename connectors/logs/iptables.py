@@ -77,8 +77,7 @@ from connectors.shared.inputs import Inputs
 __all__ = ["ACCEPT_PREFIXES", "DROP_PREFIXES", "MAX_LINE", "PROTOCOL_NUMBERS",
            "IptablesLogParser", "prefix_options"]
 
-#: Lines longer than this are counted unparsed without a look (nf_log writes well under 1 KiB).
-MAX_LINE = 16384
+MAX_LINE = LogParser.max_line
 #: Texts that mark a drop prefix by default (case-insensitive, anywhere in the prefix): the
 #: words rule writers use (`DROP`, `DROPPED`, `REJECT`, `DENY`, `DENIED`, `BLOCK`, `[UFW BLOCK]`,
 #: firewalld's `FINAL_REJECT`), and EdgeOS/VyOS rule names' drop and reject letters.
@@ -167,16 +166,8 @@ class IptablesLogParser(LogParser):
         prefixes = self._prefixes
         classify = self._classify
         start_search, packet_search = _START.search, _PACKET.search
-        skipped = 0
-        for number, line in enumerate(lines, start):
-            if not line or line.isspace():
-                if len(line) > 1:
-                    more = line.count("\n") - 1
-                    if more > 0:
-                        skipped += more
-                continue
-            stats.lines += 1
-            if len(line) > MAX_LINE or "IN=" not in line:
+        for number, line in self.numbered(lines, start):
+            if "IN=" not in line:
                 stats.unparsed += 1
                 continue
             m = start_search(line)
@@ -208,7 +199,7 @@ class IptablesLogParser(LogParser):
                 continue
             stats.parsed += 1
             by_message[message] += 1
-            yield LogEvent(number + skipped, time, device or self.device, message, *flow)
+            yield LogEvent(number, time, device or self.device, message, *flow)
 
     @staticmethod
     def _flow(line: str, p: re.Match[str], signal: Signal) -> Flow | None:

@@ -66,8 +66,7 @@ from connectors.logs.syslog_header import SyslogHeader
 
 __all__ = ["MAX_LINE", "PanOsLogParser"]
 
-#: Lines longer than this are counted unparsed without a look (a TRAFFIC line is ~1-2 KiB).
-MAX_LINE = 16384
+MAX_LINE = LogParser.max_line
 #: Fields a TRAFFIC line must have: up to the action (30).
 MIN_FIELDS = 31
 
@@ -145,17 +144,9 @@ class PanOsLogParser(LogParser):
         flow_of = build_flow
         acl_deny, syn_timeout, answered, other = (_ACL_DENY, _SYN_TIMEOUT,
                                                   _TRAFFIC_ANSWERED, _OTHER)
-        skipped = 0
-        for number, line in enumerate(lines, start):
-            if not line or line.isspace():
-                if len(line) > 1:
-                    more = line.count("\n") - 1
-                    if more > 0:
-                        skipped += more
-                continue
-            stats.lines += 1
+        for number, line in self.numbered(lines, start):
             comma = line.find(",")
-            if comma < 0 or len(line) > MAX_LINE:
+            if comma < 0:
                 stats.unparsed += 1
                 continue
             # The CSV starts at the word holding the first comma: the header before it has
@@ -219,4 +210,4 @@ class PanOsLogParser(LogParser):
                 message = "TRAFFIC"
             stats.parsed += 1
             by_message[message] += 1
-            yield LogEvent(number + skipped, time, device, message, *flow)
+            yield LogEvent(number, time, device, message, *flow)

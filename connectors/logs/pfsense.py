@@ -59,8 +59,7 @@ from connectors.logs.syslog_header import SyslogHeader
 
 __all__ = ["MAX_LINE", "PfSenseLogParser"]
 
-#: Lines longer than this are counted unparsed without a look (filterlog lines stay near 200).
-MAX_LINE = 16384
+MAX_LINE = LogParser.max_line
 #: Fields split off a line: the TCP flags (23 for IPv4) are the last one read.
 _FIELDS = 24
 
@@ -115,18 +114,7 @@ class PfSenseLogParser(LogParser):
         tag_end = _TAG_END.match
         flow_of = self._flow
         messages: dict[str, str] = {}   # action -> message id, made once
-        skipped = 0
-        for number, line in enumerate(lines, start):
-            if not line or line.isspace():
-                if len(line) > 1:
-                    more = line.count("\n") - 1
-                    if more > 0:
-                        skipped += more
-                continue
-            stats.lines += 1
-            if len(line) > MAX_LINE:
-                stats.unparsed += 1
-                continue
+        for number, line in self.numbered(lines, start):
             i = line.find("filterlog")
             if i >= 0:
                 time, device = read(line[:i])
@@ -149,7 +137,7 @@ class PfSenseLogParser(LogParser):
                 message = messages[action] = "filterlog/" + action
             stats.parsed += 1
             by_message[message] += 1
-            yield LogEvent(number + skipped, time, device or self.device, message, *flow)
+            yield LogEvent(number, time, device or self.device, message, *flow)
 
     @staticmethod
     def _flow(f: list[str]) -> Flow | None:
