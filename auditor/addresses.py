@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import socket
 
 import netaddr
 
@@ -37,9 +38,20 @@ def canonical_ip(text: str | None) -> str | None:
             return str(ip)
         if text.count(".") != 3:
             return None
+        # netaddr reads IPv4 text with inet_pton too (INET_PTON, after refusing leading
+        # zeros, which inet_pton refuses as well); asked directly, it costs no object.
+        try:
+            packed = _pton(_AF_INET, text)
+        except OSError:
+            return None
+        if _ntoa(packed) == text:
+            return text
         return str(netaddr.IPAddress(text, 4, flags=netaddr.INET_PTON))
     except (netaddr.AddrFormatError, ValueError, TypeError):
         return None
+
+
+_pton, _ntoa, _AF_INET = socket.inet_pton, socket.inet_ntoa, socket.AF_INET
 
 
 def canonical_prefix(text: str | None, mask: str | None = None) -> str | None:
@@ -58,6 +70,12 @@ def canonical_prefix(text: str | None, mask: str | None = None) -> str | None:
     ip = canonical_ip(addr)
     if ip is None:
         return None
+    if length.isascii() and length.isdigit() and ":" not in addr and int(length) <= 32:
+        # IPv4 `a.b.c.d/nn`, the usual row of a prefix export: the network is the address
+        # with its host bits cleared, as netaddr's `.cidr` gives it, without two objects.
+        bits = int(length)
+        value = int.from_bytes(_pton(_AF_INET, ip), "big") & (0xFFFFFFFF << (32 - bits))
+        return f"{_ntoa((value & 0xFFFFFFFF).to_bytes(4, 'big'))}/{bits}"
     try:
         if length and "." not in length and ":" in addr and ":" not in ip:
             bits = int(length)  # IPv4-mapped, written as IPv6: a length out of 128

@@ -35,17 +35,37 @@ class Placement:
 def ip_key(address: str) -> tuple[int, int] | None:
     """`(version, integer)` of an IP address text, or None when it is not one (a host name).
 
-    The same answer as `netaddr.IPAddress(address)`, about twenty times faster for the text
-    every address arrives as (connectors write canonical dotted quads): `inet_pton` reads it,
-    and only when `inet_ntoa` gives back the very same text is the fast answer taken.
-    Anything else (IPv6, odd spellings, names) goes to netaddr.
+    The same answer as `netaddr.IPAddress(address)`, many times faster: netaddr itself reads
+    IPv4 text with `inet_pton` (after refusing leading zeros, which `inet_pton` refuses too)
+    and IPv6 text with `inet_pton`, IPv4 first. So does this, without building an object,
+    and a host name costs two failed `inet_pton` calls instead of netaddr's exceptions.
+    Only the odd text `inet_pton` takes and `inet_ntoa` writes differently goes to netaddr.
     """
     try:
-        packed = socket.inet_pton(socket.AF_INET, address)
-        if socket.inet_ntoa(packed) == address:
-            return (4, int.from_bytes(packed, "big"))
-    except (OSError, TypeError, ValueError):
+        packed = _pton(_AF_INET, address)
+    except OSError:
         pass
+    except (TypeError, ValueError):
+        return _netaddr_key(address)
+    else:
+        if _ntoa(packed) == address:
+            return (4, int.from_bytes(packed, "big"))
+        return _netaddr_key(address)
+    if ":" not in address:
+        return None  # neither family: netaddr's IPv6 reading needs a colon too
+    try:
+        return (6, int.from_bytes(_pton(_AF_INET6, address), "big"))
+    except OSError:
+        return None
+    except (TypeError, ValueError):
+        return _netaddr_key(address)
+
+
+_pton, _ntoa = socket.inet_pton, socket.inet_ntoa
+_AF_INET, _AF_INET6 = socket.AF_INET, socket.AF_INET6
+
+
+def _netaddr_key(address: str) -> tuple[int, int] | None:
     try:
         ip = netaddr.IPAddress(address)
     except (netaddr.AddrFormatError, ValueError, TypeError):
@@ -61,11 +81,17 @@ class NetworkIndex:
         for net in networks:
             if net.status not in _RANK:
                 continue
-            ip = netaddr.IPNetwork(net.prefix)
-            table = self._tables.setdefault((ip.version, ip.prefixlen), {})
-            current = table.get(ip.value)
+            address, _, length = net.prefix.partition("/")
+            key = ip_key(address) if length.isascii() and length.isdigit() else None
+            if key is not None and key[0] == 4 and int(length) <= 32:
+                version, prefixlen, value = 4, int(length), key[1]  # what netaddr reads
+            else:
+                ip = netaddr.IPNetwork(net.prefix)
+                version, prefixlen, value = ip.version, ip.prefixlen, ip.value
+            table = self._tables.setdefault((version, prefixlen), {})
+            current = table.get(value)
             if current is None or _RANK[net.status] < _RANK[current.status]:
-                table[ip.value] = net
+                table[value] = net
         self._lengths = {
             version: sorted((length for v, length in self._tables if v == version),
                             reverse=True)
@@ -80,14 +106,22 @@ class NetworkIndex:
         key = ip_key(address)
         if key is None:
             return None
+        net = self.match(key)
+        if net is None:
+            return None
+        if net.status is NetworkStatus.ACTIVE:
+            return Placement(live=net, dead=None)
+        return Placement(live=None, dead=net)
+
+    def match(self, key: tuple[int, int]) -> Network | None:
+        """The most specific network (live or dead) holding the address `key` (`ip_key`'s
+        answer), or None."""
         version, value = key
         width = 32 if version == 4 else 128
+        tables = self._tables
         for length in self._lengths[version]:
             shift = width - length
-            net = self._tables[(version, length)].get(value >> shift << shift)
-            if net is None:
-                continue
-            if net.status is NetworkStatus.ACTIVE:
-                return Placement(live=net, dead=None)
-            return Placement(live=None, dead=net)
+            net = tables[(version, length)].get(value >> shift << shift)
+            if net is not None:
+                return net
         return None

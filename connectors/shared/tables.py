@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import re
+import socket
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -24,24 +25,68 @@ from connectors.spec import SourceSpec
 #: How many leading rows may hold report titles before the header row.
 HEADER_SEARCH_ROWS = 20
 
+_pton, _ntoa, _AF_INET = socket.inet_pton, socket.inet_ntoa, socket.AF_INET
+
 #: What exports put in an address cell that has no address.
 _NO_ADDRESS = frozenset({"n/a", "na", "none", "null", "-", "--", "unknown", "dhcp",
                          "0.0.0.0", "::"})
 
 
-@dataclass(frozen=True, slots=True)
 class Row:
-    """One data row: `values` maps field name -> cell (str, or datetime/number from XLSX)."""
+    """One data row: field name -> cell (str, or datetime/number from XLSX).
 
-    line: int
-    values: Mapping[str, object]
-    path: Path | None = None
-    headers: Mapping[str, str] = field(default_factory=dict)
-    """Field name -> its header text as written in the file, for error messages."""
+    A row keeps its file's cells as read and shares one field -> column map with every
+    other row of the file: a million-row export costs a list per row, not a dict too.
+    """
+
+    __slots__ = ("line", "path", "headers", "_cells", "_columns")
+
+    def __init__(self, line: int, values: Mapping[str, object], path: Path | None = None,
+                 headers: Mapping[str, str] | None = None) -> None:
+        self.line = line
+        self.path = path
+        self.headers: Mapping[str, str] = headers if headers is not None else {}
+        """Field name -> its header text as written in the file, for error messages."""
+        self._cells: Sequence[object] = list(values.values())
+        self._columns: Mapping[str, int] = {name: i for i, name in enumerate(values)}
+
+    @classmethod
+    def of_cells(cls, line: int, cells: Sequence[object], columns: Mapping[str, int],
+                 path: Path | None, headers: Mapping[str, str]) -> Row:
+        """A row over `cells` as read, `columns` mapping each field to its cell's index (a
+        cell past the end of a short row is None)."""
+        row = cls.__new__(cls)
+        row.line, row.path, row.headers, row._cells, row._columns = (
+            line, path, headers, cells, columns)
+        return row
+
+    @property
+    def values(self) -> Mapping[str, object]:
+        """Field name -> cell, None where the row is too short to have it."""
+        return {name: self.get(name) for name in self._columns}
+
+    def get(self, name: str) -> object:
+        """The cell as read (None when empty-by-absence or no such column)."""
+        i = self._columns.get(name)
+        if i is None or i >= len(self._cells):
+            return None
+        return self._cells[i]
+
+    def cells(self, names: Sequence[str]) -> list[object]:
+        """`get` of each of `names`, in one call (a connector reading a million rows)."""
+        cells, columns, size = self._cells, self._columns, len(self._cells)
+        out: list[object] = []
+        for name in names:
+            i = columns.get(name)
+            out.append(None if i is None or i >= size else cells[i])
+        return out
 
     def text(self, name: str) -> str:
         """The cell as stripped text ('' when empty or no such column)."""
-        return cell_text(self.values.get(name))
+        value = self.get(name)
+        if value.__class__ is str:
+            return value.strip()
+        return cell_text(value)
 
     def error(self, name: str, message: str) -> SourceError:
         return SourceError(message, path=self.path, line=self.line,
@@ -50,7 +95,7 @@ class Row:
     def date(self, name: str, date_format: str | None = None) -> datetime | None:
         """The cell as a naive datetime (None when empty); a bad date names line and column."""
         try:
-            return parse_datetime(self.values.get(name), date_format)
+            return parse_datetime(self.get(name), date_format)
         except DateRangeError as exc:  # read fine, but no real time: no format hint
             raise self.error(name, str(exc)) from exc
         except ValueError as exc:
@@ -60,7 +105,7 @@ class Row:
 
     def flag(self, name: str, *, default: bool) -> bool:
         """A yes/no cell; empty (or no such column) means `default`."""
-        value = parse_bool(self.values.get(name), default=default)
+        value = parse_bool(self.get(name), default=default)
         if value is None:
             raise self.error(name, f"{self.text(name)!r} is not yes/no, true/false, 1/0 "
                                    "or on/off")
@@ -113,6 +158,11 @@ def target_address(text: str) -> str | None:
     Raises ValueError for text that is neither (`10.20.14`, `192.1682.2.2`, `see notes`).
     """
     text = text.strip()
+    try:  # the usual cell, a canonical dotted quad, costs one inet_pton
+        if _ntoa(_pton(_AF_INET, text)) == text:
+            return None if text == "0.0.0.0" else text
+    except (OSError, ValueError):
+        pass
     if not text or text.lower() in _NO_ADDRESS:
         return None
     host = canonical_host(text)
@@ -178,7 +228,11 @@ def _data_rows(path: Path, table: Iterator[tuple[int, list[object]]], header: li
     names = {i: texts[f] for f, i in found.items()}
     csv_like = not _is_xlsx(path)
     for line, cells in table:
-        if all(c is None or str(c).strip() == "" for c in cells):
+        if csv_like:
+            # Every CSV cell is text: blank when their concatenation strips to nothing.
+            if not "".join(cells).strip():  # type: ignore[arg-type]
+                continue
+        elif all(c is None or str(c).strip() == "" for c in cells):
             continue
         if len(cells) == 1 and width > 1 and re.search(r"[\s:]", str(cells[0]).strip()):
             continue  # a one-cell footer such as "Total: 5" or "Generated by ..."
@@ -187,8 +241,7 @@ def _data_rows(path: Path, table: Iterator[tuple[int, list[object]]], header: li
                                  f"column {len(cells) + 1}")
             raise SourceError(f"row has {len(cells)} of {width} columns (export cut off?)",
                               path=path, line=line, field=first_missing)
-        yield Row(line, {f: cells[i] if i < len(cells) else None for f, i in found.items()},
-                  path, texts)
+        yield Row.of_cells(line, cells, found, path, texts)
 
 
 def _match_header(cells: Sequence[object], wanted: Mapping[str, Sequence[str]],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
 
 from auditor.model import MAX_YEAR, MIN_YEAR
@@ -51,6 +52,14 @@ def parse_datetime(value: object, date_format: str | None = None) -> datetime | 
     text = str(value).strip()
     if not text:
         return None
+    return _parse_cached(text, date_format)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _parse_cached(text: str, date_format: str | None) -> datetime | None:
+    """`parse_datetime` of stripped text, remembered: an export repeats its dates (a day,
+    a poll cycle) thousands of times, and `strptime` is slow. Errors are not remembered
+    (raised again each time); a datetime is immutable, so sharing one is safe."""
     return _in_range(_parse_text(text, date_format), text)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from abc import abstractmethod
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import ClassVar
 
 from auditor.model import Target
@@ -33,6 +34,15 @@ class TableTargetSource(TargetSource):
                  io: Inputs | None = None) -> None:
         super().__init__(spec, clock=clock, io=io)
         self.layout = TableOptions.from_spec(spec, self.aliases)
+        self._shown: tuple[Path | None, str] = (None, "")
+
+    def location(self, row: Row) -> str:
+        """`self.spec.where(row.path, row.line)`, the file's part worked out once a file."""
+        path, shown = self._shown
+        if row.path is not path or path is None:
+            shown = self.spec.where(row.path)
+            self._shown = (row.path, shown)
+        return f"{shown}:{row.line}"
 
     def fetch(self) -> list[Target]:
         """Every row's target, file by file; rows without an address give none."""
