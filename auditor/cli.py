@@ -172,8 +172,9 @@ def _log_args(p: argparse.ArgumentParser, log_types: list[str]) -> None:
     p.add_argument("paths", nargs="+", type=Path, metavar="PATH",
                    help="log files (.gz and .bz2 are read transparently); '-' reads "
                    "standard input")
-    p.add_argument("--type", default="cisco-asa", choices=log_types,
-                   help="log format (default: cisco-asa, which also reads FTD and PIX)")
+    p.add_argument("--type", default=None, choices=log_types,
+                   help="log format (default: told from each file's first lines; cisco-asa "
+                   "also reads FTD and PIX)")
 
 
 def _parse_as_of(text: str) -> datetime:

@@ -6,11 +6,13 @@ The only module that calls connectors; everything it calls after loading is pure
 
 from __future__ import annotations
 
+import functools
+import gc
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import netaddr
 
@@ -39,9 +41,9 @@ from auditor.reconcile import (
     reconcile,
 )
 from auditor.traffic import TrafficIndex
-from connectors import lookup
+from connectors import LOG_PARSERS, lookup
 from connectors.base import LogParser, SourceSpec
-from connectors.shared.files import STDIN
+from connectors.shared.files import STDIN, head_lines
 
 #: Skipped lines quoted per input (all are counted).
 NOTES = 5
@@ -51,6 +53,31 @@ _ROLES = {"sources": "source", "networks": "network", "captures": "capture"}
 _EMPTY: dict[str, Any] = {"sources": [], "networks": [], "captures": {}}
 
 
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _collector_paused(func: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Run `func` with Python's cyclic garbage collector paused (as it was, after).
+
+    An audit builds millions of values that form no cycles (a record, a finding each per
+    row and address); with the collector on, each new batch of survivors makes it walk the
+    whole heap again: seconds per pass at a million records. Reference counting still
+    frees everything as usual; cycles left meanwhile are found at the next collection.
+    """
+    @functools.wraps(func)
+    def paused(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            return func(*args, **kwargs)
+        finally:
+            if collecting:
+                gc.enable()
+    return paused
+
+
+@_collector_paused
 def run_audit(config: AuditConfig, *, as_of: datetime, generated_at: datetime,
               progress: Progress | None = None) -> AuditResult:
     """Load, fold, reconcile. Failed inputs are in `result.inputs` with their error."""
@@ -167,28 +194,56 @@ def stream_events(parser: LogParser, paths: Iterable[Path],
             progress.finish()
 
 
-def log_inputs(paths: Sequence[Path], type_name: str) -> list[SourceSpec]:
+def log_inputs(paths: Sequence[Path], type_name: str | None = None) -> list[SourceSpec]:
     """The inputs of `logs`/`events`: one per file, `-` for standard input (once).
 
+    Without `type_name`, each input's format is told from its first lines
+    (`detect_log_type`); its spec then carries `detected` in its options.
+
     Raises:
-        UsageError: a missing file, a directory, `-` twice.
+        UsageError: a missing file, a directory, `-` twice, a format nobody recognises.
         ConfigError: an unknown log type (the valid ones listed).
     """
-    lookup("logs", type_name)
+    if type_name is not None:
+        lookup("logs", type_name)
     if sum(Path(p) == STDIN for p in paths) > 1:
         raise UsageError("'-' (standard input) can be given once")
     specs = []
     for path in map(Path, paths):
-        if path == STDIN:
-            specs.append(SourceSpec(name="stdin", type=type_name, paths=(STDIN,)))
-            continue
-        if path.is_dir():
-            raise UsageError(f"{path}: is a directory; pass the log files in it, or a glob "
-                             f"such as {path / '*.log'}")
-        if not path.is_file():
-            raise UsageError(f"{path}: no such file")
-        specs.append(SourceSpec(name=path.name, type=type_name, paths=(path,)))
+        if path != STDIN:
+            if path.is_dir():
+                raise UsageError(f"{path}: is a directory; pass the log files in it, or a "
+                                 f"glob such as {path / '*.log'}")
+            if not path.is_file():
+                raise UsageError(f"{path}: no such file")
+        kind = type_name or detect_log_type(path)
+        options = {} if type_name else {"detected": True}
+        specs.append(SourceSpec(name="stdin" if path == STDIN else path.name, type=kind,
+                                paths=(path,), options=options))
     return specs
+
+
+def detect_log_type(path: Path, sample: int = 200) -> str:
+    """The log kind that recognises most of the file's first `sample` lines.
+
+    An empty or unreadable file reads as `cisco-asa` (nothing to tell; reading it will say
+    what is wrong). A file whose lines no kind recognises is a usage error: guessing would
+    report every line as junk.
+    """
+    try:
+        lines = head_lines(path, sample)
+    except SourceError:   # unreadable: the fold says so, naming the file and line
+        return "cisco-asa"
+    if not lines:
+        return "cisco-asa"
+    scores = {name: sum(1 for line in lines if lookup("logs", name).recognises(line))
+              for name in sorted(LOG_PARSERS)}
+    best = max(scores, key=lambda name: (scores[name], name == "cisco-asa"))
+    if scores[best] == 0:
+        raise UsageError(f"{path}: none of the first {len(lines)} lines is in a log format "
+                         f"this version reads; pass --type (valid: "
+                         f"{', '.join(sorted(LOG_PARSERS))})")
+    return best
 
 
 def events(specs: Iterable[SourceSpec], *, as_of: datetime) -> Iterator[LogEvent]:

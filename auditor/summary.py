@@ -83,8 +83,9 @@ def _rates(result: AuditResult) -> list[str]:
 
 def format_logs_summary(result: AuditResult) -> str:
     """For `stale-audit logs`: top unanswered destinations, senders, hourly rates."""
-    lines = [f"{result.logs.lines} lines, {result.logs.parsed} parsed, "
-             f"{result.logs.unparsed} unrecognised (skipped)"]
+    lines = [f"{i.name}: read as {i.type}" for i in result.inputs]
+    lines.append(f"{result.logs.lines} lines, {result.logs.parsed} parsed, "
+                 f"{result.logs.unparsed} unrecognised (skipped)")
     for i in result.failed:
         lines.append(f"!! {i.name}: FAILED: {i.error}")
     if result.logs.by_message:

@@ -259,7 +259,7 @@ def test_csv_to_stdout(tmp_path: Path, capsys) -> None:
     assert main(["logs", str(log), "--json", "-", *AS_OF]) == 0
     captured = capsys.readouterr()
     assert [g["dst"] for g in json.loads(captured.out)["ghost_flows"]] == ["10.251.9.14"]
-    assert captured.err.startswith("1 lines, 1 parsed")
+    assert captured.err.startswith("fw.log: read as cisco-asa\n1 lines, 1 parsed")
 
 
 def test_audit_csv_to_stdout(network: Path, tmp_path: Path, capsys) -> None:

@@ -130,7 +130,7 @@ def test_logs_and_events_with_binary_junk_and_gz(tmp_path: Path, capsys) -> None
         fh.write(lines[0].encode() + b"\n" + junk + lines[1].encode() + b"\n")
     assert main(["logs", str(log), "--json", str(tmp_path / "l.json"), *AS_OF]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("4 lines, 2 parsed, 2 unrecognised")
+    assert out.startswith("fw.log.gz: read as cisco-asa\n4 lines, 2 parsed, 2 unrecognised")
     assert "10.251.9.14 tcp/6711" in out
     doc = json.loads((tmp_path / "l.json").read_text())
     assert doc["findings"] == []

@@ -158,26 +158,70 @@ def _decoded(path: Path) -> Iterator[tuple[IO[str], Callable[[], int]]]:
         disk.close()
 
 
+class _Replay:
+    """Standard input's lines, read once per process: what was peeked at is given again."""
+
+    def __init__(self, lines: Iterable[str]) -> None:
+        self._lines = iter(lines)
+        self._head: list[str] = []
+
+    def peek(self, count: int) -> list[str]:
+        while len(self._head) < count:
+            try:
+                self._head.append(next(self._lines))
+            except StopIteration:
+                break
+        return self._head[:count]
+
+    def __iter__(self) -> Iterator[str]:
+        while self._head:
+            yield self._head.pop(0)
+        yield from self._lines
+
+
+_STDIN: _Replay | None = None
+
+
+def _stdin_replay() -> _Replay:
+    """The process's one reader of standard input (gzip or bzip2 told by its first bytes)."""
+    global _STDIN
+    if _STDIN is None:
+        buffer = getattr(sys.stdin, "buffer", None)
+        if buffer is None:  # replaced by a text-only stream (tests, embedding)
+            _STDIN = _Replay(_Guarded(sys.stdin, STDIN))
+            return _STDIN
+        raw = buffer if isinstance(buffer, io.BufferedReader) else io.BufferedReader(buffer)
+        head = raw.peek(3)[:3]
+        if head.startswith(b"\x1f\x8b"):
+            raw = io.BufferedReader(_Decompressed(gzip.GzipFile(fileobj=raw), STDIN, "gzip"),
+                                    _BUFFER)
+        elif head.startswith(b"BZh"):
+            raw = io.BufferedReader(_Decompressed(bz2.BZ2File(raw), STDIN, "bzip2"), _BUFFER)
+        text = io.TextIOWrapper(raw, encoding=_sniff_encoding(raw), errors="replace",
+                                newline=None)
+        _STDIN = _Replay(_Guarded(text, STDIN))
+    return _STDIN
+
+
 @contextmanager
 def _stdin_lines() -> Iterator[Iterable[str]]:
     """Standard input as bounded text lines; never closed here (it is the process's)."""
-    buffer = getattr(sys.stdin, "buffer", None)
-    if buffer is None:  # replaced by a text-only stream (tests, embedding)
-        yield _Guarded(sys.stdin, STDIN)
-        return
-    raw = buffer if isinstance(buffer, io.BufferedReader) else io.BufferedReader(buffer)
-    head = raw.peek(3)[:3]
-    if head.startswith(b"\x1f\x8b"):
-        raw = io.BufferedReader(_Decompressed(gzip.GzipFile(fileobj=raw), STDIN, "gzip"),
-                                _BUFFER)
-    elif head.startswith(b"BZh"):
-        raw = io.BufferedReader(_Decompressed(bz2.BZ2File(raw), STDIN, "bzip2"), _BUFFER)
-    text = io.TextIOWrapper(raw, encoding=_sniff_encoding(raw), errors="replace",
-                            newline=None)
-    try:
-        yield _Guarded(text, STDIN)
-    finally:
-        text.detach()
+    yield _stdin_replay()
+
+
+def head_lines(path: Path, count: int = 200) -> list[str]:
+    """The first `count` lines that hold anything, of a file or of standard input (`-`,
+    given again to whoever reads it next): enough to tell a log's format."""
+    if Path(path) == STDIN:
+        return [line for line in _stdin_replay().peek(count) if line.strip()]
+    out: list[str] = []
+    with open_text_tracked(path) as (lines, _position):
+        for line in lines:
+            if line.strip():
+                out.append(line)
+                if len(out) >= count:
+                    break
+    return out
 
 
 #: Read size under the decompressors (fewer Python-level calls than the 8 KiB default).

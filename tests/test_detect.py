@@ -1,0 +1,65 @@
+"""With no `--type`, each log's format is told from its first lines, and said in the output."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from auditor.cli import main
+from auditor.engine import detect_log_type
+from tests.conftest import FIXTURES, ROOT
+
+AS_OF = ["--as-of", "2026-11-24T12:00:00Z"]
+ASA = FIXTURES / "cisco-asa" / "seed-419002.log"
+
+
+@pytest.mark.parametrize(("log", "kind"), [
+    (FIXTURES / "pfsense" / "retired-snmp.log", "pfsense"),
+    (FIXTURES / "iptables" / "retired-snmp.log", "iptables"),
+    (ASA, "cisco-asa"),
+])
+def test_each_format_is_told_from_its_lines(log: Path, kind: str, capsys) -> None:
+    assert detect_log_type(log) == kind
+    assert main(["events", str(log), *AS_OF]) == 0
+    events = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert events and all(e["src"] or e["dst"] for e in events[:3])
+    assert main(["logs", str(log), *AS_OF]) == 0
+    assert capsys.readouterr().out.startswith(f"{log.name}: read as {kind}\n")
+
+
+def test_a_mix_of_files_each_read_as_what_it_is(tmp_path: Path, capsys) -> None:
+    pf = FIXTURES / "pfsense" / "retired-snmp.log"
+    ipt = FIXTURES / "iptables" / "retired-snmp.log"
+    assert main(["logs", str(pf), str(ipt), str(ASA), "--json", str(tmp_path / "l.json"),
+                 *AS_OF]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"{pf.name}: read as pfsense\n{ipt.name}: read as iptables\n"
+                          f"{ASA.name}: read as cisco-asa\n")
+    doc = json.loads((tmp_path / "l.json").read_text())
+    assert [s["type"] for s in doc["sources"]] == ["pfsense", "iptables", "cisco-asa"]
+
+
+def test_a_format_nobody_reads_is_a_usage_error(tmp_path: Path, capsys) -> None:
+    log = tmp_path / "app.log"
+    log.write_text("2026-11-24 10:00:00 INFO started\n2026-11-24 10:00:01 INFO ready\n")
+    assert main(["logs", str(log), *AS_OF]) == 2
+    err = capsys.readouterr().err
+    assert "app.log: none of the first 2 lines is in a log format" in err
+    assert "pass --type (valid: cisco-asa" in err
+
+
+def test_standard_input_is_told_too() -> None:
+    pf = (FIXTURES / "pfsense" / "retired-snmp.log").read_bytes()
+    proc = subprocess.run([sys.executable, "-m", "auditor", "logs", "-", *AS_OF], input=pf,
+                          capture_output=True, cwd=ROOT, timeout=120, check=False,
+                          env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout.decode()
+    assert out.startswith("stdin: read as pfsense\n")
+    lines = len([line for line in pf.decode().splitlines() if line.strip()])
+    assert f"{lines} lines" in out
