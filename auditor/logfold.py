@@ -72,6 +72,7 @@ def fold_block(block: str) -> Part:
     parser: LogParser = lookup("logs", context.spec.type)(context.spec, clock=context.clock)
     parser.defer_unpaired = True
     parser.evidence_only = True   # the fold ignores `other` events: do not build them
+    parser.answered_for = context.traffic.held   # nor answered traffic nobody holds
     like = context.traffic
     traffic = TrafficIndex(like.held, max_flows=like.max_flows, is_noise=like.is_noise)
     add = traffic.add

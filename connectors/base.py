@@ -12,7 +12,7 @@ line and field when an input is broken.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -128,6 +128,9 @@ class LogParser(Connector):
         self.evidence_only = False
         """Set when the events only feed a fold: a line that says nothing either way (signal
         `other`) is counted as parsed but gives no event, which saves building it."""
+        self.answered_for: Collection[str] | None = None
+        """With `evidence_only`: the only addresses answered traffic matters for (the fold
+        keeps it for held addresses only); None: all."""
 
     #: Lines longer than this are counted unparsed without a look (syslog caps a message
     #: near 1 KiB; a regex over megabytes of junk is not worth the time).

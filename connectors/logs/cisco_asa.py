@@ -306,8 +306,10 @@ class AsaLogParser(LogParser):
             return None
         verdict, proto, a, ap, b, bp, hits = m.groups()
         signal = _ACL_DENY if verdict == "denied" else _OTHER
-        if signal is _OTHER and self.evidence_only:
-            return _NO_EVENT
+        if self.evidence_only and (signal is _OTHER or signal is _TRAFFIC_ANSWERED and (
+                self.answered_for is not None and a not in self.answered_for
+                and b not in self.answered_for and ":" not in a and ":" not in b)):
+            return _NO_EVENT   # IPv6 text may print otherwise than canonical: always kept
         return build_flow(signal, proto, a, ap, b, bp, count=int(hits) if hits else 1)
 
     def _to_the_box(self, line: str, pos: int, device: str, message: str) -> Flow | None:
