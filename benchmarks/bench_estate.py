@@ -60,6 +60,7 @@ from auditor.config import load_config  # noqa: E402
 from auditor.synthetic import asa_messages as asa  # noqa: E402
 from auditor.synthetic import formats  # noqa: E402
 from auditor.synthetic.model import Endpoint, Prefix  # noqa: E402
+from benchmarks.bench_audit import rss_mb  # noqa: E402
 from reports import REPORTERS  # noqa: E402
 
 AS_OF = datetime(2026, 11, 25, 6, 0, 0)
@@ -431,15 +432,6 @@ def build(folder: Path, sizes: Sizes, seed: int) -> dict[str, Any]:
 
 
 # -- measuring --------------------------------------------------------------------------------
-
-
-def rss_mb() -> float:
-    """Peak resident set of this process so far, MB (Linux `VmHWM`, else ru_maxrss)."""
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 @dataclasses.dataclass

@@ -160,6 +160,18 @@ def _slots5(m: re.Match[str]) -> tuple[str, str | None, str | None, str | None, 
     return proto, a, ap, b, bp
 
 
+def _five_slots(pattern: re.Pattern[str], signal: Signal) -> Handler:
+    """The handler of a message whose text is protocol, from-address, from-port, to-address,
+    to-port in initiator order (the denies and no-routes): `pattern` finds them."""
+    match = pattern.match
+
+    def handler(line: str, pos: int, device: str, message: str) -> Flow | None:
+        m = match(line, pos)
+        return None if m is None else build_flow(signal, *_slots5(m))
+
+    return handler
+
+
 #: What a handler returns, when the parser reads for evidence only, for a line that parsed
 #: but says nothing either way (signal `other`): counted, no event built.
 _NO_EVENT: Flow = (_OTHER, None, None, None, None, None, 0)
@@ -188,9 +200,12 @@ class AsaLogParser(LogParser):
         #: (device, "faddr .. gaddr .. laddr ..") -> Built was outbound, for 302021.
         self._pings: OrderedDict[tuple[str, str], bool] = OrderedDict()
         self._handlers: dict[str, Handler] = {
-            "110002": self._no_route, "110003": self._no_route,
-            "106023": self._deny_acl, "106001": self._inbound_denied,
-            "106006": self._deny_inbound, "106007": self._deny_inbound,
+            "110002": _five_slots(_NO_EGRESS, _NO_ROUTE),
+            "110003": _five_slots(_NO_NEXT_HOP, _NO_ROUTE),
+            "106023": _five_slots(_DENY_ACL, _ACL_DENY),
+            "106001": _five_slots(_INBOUND_DENIED, _ACL_DENY),
+            "106006": _five_slots(_DENY_INBOUND, _ACL_DENY),
+            "106007": _five_slots(_DENY_INBOUND, _ACL_DENY),
             "106021": self._reverse_path, "106100": self._acl_log, "106102": self._acl_log,
             "106103": self._acl_log, "710003": self._to_the_box, "710005": self._to_the_box,
             "419002": self._dup_syn, "419001": self._dropping,
@@ -268,30 +283,6 @@ class AsaLogParser(LogParser):
     # -- messages -------------------------------------------------------------------------
     # Each takes the line, where the text after the message id starts, the header's device and
     # the id; None means the text is not the form expected (truncated, a template): unparsed.
-
-    def _no_route(self, line: str, pos: int, device: str, message: str) -> Flow | None:
-        m = (_NO_EGRESS if message == "110002" else _NO_NEXT_HOP).match(line, pos)
-        if m is None:
-            return None
-        return build_flow(_NO_ROUTE, *_slots5(m))
-
-    def _deny_acl(self, line: str, pos: int, device: str, message: str) -> Flow | None:
-        m = _DENY_ACL.match(line, pos)
-        if m is None:
-            return None
-        return build_flow(_ACL_DENY, *_slots5(m))
-
-    def _inbound_denied(self, line: str, pos: int, device: str, message: str) -> Flow | None:
-        m = _INBOUND_DENIED.match(line, pos)
-        if m is None:
-            return None
-        return build_flow(_ACL_DENY, *_slots5(m))
-
-    def _deny_inbound(self, line: str, pos: int, device: str, message: str) -> Flow | None:
-        m = _DENY_INBOUND.match(line, pos)
-        if m is None:
-            return None
-        return build_flow(_ACL_DENY, *_slots5(m))
 
     def _reverse_path(self, line: str, pos: int, device: str, message: str) -> Flow | None:
         m = _REVERSE_PATH.match(line, pos)
