@@ -260,8 +260,13 @@ def cmd_logs(args: argparse.Namespace) -> int:
 
 def cmd_events(args: argparse.Namespace) -> int:
     out = sys.stdout
-    for event in events(log_inputs(args.paths, args.type), as_of=args.as_of or _now()):
-        out.write(json.dumps(event_record(event)) + "\n")
+    specs = log_inputs(args.paths, args.type)
+    several = len(specs) > 1   # SPEC: with more than one file, each event says which
+    for spec, event in events(specs, as_of=args.as_of or _now()):
+        record = event_record(event)
+        if several:
+            record["file"] = str(spec.path)
+        out.write(json.dumps(record) + "\n")
     out.flush()
     return EXIT_OK
 

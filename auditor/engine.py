@@ -246,15 +246,18 @@ def detect_log_type(path: Path, sample: int = 200) -> str:
     return best
 
 
-def events(specs: Iterable[SourceSpec], *, as_of: datetime) -> Iterator[LogEvent]:
-    """Every event of every input, in input order (`stale-audit events`).
+def events(specs: Iterable[SourceSpec], *,
+           as_of: datetime) -> Iterator[tuple[SourceSpec, LogEvent]]:
+    """Every event of every input, with the input it came from, in input order
+    (`stale-audit events`).
 
     A parser bug is re-raised with a note naming the input and the line it had reached.
     """
     for spec in specs:
         parser: LogParser = lookup("logs", spec.type)(spec, clock=as_of)
         try:
-            yield from stream_events(parser, spec.paths)
+            for event in stream_events(parser, spec.paths):
+                yield spec, event
         except StaleAuditError:
             raise
         except Exception as exc:

@@ -63,3 +63,15 @@ def test_standard_input_is_told_too() -> None:
     assert out.startswith("stdin: read as pfsense\n")
     lines = len([line for line in pf.decode().splitlines() if line.strip()])
     assert f"{lines} lines" in out
+
+
+def test_events_from_several_files_say_which_file(capsys) -> None:
+    pf = FIXTURES / "pfsense" / "retired-snmp.log"
+    assert main(["events", str(pf), str(ASA), *AS_OF]) == 0
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    files = [r["file"] for r in records]
+    assert files == sorted(files, key=[str(pf), str(ASA)].index)   # input order
+    assert {r["file"] for r in records} == {str(pf), str(ASA)}
+    assert records[0]["message"].startswith("filterlog/")
+    assert main(["events", str(ASA), *AS_OF]) == 0
+    assert "file" not in json.loads(capsys.readouterr().out.splitlines()[0])
