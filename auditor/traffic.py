@@ -228,16 +228,18 @@ class TrafficIndex:
 
     def summary(self, address: str) -> Traffic | None:
         """What the logs say about `address` as a destination, or None when nothing."""
-        if self._flows_to is None:
-            self._flows_to = {}
+        flows_to = self._flows_to
+        if flows_to is None:
+            flows_to = self._flows_to = {}
             for (_, dst, _, _), flow in self.flows.items():
-                self._flows_to.setdefault(dst, []).append(flow)
-        tallies: list[Tally] = list(self._flows_to.get(address, ()))
+                flows_to.setdefault(dst, []).append(flow)
+        flows = flows_to.get(address)
         other = self.by_dst.get(address)
+        if flows is None and other is None:   # most held addresses: asked a million times
+            return None
+        tallies: list[Tally] = list(flows or ())
         if other is not None:
             tallies.append(other)
-        if not tallies:
-            return None
         signals, messages = _sums(t.signals for t in tallies), _sums(t.messages for t in tallies)
         firsts = [t.first for t in tallies if t.first is not None]
         lasts = [t.last for t in tallies if t.last is not None]
