@@ -21,6 +21,7 @@ from auditor.errors import SourceError, StaleAuditError, UsageError
 from auditor.logfold import fold_input
 from auditor.model import (
     AuditResult,
+    GhostFlow,
     InputStatus,
     LogEvent,
     LogStats,
@@ -115,7 +116,7 @@ def run_audit(config: AuditConfig, *, as_of: datetime, generated_at: datetime,
         findings=tuple(findings), ghost_flows=tuple(ghosts),
         networks=tuple(sorted(networks, key=_network_order)), logs=stats,
         owners=config.owners, hourly=dict(sorted(traffic.hourly.items())),
-        hourly_messages=_by_message(traffic),
+        hourly_messages=_by_message(traffic), hourly_flows=_top_flows(traffic, ghosts),
         inbound_noise=inbound_noise(traffic), ghosts_folded=folded,
         unresolved_names=unresolved)
 
@@ -150,7 +151,8 @@ def logs_only(specs: Sequence[SourceSpec], *, as_of: datetime, generated_at: dat
                        stale_after_days=0, inputs=tuple(inputs), findings=(),
                        ghost_flows=tuple(ghosts), networks=(), logs=stats,
                        hourly=dict(sorted(traffic.hourly.items())),
-                       hourly_messages=_by_message(traffic), ghosts_folded=folded)
+                       hourly_messages=_by_message(traffic),
+                       hourly_flows=_top_flows(traffic, ghosts), ghosts_folded=folded)
 
 
 def fold_logs(spec: SourceSpec, traffic: TrafficIndex, stats: LogStats, *, as_of: datetime,
@@ -323,6 +325,23 @@ def _by_message(traffic: TrafficIndex) -> dict[str, dict[datetime, int]]:
     out: dict[str, dict[datetime, int]] = {}
     for (hour, message), n in sorted(traffic.hourly_messages.items()):
         out.setdefault(message, {})[hour] = n
+    return out
+
+
+#: Ghost flows whose hourly rate a report shows.
+TOP_FLOW_RATES = 5
+
+
+def _top_flows(traffic: TrafficIndex,
+               ghosts: Sequence[GhostFlow]) -> dict[str, dict[datetime, int]]:
+    """The busiest ghost flows' hourly lines, labelled `src -> dst proto/port`."""
+    flows = dict(traffic.drop_flows())
+    out: dict[str, dict[datetime, int]] = {}
+    for g in ghosts[:TOP_FLOW_RATES]:
+        tally = flows.get((g.src, g.dst, g.protocol, g.port))
+        if tally is not None and tally.hours:
+            port = f"/{g.port}" if g.port is not None else ""
+            out[f"{g.src} -> {g.dst} {g.protocol}{port}"] = dict(sorted(tally.hours.items()))
     return out
 
 

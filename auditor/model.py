@@ -327,6 +327,8 @@ class AuditResult:
     """Drop-signal log lines per hour (hour start -> count), for rate charts."""
     hourly_messages: dict[str, dict[datetime, int]] = field(default_factory=dict)
     """The same per message id (message -> hour start -> count), for rises in words."""
+    hourly_flows: dict[str, dict[datetime, int]] = field(default_factory=dict)
+    """The same for the busiest ghost flows (`src -> dst proto/port` -> hour -> count)."""
     inbound_noise: InboundNoise = field(default_factory=lambda: InboundNoise())
     """Drops from outside (internet scans): counted, never listed as ghost flows."""
     ghosts_folded: FoldedFlows = field(default_factory=lambda: FoldedFlows())

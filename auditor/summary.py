@@ -78,6 +78,7 @@ def _rates(result: AuditResult) -> list[str]:
     out = [f"\nDrop lines per hour: peak {peak:,} at {peak_hour:%Y-%m-%d %H:00}, average "
            f"{sum(n for _, n in hours) // len(hours):,} over {len(hours)} hours"]
     out += [f"  {rise.sentence()}" for rise in rises(result.hourly_messages)]
+    out += [f"  flow {rise.sentence()}" for rise in rises(result.hourly_flows)]
     return out
 
 

@@ -74,16 +74,21 @@ def _ports() -> array[int]:
 
 @dataclass(slots=True)
 class FlowTally(Tally):
-    """A drop flow's tally, with the source ports it was sent from."""
+    """A drop flow's tally, with the source ports it was sent from and its hourly lines."""
 
     sports: array[int] = field(default_factory=_ports)
     """Up to `MAX_SPORTS` distinct source ports, to match a capture's local sockets (UDP
     pollers). An array, not a set: 32 ports take 148 bytes instead of 2,264, and a flow
     is mostly its ports."""
+    hours: dict[datetime, int] = field(default_factory=dict)
+    """Lines per hour (hour start -> lines): the flow's own rate, for the top flows."""
 
     def merge(self, other: Tally) -> None:
         Tally.merge(self, other)
         if isinstance(other, FlowTally):
+            hours = self.hours
+            for hour, n in other.hours.items():
+                hours[hour] = hours.get(hour, 0) + n
             sports = self.sports
             for port in other.sports:
                 if len(sports) >= MAX_SPORTS:
@@ -167,7 +172,10 @@ class TrafficIndex:
             # The array holds 16-bit ports; anything else is junk no capture can match.
             if len(sports) < MAX_SPORTS and 0 <= sport <= 0xFFFF and sport not in sports:
                 sports.append(sport)
-        self._count_hour(event)
+        hour = self._count_hour(event)
+        if hour is not None:
+            hours = flow.hours
+            hours[hour] = hours.get(hour, 0) + event.count
 
     # -- building in parts ----------------------------------------------------------------
 
@@ -199,14 +207,18 @@ class TrafficIndex:
         """Every drop flow: (source, destination, protocol, port) and its tally."""
         return iter(self.flows.items())
 
-    def _count_hour(self, event: LogEvent) -> None:
+    def _count_hour(self, event: LogEvent) -> datetime | None:
+        """Count a drop line in its hour; return the hour (None: the line has no time)."""
         when = event.time
-        if when is not None:
-            if when is not self._when:
-                self._when = when
-                self._hour = when.replace(minute=0, second=0, microsecond=0)
-            self.hourly[self._hour] += event.count  # type: ignore[index]
-            self.hourly_messages[(self._hour, event.message)] += event.count  # type: ignore[index]
+        if when is None:
+            return None
+        if when is not self._when:
+            self._when = when
+            self._hour = when.replace(minute=0, second=0, microsecond=0)
+        hour: datetime = self._hour  # type: ignore[assignment]
+        self.hourly[hour] += event.count
+        self.hourly_messages[(hour, event.message)] += event.count
+        return hour
 
     def _folded_key(self, key: FlowKey, held: bool) -> FlowKey:
         """Where a new flow goes once the table is full, coarser as it fills further.

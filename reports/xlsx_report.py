@@ -398,11 +398,14 @@ def _log_rates(ws: Worksheet, result: AuditResult) -> None:
     """Drop lines per hour (every hour, none skipped), the rises in words, and a line chart
     whose axis starts at 0 once there is a trend to draw."""
     hours = series(result.hourly)
-    n = _table(ws, ("Hour (UTC)", "Drop lines"), hours)
+    flows = list(result.hourly_flows.items())
+    n = _table(ws, ("Hour (UTC)", "Drop lines", *(label for label, _ in flows)),
+               ((hour, total, *(rates.get(hour, 0) for _, rates in flows))
+                for hour, total in hours))
     for row in range(2, n + 2):
         ws.cell(row=row, column=1).number_format = HOUR_FORMAT
     _fit_columns(ws)
-    found = rises(result.hourly_messages)
+    found = rises(result.hourly_messages) + rises(result.hourly_flows)
     if found:
         _cell(ws, 1, 14, "Rises").font = BOLD
         for row, rise in enumerate(found, 2):

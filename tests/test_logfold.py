@@ -31,7 +31,8 @@ TEAR = ("Nov 24 2026 23:59:59: %ASA-6-302014: Teardown TCP connection 77 for "
 
 
 def _snapshot(traffic: TrafficIndex, stats: LogStats) -> tuple[object, ...]:
-    flows = {k: (t.count, t.first, t.last, dict(t.signals), dict(t.messages), sorted(t.sports))
+    flows = {k: (t.count, t.first, t.last, dict(t.signals), dict(t.messages), sorted(t.sports),
+                 dict(t.hours))
              for k, t in traffic.drop_flows()}
     answered = {d: (t.count, t.first, t.last, dict(t.signals)) for d, t in traffic.by_dst.items()}
     return (flows, answered, dict(traffic.hourly), stats.lines, stats.parsed, stats.unparsed,

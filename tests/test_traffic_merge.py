@@ -50,7 +50,7 @@ def _events(seed: int, n: int = 30_000) -> list[LogEvent]:
 
 def _snapshot(fold: TrafficIndex, held: set[str]) -> tuple[object, ...]:
     flows = {key: (t.count, t.first, t.last, dict(t.signals), dict(t.messages),
-                   sorted(t.sports)) for key, t in fold.drop_flows()}
+                   sorted(t.sports), dict(t.hours)) for key, t in fold.drop_flows()}
     answered = {d: (t.count, t.first, t.last, dict(t.signals)) for d, t in fold.by_dst.items()}
     summaries = {a: fold.summary(a) for a in sorted(held)}
     listed, unlisted = ghost_flows(fold, held, {})
