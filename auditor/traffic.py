@@ -183,12 +183,19 @@ class TrafficIndex:
         """Fold `other` (built over another part of the logs) into this one.
 
         Built over consecutive parts and merged in order, the result equals one pass over
-        all of them, while neither table passed its cap.
+        all of them, while the table stays under its cap; past it, merged flows fold as
+        `add` folds them, so memory stays bounded however many parts there are.
         """
+        flows = self.flows
         for key, flow in other.flows.items():
-            mine = self.flows.get(key)
+            mine = flows.get(key)
             if mine is None:
-                mine = self.flows[key] = FlowTally()
+                if len(flows) >= self.max_flows:   # the cap holds for merged parts too
+                    key = self._folded_key(key, self.held is not None and key[1] in self.held)
+                    mine = flows.get(key)
+                    self.folded += flow.count
+                if mine is None:
+                    mine = flows[key] = FlowTally()
             mine.merge(flow)
         for dst, tally in other.by_dst.items():
             mine_dst = self.by_dst.get(dst)

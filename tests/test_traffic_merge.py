@@ -84,3 +84,19 @@ def test_fold_whole_equals_fold_in_random_parts_merged(seed: int) -> None:
     assert listed and whole.by_dst and whole.noise.lines
     assert sum(t.count for _, t in whole.drop_flows()) + whole.noise.lines == sum(
         e.count for e in events if e.signal not in (Signal.OTHER, Signal.TRAFFIC_ANSWERED))
+
+
+def test_merging_many_parts_keeps_the_flow_cap() -> None:
+    """Each part is under the cap; together they are not: the merge folds as `add` would."""
+    events = _events(9, n=6_000)
+    merged = TrafficIndex(max_flows=300)
+    for start in range(0, len(events), 500):
+        part = TrafficIndex(max_flows=300)
+        for event in events[start:start + 500]:
+            part.add(event)
+        merged.merge(part)
+    drops = sum(e.count for e in events if e.signal not in (Signal.OTHER,
+                                                            Signal.TRAFFIC_ANSWERED))
+    assert len(merged.flows) <= 2 * 300 + 8   # bounded: the tiers of `_folded_key`
+    assert sum(t.count for _, t in merged.drop_flows()) == drops   # nothing lost
+    assert merged.folded > 0
