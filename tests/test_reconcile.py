@@ -332,3 +332,15 @@ def test_host_name_links_to_the_address_another_record_gives_it() -> None:
     assert nms.names == ("nms-old.corp.example.net",)
     assert "nms-old.corp.example.net" not in findings
     assert findings["ghost-nms.example.net"].verdict is Verdict.UNVERIFIED
+
+
+def test_finding_fields_in_the_order_reconcile_builds_them() -> None:
+    """`_reconcile` builds a `Finding` positionally (a million times over): a new field, or a
+    reordered one, must change it too."""
+    from dataclasses import fields
+
+    from auditor.model import Finding
+
+    assert [f.name for f in fields(Finding)] == [
+        "address", "verdict", "polled", "reasons", "network", "records", "traffic", "action",
+        "names"]
