@@ -89,3 +89,23 @@ def test_several_files_and_gzip_fold_as_one_pass(log: Path, tmp_path: Path) -> N
     flows = dict(traffic.drop_flows())
     assert flows[("203.0.113.5", "10.20.9.9", "tcp", 50000)].count == 1
     assert ("10.20.9.9", "203.0.113.5", "tcp", 161) not in flows
+
+
+def test_reading_for_evidence_counts_as_a_full_read_and_keeps_every_evidence_event() -> None:
+    """Every ASA fixture and peer line: the same stats, the same non-`other` events."""
+    from tests.conftest import FIXTURES, PEER_DATA
+
+    logs = sorted((FIXTURES / "cisco-asa").glob("*.log*"))
+    for vendor in ("cisco_asa", "cisco_ftd"):
+        if (PEER_DATA / vendor).is_dir():
+            logs += sorted((PEER_DATA / vendor).glob("*.log"))
+    assert len(logs) > 5
+    for log in logs:
+        full = AsaLogParser(SourceSpec("fw", "cisco-asa"), clock=AS_OF)
+        lean = AsaLogParser(SourceSpec("fw", "cisco-asa"), clock=AS_OF)
+        lean.evidence_only = True
+        wanted = [e for e in full.parse_path(log) if str(e.signal) != "other"]
+        assert list(lean.parse_path(log)) == wanted, log
+        assert (lean.stats.lines, lean.stats.parsed, lean.stats.unparsed,
+                lean.stats.by_message) == (full.stats.lines, full.stats.parsed,
+                                           full.stats.unparsed, full.stats.by_message), log

@@ -172,6 +172,22 @@ def _five_slots(pattern: re.Pattern[str], signal: Signal) -> Handler:
     return handler
 
 
+def _counted_only(test: Callable[[str, int], object]) -> Handler:
+    """The handler, when reading for evidence only, of a message that is never any: the
+    line parses (`test` finds its form) and is counted, but gives no event."""
+
+    def handler(line: str, pos: int, device: str, message: str) -> Flow | None:
+        return _NO_EVENT if test(line, pos) else None
+
+    return handler
+
+
+def _xlate_match(line: str, pos: int) -> re.Match[str] | None:
+    """A 305011/305012 translation line (its protocol word a sane length)."""
+    m = _XLATE.match(line, pos)
+    return m if m is not None and len(m.group(1)) <= 32 else None
+
+
 #: What a handler returns, when the parser reads for evidence only, for a line that parsed
 #: but says nothing either way (signal `other`): counted, no event built.
 _NO_EVENT: Flow = (_OTHER, None, None, None, None, None, 0)
@@ -216,6 +232,18 @@ class AsaLogParser(LogParser):
             "313004": self._icmp_denied, "313005": self._icmp_error,
             "305011": self._xlate, "305012": self._xlate, "733100": self._drop_rate,
         }
+        # Reading for evidence only: the messages that never are any are checked and
+        # counted, no event built (the stateful ones, Built and Teardown, decide inside).
+        self._evidence_handlers: dict[str, Handler] = {
+            **self._handlers,
+            "419001": _counted_only(_DROPPING.match),
+            "106014": _counted_only(_DENY_ICMP.match),
+            "106015": _counted_only(_NO_CONNECTION.match),
+            "313004": _counted_only(_ICMP_DENIED.match),
+            "313005": _counted_only(_ICMP_ERROR.match),
+            "305011": _counted_only(_xlate_match), "305012": _counted_only(_xlate_match),
+            "733100": _counted_only(_DROP_RATE.search),
+        }
 
     # -- streaming ------------------------------------------------------------------------
 
@@ -229,7 +257,7 @@ class AsaLogParser(LogParser):
         # A reader per pass: its header memory and its clock belong to this file.
         read_header = SyslogHeader(self.now, self.device).read
         stats = self.stats
-        handlers = self._handlers
+        handlers = self._evidence_handlers if self.evidence_only else self._handlers
         tag_search = _TAG.search
         for number, line in self.numbered(lines, start):   # blank and absurd lines: counted
             m = tag_search(line)
@@ -275,8 +303,8 @@ class AsaLogParser(LogParser):
         if m is None:
             return None
         flow = handler(line, m.end(), device, message)
-        if flow is None:
-            return None
+        if flow is None or flow is _NO_EVENT:
+            return flow
         signal, proto, src, sport, dst, dport, count = flow
         return (signal, proto, src, sport, dst, dport, count * int(m.group(1)))
 
@@ -323,8 +351,6 @@ class AsaLogParser(LogParser):
         m = _DROPPING.match(line, pos)
         if m is None:
             return None
-        if self.evidence_only:
-            return _NO_EVENT
         proto, a, ap, b, bp = m.groups()
         return build_flow(_OTHER, proto, a, ap, b, bp,
                           initiator_first(parse_port(ap), parse_port(bp)))
@@ -387,8 +413,6 @@ class AsaLogParser(LogParser):
         m = _DENY_ICMP.match(line, pos)
         if m is None:
             return None
-        if self.evidence_only:
-            return _NO_EVENT
         proto, a, b = m.groups()
         return build_flow(_OTHER, proto, a, None, b, None)
 
@@ -397,8 +421,6 @@ class AsaLogParser(LogParser):
         m = _NO_CONNECTION.match(line, pos)
         if m is None:
             return None
-        if self.evidence_only:
-            return _NO_EVENT
         proto, a, ap, b, bp = m.groups()
         return build_flow(_OTHER, proto, a, ap, b, bp,
                           initiator_first(parse_port(ap), parse_port(bp)))
@@ -407,8 +429,6 @@ class AsaLogParser(LogParser):
         m = _ICMP_DENIED.match(line, pos)
         if m is None:
             return None
-        if self.evidence_only:
-            return _NO_EVENT
         icmp_type, a, b = m.groups()
         # An echo reply (type 0) goes back to whoever pinged.
         return build_flow(_OTHER, "icmp", a, None, b, None, icmp_type != "0")
@@ -417,8 +437,6 @@ class AsaLogParser(LogParser):
         m = _ICMP_ERROR.match(line, pos)
         if m is None:
             return None
-        if self.evidence_only:
-            return _NO_EVENT
         p = _PAYLOAD.search(line, m.end())
         if p is None:
             proto, a, b = m.groups()
@@ -430,18 +448,14 @@ class AsaLogParser(LogParser):
 
     def _xlate(self, line: str, pos: int, device: str, message: str) -> Flow | None:
         # A NAT mapping, not a connection: counted, but it forms no flow.
-        m = _XLATE.match(line, pos)
-        if m is None or len(m.group(1)) > 32:
+        m = _xlate_match(line, pos)
+        if m is None:
             return None
-        if self.evidence_only:
-            return _NO_EVENT
         return (_OTHER, m.group(1).lower(), None, None, None, None, 1)
 
     def _drop_rate(self, line: str, pos: int, device: str, message: str) -> Flow | None:
         if _DROP_RATE.search(line, pos) is None:
             return None
-        if self.evidence_only:
-            return _NO_EVENT
         return (_OTHER, None, None, None, None, None, 1)
 
     def _remember(self, table: OrderedDict[tuple[str, str], bool], key: tuple[str, str],
