@@ -18,7 +18,7 @@ import netaddr
 
 from auditor.config import AuditConfig
 from auditor.errors import SourceError, StaleAuditError, UsageError
-from auditor.logfold import fold_input
+from auditor.logfold import fold_input, internal_failure
 from auditor.model import (
     AuditResult,
     GhostFlow,
@@ -162,31 +162,11 @@ def fold_logs(spec: SourceSpec, traffic: TrafficIndex, stats: LogStats, *, as_of
     return fold_input(spec, traffic, stats, as_of=as_of, progress=progress)
 
 
-class _Reading:
-    """Which file and line a log input had reached, for an internal error's message."""
-
-    __slots__ = ("path", "line")
-
-    def __init__(self) -> None:
-        self.path: Path | None = None
-        self.line = 0
-
-
-def _internal(spec: SourceSpec, role: str, where: object, exc: Exception) -> InputStatus:
-    """An unexpected exception while reading one input: that input failed, as a bug."""
-    return InputStatus(spec.name, spec.type, role, SourceStatus.FAILED, 0,
-                       f"internal error reading {where}: {type(exc).__name__}: {exc}",
-                       internal=True)
-
-
 def stream_events(parser: LogParser, paths: Iterable[Path],
-                  progress: Progress | None = None,
-                  reading: _Reading | None = None) -> Iterator[LogEvent]:
+                  progress: Progress | None = None) -> Iterator[LogEvent]:
     """Parse files one after another, line numbers per file, ticking `progress` by bytes
     (standard input, `-`, has no size: no bar)."""
     for path in paths:
-        if reading is not None:
-            reading.path, reading.line = path, 0
         if progress is None or path == STDIN:
             yield from parser.parse_path(path)
             continue
@@ -369,7 +349,7 @@ def load_source(spec: SourceSpec, table: str, inputs: list[InputStatus], *,
         return type(_EMPTY[table])()
     except Exception as exc:  # a connector bug must fail its input, not the audit
         where = ", ".join(str(p) for p in spec.paths) or spec.name
-        inputs.append(_internal(spec, role, where, exc))
+        inputs.append(internal_failure(spec, role, where, exc))
         return type(_EMPTY[table])()
     if role == "network" and not any(n.status is not NetworkStatus.CONTAINER
                                       for n in loaded):

@@ -141,13 +141,19 @@ def fold_input(spec: SourceSpec, traffic: TrafficIndex, stats: LogStats, *,
     except Exception as exc:  # a parser bug fails its input, never the audit
         stats.merge(own)
         where = f"{reading} after line {own.lines}" if reading else spec.name
-        return InputStatus(spec.name, spec.type, "log", SourceStatus.FAILED, 0,
-                           f"internal error reading {where}: {type(exc).__name__}: {exc}",
-                           internal=True)
+        return internal_failure(spec, "log", where, exc)
     finally:
         _CONTEXT = None
     stats.merge(own)
     return InputStatus(spec.name, spec.type, "log", SourceStatus.OK, own.lines)
+
+
+def internal_failure(spec: SourceSpec, role: str, where: object,
+                     exc: Exception) -> InputStatus:
+    """An unexpected exception while reading one input: that input failed, as a bug."""
+    return InputStatus(spec.name, spec.type, role, SourceStatus.FAILED, 0,
+                       f"internal error reading {where}: {type(exc).__name__}: {exc}",
+                       internal=True)
 
 
 def _workers(spec: SourceSpec) -> int:
