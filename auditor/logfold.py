@@ -1,15 +1,17 @@
 """The log stage of an audit: every file of a `[[logs]]` input parsed and folded, on every core.
 
-A file is read in blocks of whole lines (`files.open_blocks`). Each block is parsed by a
-fresh parser and folded into its own `TrafficIndex`; the parts merge in file order
-(`TrafficIndex.merge`). With more than one core and enough input, the blocks go to worker
-processes (forked, so the held addresses and the network index are not copied per block),
-while this process reads ahead, a few blocks at most, and merges.
+One parser reads a file in blocks of whole lines (`files.open_blocks`) and folds them into
+one `TrafficIndex` (`LogParser.fold_block`: the ASA parser reads its bulk lines in C). A big
+file is cut into as many parts as there are cores (`files.split_points`, at line
+boundaries): this process folds the first part while forked workers fold the others, each
+reading its own part of the file, and the parts merge in file order (`TrafficIndex.merge`).
+Nothing but the folded parts crosses between processes.
 
-A connection's Teardown may land in a later block than its Built, which told who opened it.
-The parser of the later block holds such events back (`LogParser.defer_unpaired`) instead of
-guessing; the merge orders them by the Builts the earlier blocks left open, so the fold
-equals one pass over the file (exactly, while the flow table stays under its cap).
+A connection's Teardown may lie in a later part than its Built, which told who opened it.
+The parser of the later part holds such events back (`LogParser.defer_unpaired`) instead of
+guessing; the merge orders them by the Builts the earlier parts left open, so the fold
+equals one pass over the file (exactly, while the flow table stays under its cap). Files
+follow each other the same way.
 
 `stale-audit events` does not come here: it keeps the line-by-line parser, every event.
 """
@@ -20,7 +22,7 @@ import multiprocessing
 import os
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, suppress
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -32,20 +34,23 @@ from auditor.progress import Progress
 from auditor.traffic import TrafficIndex
 from connectors import lookup
 from connectors.base import Deferred, LogParser, SourceSpec
+from connectors.shared import files
 from connectors.shared.files import BLOCK_CHARS
-from connectors.shared.inputs import Inputs
 
 #: Below this much input (bytes on disk), one process folds it: forking costs more.
 PARALLEL_BYTES = 24 << 20
-#: Blocks read ahead of the merge, per worker: enough to keep them busy, bounded memory.
-AHEAD = 2
-#: Open pairs carried from block to block, as the one-pass parser keeps them (`PAIR_LIMIT`).
+#: Open pairs carried from part to part, as the one-pass parser keeps them (`PAIR_LIMIT`).
 PAIR_LIMIT = 100_000
+#: This process's share of a file cut in two. It also merges the worker's part, so it takes
+#: a little less than half of a plain file; but more than half of a `.gz` one, whose worker
+#: must inflate (and throw away) everything before its part. Measured on 2 cores
+#: (`benchmarks/bench_logs.py`).
+FIRST_SHARE = {"plain": 0.47, "gz": 0.57}
 
 
 @dataclass(slots=True)
 class Part:
-    """What one block folds into: sent back from a worker, merged in order."""
+    """What one part of a file folds into: sent back from a worker, merged in order."""
 
     traffic: TrafficIndex
     stats: LogStats
@@ -55,18 +60,24 @@ class Part:
 
 @dataclass(slots=True)
 class _Context:
-    """What every block's fold needs; set before the workers fork, so they inherit it."""
+    """What every part's fold needs; set before the workers fork, so they inherit it."""
 
     spec: SourceSpec
     clock: datetime
     traffic: TrafficIndex
+    block_chars: int
+    done: Any = None
+    """Bytes the workers have read (a shared counter), for the progress bar."""
 
 
 _CONTEXT: _Context | None = None
 
+Opener = Callable[[], AbstractContextManager[tuple[Iterator[str], Callable[[], int]]]]
 
-def fold_block(block: str) -> Part:
-    """Parse one block of whole lines and fold it (in a worker, or here)."""
+
+def fold_part(opened: Opener, tick: Callable[[int, int], None] | None = None) -> Part:
+    """Parse and fold the blocks `opened()` gives, with one parser (here, or in a worker);
+    `tick(bytes read, lines)` after each block."""
     context = _CONTEXT
     assert context is not None
     parser: LogParser = lookup("logs", context.spec.type)(context.spec, clock=context.clock)
@@ -75,11 +86,31 @@ def fold_block(block: str) -> Part:
     parser.answered_for = context.traffic.held   # nor answered traffic nobody holds
     like = context.traffic
     traffic = TrafficIndex(like.held, max_flows=like.max_flows, is_noise=like.is_noise)
-    add = traffic.add
-    for event in parser.parse(block.splitlines(keepends=True)):
-        add(event)
+    with opened() as (blocks, position):
+        for block in blocks:
+            parser.fold_block(block, traffic)
+            if tick is not None:
+                tick(position(), parser.stats.lines)
     traffic.held = traffic.is_noise = None   # the parent has them; nothing to send back
     return Part(traffic, parser.stats, parser.deferred, parser.open_pairs())
+
+
+def _worker_part(path: Path, start: int, stop: int | None) -> Part:
+    """A worker's part of a file, folded; its reading counted into the shared progress."""
+    context = _CONTEXT
+    assert context is not None
+    done = context.done
+    last = 0
+
+    def tick(position: int, _lines: int) -> None:
+        nonlocal last
+        if done is not None:
+            with done.get_lock():
+                done.value += position - last
+        last = position
+
+    return fold_part(lambda: files.open_part_blocks(path, start, stop, context.block_chars),
+                     tick)
 
 
 class Merge:
@@ -115,25 +146,15 @@ def fold_input(spec: SourceSpec, traffic: TrafficIndex, stats: LogStats, *,
     global _CONTEXT
     own = LogStats()
     merge = Merge(traffic, own)
-    io = Inputs()
-    count = _workers(spec) if workers is None else workers
-    _CONTEXT = _Context(spec, as_of, traffic)
+    cores = _workers(spec) if workers is None else workers
+    _CONTEXT = _Context(spec, as_of, traffic, block_chars)
     reading: Path | None = None
     try:
-        with _runner(count) as run:
-            for path in spec.paths:
-                reading = path
-                with io.open_blocks(path, block_chars) as (blocks, position):
-                    size = path.stat().st_size if path.is_file() else 0
-                    ticking = progress is not None and size > 0
-                    if ticking:
-                        progress.start(path.name, size)   # type: ignore[union-attr]
-                    for part in run(blocks):
-                        merge.add(part)
-                        if ticking:
-                            progress.update(position(), own.lines)   # type: ignore[union-attr]
-                    if ticking:
-                        progress.finish()   # type: ignore[union-attr]
+        for path in spec.paths:
+            reading = path
+            for part in _parts(path, cores, progress,
+                               0 if workers is not None else PARALLEL_BYTES):
+                merge.add(part)
     except SourceError as exc:
         stats.merge(own)
         return InputStatus(spec.name, spec.type, "log", SourceStatus.FAILED, own.lines,
@@ -146,6 +167,62 @@ def fold_input(spec: SourceSpec, traffic: TrafficIndex, stats: LogStats, *,
         _CONTEXT = None
     stats.merge(own)
     return InputStatus(spec.name, spec.type, "log", SourceStatus.OK, own.lines)
+
+
+def _parts(path: Path, cores: int, progress: Progress | None,
+           min_bytes: int) -> Iterator[Part]:
+    """The folded parts of one file, in order: one, or one per core for a file of at least
+    `min_bytes` (a `.gz` file in two: past that, each worker inflates more than it folds)."""
+    context = _CONTEXT
+    assert context is not None
+    size = path.stat().st_size if path.is_file() else 0
+    ticking = progress is not None and size > 0
+    cuts = None
+    if cores > 1 and size >= min_bytes:
+        cuts = files.split_points(path, 2 if path.name.lower().endswith(".gz") else cores)
+    mine = [0, 0]   # bytes this process has read, lines
+
+    def tick(position: int, lines: int) -> None:
+        mine[:] = position, lines
+        if ticking:
+            shared = context.done.value if context.done is not None else 0
+            progress.update(position + shared, lines)   # type: ignore[union-attr]
+
+    if ticking:
+        progress.start(path.name, size)   # type: ignore[union-attr]
+    if cuts is None:
+        yield fold_part(lambda: files.open_blocks(path, context.block_chars), tick)
+    else:
+        cuts = _shared_out(path, cuts)
+        fork = multiprocessing.get_context("fork")
+        context.done = fork.Value("q", 0)
+        pool = fork.Pool(len(cuts))
+        try:
+            pending = [pool.apply_async(_worker_part, (path, start, stop)) for start, stop
+                       in zip(cuts, [*cuts[1:], None], strict=True)]
+            pool.close()
+            yield fold_part(lambda: files.open_part_blocks(path, 0, cuts[0],
+                                                           context.block_chars), tick)
+            for result in pending:
+                while not result.ready():
+                    result.wait(0.2)
+                    tick(*mine)
+                yield result.get()
+        finally:
+            pool.terminate()
+            pool.join()
+            context.done = None
+    if ticking:
+        progress.finish()   # type: ignore[union-attr]
+
+
+def _shared_out(path: Path, cuts: list[int]) -> list[int]:
+    """Move the first cut so that this process, which also merges, takes `FIRST_SHARE`."""
+    parts = len(cuts) + 1
+    total = cuts[-1] * parts // (parts - 1)
+    share = FIRST_SHARE["gz" if path.name.lower().endswith(".gz") else "plain"]
+    first = int(total * share) if parts == 2 else cuts[0]
+    return [first, *cuts[1:]]
 
 
 def internal_failure(spec: SourceSpec, role: str, where: object,
@@ -173,29 +250,3 @@ def _workers(spec: SourceSpec) -> int:
             multiprocessing.get_all_start_methods():
         return 1
     return cores
-
-
-@contextmanager
-def _runner(workers: int) -> Iterator[Callable[[Iterator[str]], Iterator[Part]]]:
-    """A function from blocks to their folded parts, in order: here, or on `workers`."""
-    if workers <= 1:
-        yield lambda blocks: map(fold_block, blocks)
-        return
-    pool = multiprocessing.get_context("fork").Pool(workers)
-    try:
-        yield lambda blocks: _ordered(pool, blocks, workers * AHEAD)
-        pool.close()
-    finally:
-        pool.terminate()
-        pool.join()
-
-
-def _ordered(pool: Any, blocks: Iterator[str], ahead: int) -> Iterator[Part]:
-    """Parts of `blocks` in order, at most `ahead` blocks in flight (bounded memory)."""
-    pending: list[Any] = []
-    for block in blocks:
-        pending.append(pool.apply_async(fold_block, (block,)))
-        if len(pending) >= ahead:
-            yield pending.pop(0).get()
-    while pending:
-        yield pending.pop(0).get()

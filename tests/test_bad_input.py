@@ -69,15 +69,13 @@ def test_bug_in_one_input_fails_it_and_the_rest_is_still_reported(
         monkeypatch.setattr(lookup("sources", "cisco-dcnm"), "fetch", fetch)
     else:
         parser_class = lookup("logs", "cisco-asa")
-        real = parser_class.parse
+        real = parser_class.fold_block
 
-        def parse(self, lines, start=1):
-            for number, event in enumerate(real(self, lines, start), 1):
-                if number == 100:
-                    raise ZeroDivisionError("division by zero")
-                yield event
+        def fold_block(self, block, traffic, start=1):   # a bug after some lines folded
+            real(self, block[:len(block) // 2], traffic, start)
+            raise ZeroDivisionError("division by zero")
 
-        monkeypatch.setattr(parser_class, "parse", parse)
+        monkeypatch.setattr(parser_class, "fold_block", fold_block)
     out = tmp_path / "r.json"
     code = main(["audit", "-c", str(network), "-o", str(tmp_path / "r.xlsx"), "--json",
                  str(out), *AS_OF])

@@ -61,7 +61,7 @@ from datetime import datetime
 from typing import ClassVar
 
 from auditor.model import LogEvent, Signal
-from connectors.base import Deferred, LogParser, SourceSpec
+from connectors.base import Deferred, Fold, LogParser, SourceSpec
 from connectors.logs.endpoints import (
     SERVER_PORTS,
     SERVICES,
@@ -70,8 +70,19 @@ from connectors.logs.endpoints import (
     initiator_first,
     parse_port,
 )
-from connectors.logs.syslog_header import CLOCK_SKEW, ZONE_OFFSETS, ZONES, SyslogHeader
+from connectors.logs.syslog_header import (
+    CLOCK_SKEW,
+    ZONE_OFFSETS,
+    ZONES,
+    Header,
+    SyslogHeader,
+)
 from connectors.shared.inputs import Inputs
+
+try:   # the bulk-line scanner, compiled at install (setup.py); optional
+    from connectors.logs import _asa_scan
+except ImportError:  # pragma: no cover - a build without a C compiler
+    _asa_scan = None  # type: ignore[assignment]
 
 # The rules and tables below `AsaLogParser` once defined here are shared now (`endpoints`,
 # `syslog_header`); they stay importable from here.
@@ -193,6 +204,22 @@ def _xlate_match(line: str, pos: int) -> re.Match[str] | None:
 _NO_EVENT: Flow = (_OTHER, None, None, None, None, None, 0)
 
 
+class _Devices(dict[str, str]):
+    """Header shape (`_asa_scan.header_key`) -> the device it names, for the C scanner: read
+    once per shape by a reader of its own (shapes have no real time to remember)."""
+
+    def __init__(self, read: Callable[[str], Header]) -> None:
+        super().__init__()
+        self._read = read
+
+    def __missing__(self, shape: str) -> str:
+        device = self._read(shape)[1] or ""
+        if len(self) >= 65536:   # a bound against junk; real files have a few shapes
+            self.clear()
+        self[shape] = device
+        return device
+
+
 class AsaLogParser(LogParser):
     """Cisco ASA, FTD and PIX syslog lines -> `LogEvent`s (see the module docstring).
 
@@ -256,44 +283,95 @@ class AsaLogParser(LogParser):
         """Yield one event per recognised line; `start` is the number of the first line."""
         # A reader per pass: its header memory and its clock belong to this file.
         read_header = SyslogHeader(self.now, self.device).read
-        stats = self.stats
         handlers = self._evidence_handlers if self.evidence_only else self._handlers
-        tag_search = _TAG.search
+        line_event = self._line
         for number, line in self.numbered(lines, start):   # blank and absurd lines: counted
-            m = tag_search(line)
-            if m is not None:
-                header, message = line[:m.start()], m.group(1)
-            elif "|" in line and (m := _PIPE.match(line)) is not None:
-                header, message = m.group(1, 2)
-            elif ("SA-" in line or "TD-" in line or "IX-" in line) and (
-                    m := _BARE_TAG.search(line)) is not None:
-                header, message = line[:m.start()], m.group(1)
-            else:
-                stats.unparsed += 1
-                continue
-            handler = handlers.get(message)
-            if handler is None:
-                stats.unparsed += 1
-                continue
-            time, device = read_header(header)  # the device is never None: a default is set
-            device = device or ""
-            flow = handler(line, m.end(), device, message)
+            event = line_event(number, line, read_header, handlers)
+            if event is not None:
+                yield event
+
+    def fold_block(self, block: str, traffic: Fold, start: int = 1) -> None:
+        """Fold a block of whole lines into `traffic`, as `parse_block` and `traffic.add`
+        would: with `evidence_only`, the C scanner (`_asa_scan.c`), where it is built,
+        reads the bulk lines (Built/Teardown bookkeeping, lines only counted) and the
+        commonest drops in their plain template, handing those to `traffic.add_fields`;
+        Python reads the rest, in order, as one pass."""
+        if not self.evidence_only or _asa_scan is None:
+            super().fold_block(block, traffic, start)
+            return
+        reader = SyslogHeader(self.now, self.device)
+        read_header = reader.read
+        handlers = self._evidence_handlers
+        line_event = self._line
+        add = traffic.add
+        scanner = _asa_scan.Scanner(
+            self._conns, _Devices(SyslogHeader(self.now, self.device).read), self.answered_for,
+            [int(m) for m in handlers], self.pair_limit, MAX_LINE, add=traffic.add_fields,
+            read_header=read_header, signals=(_ACL_DENY, _NO_ROUTE, _SYN_RETRANSMIT),
+            latest=reader.year_limit(), zones=ZONES)
+        scanner.number = start
+        stats = self.stats
+        pos, end = 0, len(block)
+        try:
+            while True:
+                pos = scanner.scan(block, pos)
+                if pos >= end:
+                    break
+                stop = block.find("\n", pos) + 1 or end
+                number = scanner.number
+                # Python's own line breaks (a stray \r, \x1c...) may cut this into several.
+                pieces = block[pos:stop].splitlines(keepends=True)
+                for n, line in self.numbered(pieces, number):
+                    event = line_event(n, line, read_header, handlers)
+                    if event is not None:
+                        add(event)
+                scanner.number = number + len(pieces)
+                pos = stop
+        finally:
+            lines, parsed, unparsed, by_message = scanner.take_counts()
+            stats.lines += lines
+            stats.parsed += parsed
+            stats.unparsed += unparsed
+            stats.by_message.update(by_message)
+
+    def _line(self, number: int, line: str, read_header: Callable[[str], Header],
+              handlers: dict[str, Handler]) -> LogEvent | None:
+        """One line's event (None: counted, no event; or held back in `deferred`)."""
+        stats = self.stats
+        m = _TAG.search(line)
+        if m is not None:
+            header, message = line[:m.start()], m.group(1)
+        elif "|" in line and (m := _PIPE.match(line)) is not None:
+            header, message = m.group(1, 2)
+        elif ("SA-" in line or "TD-" in line or "IX-" in line) and (
+                m := _BARE_TAG.search(line)) is not None:
+            header, message = line[:m.start()], m.group(1)
+        else:
+            stats.unparsed += 1
+            return None
+        handler = handlers.get(message)
+        if handler is None:
+            stats.unparsed += 1
+            return None
+        time, device = read_header(header)  # the device is never None: a default is set
+        device = device or ""
+        flow = handler(line, m.end(), device, message)
+        if flow is None:
+            flow = self._repeated(handler, line, m.end(), device, message)
             if flow is None:
-                flow = self._repeated(handler, line, m.end(), device, message)
-                if flow is None:
-                    stats.unparsed += 1
-                    continue
-            stats.parsed += 1
-            stats.by_message[message] += 1
-            if flow is _NO_EVENT:
-                continue
-            if self._defer is not None:   # its Built is in an earlier part of the file
-                key, outbound = self._defer
-                self._defer = None
-                self.deferred.append(Deferred("conns", key, outbound, LogEvent(
-                    number, time, device, message, *flow)))
-                continue
-            yield LogEvent(number, time, device, message, *flow)
+                stats.unparsed += 1
+                return None
+        stats.parsed += 1
+        stats.by_message[message] += 1
+        if flow is _NO_EVENT:
+            return None
+        if self._defer is not None:   # its Built is in an earlier part of the file
+            key, outbound = self._defer
+            self._defer = None
+            self.deferred.append(Deferred("conns", key, outbound, LogEvent(
+                number, time, device, message, *flow)))
+            return None
+        return LogEvent(number, time, device, message, *flow)
 
     @staticmethod
     def _repeated(handler: Handler, line: str, pos: int, device: str,
@@ -383,9 +461,16 @@ class AsaLogParser(LogParser):
                 signal = _TRAFFIC_ANSWERED
         if signal is _OTHER and self.evidence_only:
             return _NO_EVENT
-        if outbound is None and signal is not _OTHER and self.defer_unpaired:
+        flow = build_flow(signal, proto, a, ap, b, bp, a_first)
+        if flow is None:
+            return None
+        held = self.answered_for
+        if signal is _TRAFFIC_ANSWERED and self.evidence_only and held is not None and (
+                flow[2] not in held and flow[4] not in held):
+            return _NO_EVENT   # answered traffic between addresses nobody holds
+        if outbound is None and self.defer_unpaired:
             self._defer = ((device, conn), not a_first)
-        return build_flow(signal, proto, a, ap, b, bp, a_first)
+        return flow
 
     def open_pairs(self) -> dict[str, dict[tuple[str, str], bool]]:
         return {"conns": dict(self._conns)}

@@ -251,10 +251,12 @@ class SyslogHeader:
             # offset, year 1 with a positive one): the line has no usable time.
             return None
 
-    def _yearless(self, month: int, day: int, hh: int, mm: int, ss: int,
-                  micro: int) -> datetime | None:
-        """The newest such date not after the clock (+ `CLOCK_SKEW`); Feb 29 finds its leap
-        year; None when no year within eight back will do."""
+    def year_limit(self) -> datetime | None:
+        """The newest time a year-less date may have, when this reader was given a clock
+        (None: it takes the machine's clock at the first such date)."""
+        return None if self.clock is None else self._limit()
+
+    def _limit(self) -> datetime:
         limit = self._latest
         if limit is None:
             clock = self.clock or datetime.now()
@@ -263,6 +265,13 @@ class SyslogHeader:
             except OverflowError:   # `--as-of 9999-12-31T23:00`
                 limit = datetime.max
             self._latest = limit
+        return limit
+
+    def _yearless(self, month: int, day: int, hh: int, mm: int, ss: int,
+                  micro: int) -> datetime | None:
+        """The newest such date not after the clock (+ `CLOCK_SKEW`); Feb 29 finds its leap
+        year; None when no year within eight back will do."""
+        limit = self._limit()
         for year in range(limit.year, limit.year - 9, -1):
             try:
                 stamp = datetime(year, month, day, hh, mm, ss, micro)
