@@ -277,10 +277,11 @@ def cmd_sources(args: argparse.Namespace) -> int:
         inputs = check_inputs(config, as_of=args.as_of or _now(), progress=progress)
     for i in inputs:
         unit = "lines" if i.role == "log" else "records"
+        took = f"{i.seconds:8.2f} s" if i.seconds is not None else ""
         if i.status is SourceStatus.OK:
-            print(f"{i.name:<20} {i.type:<16} ok      {i.records:>9} {unit}")
+            print(f"{i.name:<20} {i.type:<16} ok      {i.records:>9} {unit:<7} {took}")
         else:
-            print(f"{i.name:<20} {i.type:<16} FAILED  {i.error}")
+            print(f"{i.name:<20} {i.type:<16} FAILED  {took}  {i.error}")
     return failure_code(inputs)
 
 

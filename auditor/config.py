@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import difflib
 import glob
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from auditor.addresses import canonical_ip
 from auditor.errors import ConfigError
@@ -24,8 +26,20 @@ COMMON_KEYS: dict[str, frozenset[str]] = {
     "logs": frozenset({"name", "type", "path", "paths"}),
     "captures": frozenset({"name", "type", "path", "paths"}),
 }
-#: Keys for live APIs: known, so a user gets "not yet" rather than "unknown key".
-API_KEYS = frozenset({"url", "username_env", "password_env", "token_env", "verify"})
+#: Keys every type that reads a live API takes with `url` (`connectors.shared.http`).
+HTTP_KEYS = frozenset({"url", "verify", "timeout", "retries"})
+#: Keys of live APIs, known everywhere: a file-only type given one is told it reads no API
+#: (listing the types that do), not that the key is unknown.
+API_KEYS = HTTP_KEYS | {"username_env", "password_env", "token_env", "api_key_env"}
+#: API numbers: key -> (smallest, largest, whole numbers only).
+HTTP_NUMBERS: dict[str, tuple[float, float, bool]] = {
+    "timeout": (0.001, 3600, False),
+    "retries": (0, 10, True),
+    "page_size": (1, 100000, True),
+}
+#: What an `*_env` value must look like: a variable's name (a pasted secret is refused
+#: without being echoed).
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 AUDIT_KEYS = frozenset({"name", "stale_after_days"})
 PROBE_KEYS = frozenset({"enabled", "allow", "snmp_community_env", "snmp_user_env",
                         "snmp_auth_env", "snmp_priv_env", "snmp_port", "tcp_ports", "timeout",
@@ -175,13 +189,17 @@ class _Checker:
         type_name = self.string(table, "type", where)
         cls = self._type(kind, type_name, where)
         extra = frozenset(getattr(cls, "options", frozenset())) if cls else frozenset()
-        self.keys(table, COMMON_KEYS[kind] | extra | API_KEYS, where)
-        api = sorted(API_KEYS & table.keys())
-        if api:
-            raise self.error(where, api[0], "live API access is not available in this "
-                             f"version for type {type_name!r}; export to a file and set path")
-        paths = self._paths(table, where)
+        live_keys = HTTP_KEYS | frozenset(getattr(cls, "api_options", frozenset())) \
+            if getattr(cls, "api", False) else frozenset()
+        self.keys(table, COMMON_KEYS[kind] | extra | API_KEYS | live_keys, where)
         options: dict[str, Any] = {}
+        url = self._url(kind, type_name, table, where, live_keys)
+        if url is None:
+            paths = self._paths(table, where, api=bool(live_keys))
+        else:
+            paths = ()
+            for key in sorted(live_keys & table.keys() - {"url"}):
+                options[key] = self._api_option(table[key], key, where)
         for key in sorted(extra & table.keys() - {"host"}):
             options[key] = self._option(table[key], key, where)
         poller = table.get("poller")
@@ -195,7 +213,7 @@ class _Checker:
         spec = SourceSpec(name=name, type=type_name, paths=paths,
                           owner=self.string(table, "owner", where, default=""),
                           poller=canonical_ip(poller) if poller else None,
-                          options=options, root=self.root)
+                          options=options, root=self.root, url=url)
         if cls is not None:
             try:
                 cls(spec)  # constructors validate their options and do no I/O
@@ -212,11 +230,80 @@ class _Checker:
             raise self.error(where, "type", f"connector for {type_name!r} failed to load: "
                              f"{exc}") from exc
 
-    def _paths(self, table: Mapping[str, Any], where: str) -> tuple[Path, ...]:
+    def _url(self, kind: str, type_name: str, table: Mapping[str, Any], where: str,
+             live_keys: frozenset[str]) -> str | None:
+        """The table's `url`, checked; None for a file source (whose API keys are refused)."""
+        given = sorted((API_KEYS | live_keys) & table.keys())
+        if not live_keys and given:
+            readers = api_types(kind)
+            which = (f"types that do: {', '.join(readers)}" if readers else
+                     f"no [[{kind}]] type reads a live API in this version")
+            raise self.error(where, given[0], f"type {type_name!r} reads files only, not a "
+                             f"live API ({which}); export to a file and set path")
+        stray = sorted((API_KEYS - live_keys) & table.keys())
+        if stray:
+            raise self.error(where, stray[0], f"type {type_name!r} does not take it; its API "
+                             f"keys: {', '.join(sorted(live_keys))}")
+        if "url" not in table:
+            if given:
+                raise self.error(where, given[0], "applies only with url = ... (reading the "
+                                 "tool's live API); a file source takes path")
+            return None
+        if "path" in table or "paths" in table:
+            key = "path" if "path" in table else "paths"
+            raise self.error(where, key, f"give either {key} (a file export) or url (the "
+                             "live API), not both")
+        url = self.string(table, "url", where)
+        try:
+            parts = urlsplit(url)
+            parts.port  # noqa: B018 -- raises on a port that is not one
+        except ValueError:
+            raise self.error(where, "url", "is not a valid URL (e.g. "
+                             "https://orion.example.net:17774)") from None
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise self.error(where, "url", "must be an http:// or https:// URL with a host "
+                             "(e.g. https://orion.example.net:17774)")
+        if parts.username is not None or parts.password is not None:
+            raise self.error(where, "url", "holds credentials; secrets never sit in the "
+                             "file: name environment variables with username_env and "
+                             "password_env (or token_env)")
+        if parts.query or parts.fragment:
+            raise self.error(where, "url", "must be the server's base URL, without "
+                             "?query or #fragment")
+        return url
+
+    def _api_option(self, value: object, key: str, where: str) -> Any:
+        """One key of an API source: numbers in range, `verify`, `*_env` names, words."""
+        if key in HTTP_NUMBERS:
+            low, high, whole = HTTP_NUMBERS[key]
+            unit = "seconds" if key == "timeout" else ""
+            return self.number({key: value}, key, where, (low, high), default=0, whole=whole,
+                               unit=unit)
+        if key == "verify":
+            if isinstance(value, bool):
+                return value
+            if not isinstance(value, str) or not value.strip():
+                raise self.error(where, key, "must be true, false or the path of a CA "
+                                 'bundle (PEM), e.g. "ca.pem"')
+            return self._expand(value, key, where)[0]
+        if key.endswith("_env"):
+            if not isinstance(value, str) or not _ENV_NAME.fullmatch(value):
+                # never echo it: a secret pasted here must not reach a terminal or a log
+                raise self.error(where, key, "must name an environment variable (letters, "
+                                 "digits, _), e.g. NPM_PASS; the secret itself goes in "
+                                 "that variable, never in this file")
+            return value
+        if not isinstance(value, str):
+            raise self.error(where, key, f"must be a string, not {type(value).__name__}")
+        return value
+
+    def _paths(self, table: Mapping[str, Any], where: str, *,
+               api: bool = False) -> tuple[Path, ...]:
         if "path" in table and "paths" in table:
             raise self.error(where, "paths", "give either path or paths, not both")
         if "path" not in table and "paths" not in table:
-            raise self.error(where, "path", "is required (a file, or paths = [globs])")
+            also = ", or url = ... for the live API" if api else ""
+            raise self.error(where, "path", f"is required (a file, or paths = [globs]{also})")
         key = "path" if "path" in table else "paths"
         value = table[key]
         patterns = [value] if isinstance(value, str) else value
@@ -292,6 +379,19 @@ def _check_probe(checker: _Checker, probe: object) -> None:
 
 def _plain(number: float) -> str:
     return str(int(number)) if float(number).is_integer() else str(number)
+
+
+def api_types(kind: str) -> list[str]:
+    """The types of config table `kind` that read a live API (`url = ...`)."""
+    readers = []
+    for name in sorted(REGISTRIES[kind]):
+        try:
+            cls = lookup(kind, name)
+        except ImportError:  # a broken connector: its own sources say so
+            continue
+        if getattr(cls, "api", False):
+            readers.append(name)
+    return readers
 
 
 def valid_types() -> dict[str, list[str]]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -131,8 +132,10 @@ def check_inputs(config: AuditConfig, *, as_of: datetime,
     for spec in config.networks:
         load_source(spec, "networks", inputs, clock=as_of)
     for spec in config.logs:
-        inputs.append(fold_logs(spec, TrafficIndex(held=()), LogStats(), as_of=as_of,
-                                progress=progress))
+        started = time.perf_counter()
+        status = fold_logs(spec, TrafficIndex(held=()), LogStats(), as_of=as_of,
+                           progress=progress)
+        inputs.append(replace(status, seconds=time.perf_counter() - started))
     for spec in config.captures:
         load_source(spec, "captures", inputs, clock=as_of)
     return inputs
@@ -341,27 +344,32 @@ def load_source(spec: SourceSpec, table: str, inputs: list[InputStatus], *,
     Returns the connector's records (a list; a capture's attribution keys: a dict).
     """
     role = _ROLES[table]
+    started = time.perf_counter()
+    # an API source (spec.url) has no paths; its URL holds no credentials (config checks)
+    where = spec.url or ", ".join(str(p) for p in spec.paths) or spec.name
     try:
         connector = lookup(table, spec.type)(spec, clock=clock)
         loaded = connector.fetch()
     except SourceError as exc:
-        inputs.append(InputStatus(spec.name, spec.type, role, SourceStatus.FAILED, 0, str(exc)))
+        inputs.append(InputStatus(spec.name, spec.type, role, SourceStatus.FAILED, 0, str(exc),
+                                  seconds=time.perf_counter() - started))
         return type(_EMPTY[table])()
     except Exception as exc:  # a connector bug must fail its input, not the audit
-        where = ", ".join(str(p) for p in spec.paths) or spec.name
-        inputs.append(internal_failure(spec, role, where, exc))
+        inputs.append(replace(internal_failure(spec, role, where, exc),
+                              seconds=time.perf_counter() - started))
         return type(_EMPTY[table])()
+    seconds = time.perf_counter() - started
     if role == "network" and not any(n.status is not NetworkStatus.CONTAINER
                                       for n in loaded):
         # An empty list would make every target "outside every live network".
-        where = ", ".join(str(p) for p in spec.paths) or spec.name
         inputs.append(InputStatus(
             spec.name, spec.type, role, SourceStatus.FAILED, len(loaded),
             f"{where}: no usable prefix (empty, header only, or only default routes or "
-            "containers); an empty network list is not evidence that anything is gone"))
+            "containers); an empty network list is not evidence that anything is gone",
+            seconds=seconds))
         return []
     skipped = connector.skipped
     inputs.append(InputStatus(
         spec.name, spec.type, role, SourceStatus.OK, len(loaded), skipped=len(skipped),
-        notes=tuple(f"{s.location}: {s.reason}" for s in skipped[:NOTES])))
+        notes=tuple(f"{s.location}: {s.reason}" for s in skipped[:NOTES]), seconds=seconds))
     return loaded

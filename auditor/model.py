@@ -306,6 +306,8 @@ class InputStatus:
     """Lines of the input that gave no record (each counted, with its reason, in `notes`)."""
     notes: tuple[str, ...] = ()
     """The first few skipped lines, `location: reason`."""
+    seconds: float | None = None
+    """How long reading it took (`stale-audit sources` shows it; not in the JSON report)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,10 @@ Constructors do no I/O and validate their options, so a bad option is a config e
 `fetch()` reads through `io` and hands the body to `parse()`, so a saved export and the
 same body fetched from an API take one path. Each raises `SourceError` naming the file,
 line and field when an input is broken.
+
+A type whose class sets `api = True` may be configured with `url = ...` instead of a path:
+its `fetch()` then asks `io.http(spec)` (the shared HTTP layer, `connectors.shared.http`)
+for the same body a saved export holds, and hands it to the same `parse()`.
 """
 
 from __future__ import annotations
@@ -16,12 +20,13 @@ from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, Protocol
 
+from auditor.errors import ConfigError
 from auditor.model import LogEvent, LogStats, Network, ProcessKey, Target
 from connectors.spec import SourceSpec
 
-__all__ = ["CaptureSource", "Connector", "Deferred", "LogParser", "NetworkSource",
+__all__ = ["CaptureSource", "Connector", "Deferred", "Fold", "LogParser", "NetworkSource",
            "SkippedLine", "SourceSpec", "TargetSource"]
 from connectors.shared.inputs import Inputs
 
@@ -43,6 +48,12 @@ class Connector(ABC):
     """The config `type` it is registered under (checked against the registry by a test)."""
     #: Keys this type accepts in its config table, beyond the common ones.
     options: ClassVar[frozenset[str]] = frozenset()
+    #: Whether this type also reads its tool's live API: `url = ...` instead of `path`
+    #: (with `verify`, `timeout`, `retries`; see `connectors.shared.http`).
+    api: ClassVar[bool] = False
+    #: Keys this type accepts only with `url`: its credentials (`username_env`,
+    #: `token_env`...) and API choices (`page_size`...).
+    api_options: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, spec: SourceSpec, *, clock: datetime | None = None,
                  io: Inputs | None = None) -> None:
@@ -53,6 +64,19 @@ class Connector(ABC):
         self.skipped: list[SkippedLine] = []
         """Lines the last `fetch()` passed over (the engine counts them into the input's
         status, so every report says how many)."""
+
+    def require_api_keys(self, *keys: str, why: str) -> None:
+        """With `url`: raise `ConfigError` unless every key in `keys` is set.
+
+        `why` says what they hold (`the Orion account`), for the message.
+        """
+        if not self.spec.live:
+            return
+        missing = [k for k in keys if not self.spec.options.get(k)]
+        if missing:
+            raise ConfigError(f"with url, {' and '.join(keys)} {'are' if len(keys) > 1 else 'is'}"
+                              f" required: the environment variable(s) holding {why}; "
+                              f"missing: {', '.join(missing)}")
 
 
 class TargetSource(Connector):
@@ -102,6 +126,17 @@ class Deferred:
         e = self.event
         return LogEvent(e.line, e.time, e.device, e.message, e.signal, e.protocol,
                         e.dst, e.dport, e.src, e.sport, e.count)
+
+
+class Fold(Protocol):
+    """Where a parser folds its events (`auditor.traffic.TrafficIndex`): every event, or its
+    fields one by one, which saves building it (the ASA fold's C scanner does)."""
+
+    def add(self, event: LogEvent) -> None: ...
+
+    def add_fields(self, time: datetime | None, message: str, signal: str,
+                   protocol: str | None, src: str | None, sport: int | None,
+                   dst: str | None, dport: int | None, count: int) -> None: ...
 
 
 class LogParser(Connector):
@@ -182,6 +217,14 @@ class LogParser(Connector):
         a parser advances its line number by its newlines, so that `LogEvent.line` stays the
         line's place in the file.
         """
+
+    def fold_block(self, block: str, traffic: Fold, start: int = 1) -> None:
+        """Fold one block of whole lines (a part of a file, `logfold`) into `traffic`: every
+        event of `parse` given to `traffic.add`. A parser with a faster way through a block
+        overrides it, with the same result."""
+        add = traffic.add
+        for event in self.parse(block.splitlines(keepends=True), start):
+            add(event)
 
     def parse_path(self, path: Path) -> Iterator[LogEvent]:
         """Parse one file, `.gz`/`.bz2` included, in bounded memory.

@@ -5,6 +5,14 @@ the numeric `Status`, `UnManaged`, `ObjectSubType`, `LastSystemUpTimePollUtc` an
 a node report exported from the web console (CSV or XLSX) carries whatever columns its author
 picked, with the status as text. Both end up as the same `_Node` before they become targets,
 so the status, polling and fix rules live in one place.
+
+With `url = "https://orion:17774"` (17778 on servers before Orion 2023.1: the port is the
+user's), the same SWIS body is fetched live: SWQL `Query` calls with HTTP Basic credentials
+from `username_env`/`password_env`, explicit columns (SWQL has no `SELECT *`), paged
+`ORDER BY NodeID WITH ROWS 1 TO 1000 WITH TOTALROWS`, then `WITH ROWS 1001 TO 2000`... until
+`totalRows`. `Orion.Engines` is queried the same way for each node's poller address, which a
+file export takes from `engines_path`. The rows of all windows make one body, handed to the
+same `parse` as a saved export.
 """
 
 from __future__ import annotations
@@ -13,16 +21,19 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from auditor.addresses import canonical_host, canonical_ip
-from auditor.errors import SourceError
+from auditor.errors import ConfigError, SourceError
 from auditor.model import Target, ToolState
 from connectors.base import SourceSpec, TargetSource
 from connectors.shared.bodies import BodyShape, body_items
 from connectors.shared.inputs import Inputs
 from connectors.shared.tables import Row, TableOptions
 from connectors.shared.values import cell_text, parse_bool, parse_datetime
+
+if TYPE_CHECKING:  # requests loads only when an API is read
+    from connectors.shared.http import HttpClient
 
 #: The SolarWinds Platform `Status` codes (documented list; `Orion.StatusInfo` holds it live).
 STATUS_NAMES: dict[int, str] = {
@@ -78,6 +89,20 @@ _ENGINES = BodyShape("a SWIS Orion.Engines query body", ("results",), ("Message"
 #: Legacy duplicates of `IPAddress` that older queries and views still return.
 _JSON_ADDRESS_KEYS = ("IPAddress", "IP", "IP_Address")
 
+#: SWIS REST: where queries go, below the server's base URL.
+SWIS_QUERY = "/SolarWinds/InformationService/v3/Json/Query"
+#: Orion.Nodes columns the live query asks for: what `parse` reads, plus what helps a
+#: human reading the body (never `Community`: a secret, and not ours to copy).
+NODE_COLUMNS = ("NodeID", "Caption", "IPAddress", "DynamicIP", "DNS", "SysName", "Status",
+                "StatusDescription", "UnManaged", "UnManageFrom", "UnManageUntil",
+                "ObjectSubType", "SNMPVersion", "PollInterval", "LastSync",
+                "LastSystemUpTimePollUtc", "EngineID", "Vendor", "MachineType")
+ENGINE_COLUMNS = ("EngineID", "ServerName", "IP", "ServerType", "DisplayName")
+#: Rows per SWQL window, unless the source sets `page_size`.
+PAGE_SIZE = 1000
+_NOT_FOUND = ("SWIS REST listens on port 17774 since Orion 2023.1, 17778 before: "
+              "https://orion:17774")
+
 
 @dataclass(frozen=True, slots=True)
 class _Engines:
@@ -115,13 +140,23 @@ class SolarWindsSource(TargetSource):
 
     type = "solarwinds-npm"
     options = frozenset({"engines_path", "columns", "date_format"})
+    api = True
+    api_options = frozenset({"username_env", "password_env", "page_size"})
 
     def __init__(self, spec: SourceSpec, *, clock: datetime | None = None,
                  io: Inputs | None = None) -> None:
         super().__init__(spec, clock=clock, io=io)
         self.layout = TableOptions.from_spec(spec, REPORT_ALIASES)
+        self.require_api_keys("username_env", "password_env", why="the Orion account "
+                              "(DOMAIN\\user works) and its password")
+        if spec.live and "engines_path" in spec.options:
+            raise ConfigError("engines_path is for a file export; with url, Orion.Engines "
+                              "is read from the API")
+        self.page_size = int(spec.options.get("page_size", PAGE_SIZE))
 
     def fetch(self) -> list[Target]:
+        if self.spec.live:
+            return self.fetch_api()
         raw = self.spec.options.get("engines_path")
         engines = _Engines() if raw is None else \
             self.engines(self.io.read_json(Path(raw)), Path(raw))
@@ -138,6 +173,58 @@ class SolarWindsSource(TargetSource):
         """Targets from the body of a SWIS `Orion.Nodes` query, saved or fetched."""
         return [self._target(self._json_node(origin, index, row, engines or _Engines()))
                 for index, row in enumerate(body_items(body, _NODES, origin))]
+
+    def fetch_api(self) -> list[Target]:
+        """Targets from SWIS itself: `Orion.Engines`, then `Orion.Nodes`, window by window."""
+        with self.io.http(self.spec, api_roots=("/SolarWinds/",),
+                          not_found_hint=_NOT_FOUND) as client:
+            client.auth = client.basic_auth("username_env", "password_env")
+            where = client.shown(client.url(SWIS_QUERY))
+            engines_origin = f"{where} (Orion.Engines)"
+            engines = self.engines(
+                self._swql(client, "Orion.Engines", ENGINE_COLUMNS, "EngineID", _ENGINES,
+                           engines_origin), engines_origin)
+            nodes_origin = f"{where} (Orion.Nodes)"
+            body = self._swql(client, "Orion.Nodes", NODE_COLUMNS, "NodeID", _NODES,
+                              nodes_origin)
+            return self.parse(body, nodes_origin, engines)
+
+    def _swql(self, client: HttpClient, entity: str, columns: tuple[str, ...], key: str,
+              shape: BodyShape, origin: str) -> dict[str, Any]:
+        """Every row of `entity`, window by window, as one SWIS body (`totalRows`,
+        `results`): what a saved export of the same query holds."""
+        from connectors.shared.http import Call
+
+        size = self.page_size
+        url = client.url(SWIS_QUERY)
+
+        def window(first: int) -> Call:
+            swql = (f"SELECT {', '.join(columns)} FROM {entity} ORDER BY {key} "
+                    f"WITH ROWS {first} TO {first + size - 1} WITH TOTALROWS")
+            return Call("POST", url, {"query": swql, "parameters": {}}, cursor=first)
+
+        def follow(body: Any, call: Call) -> Call | None:
+            got = len(body["results"] if isinstance(body, dict) else body)
+            total = body.get("totalRows") if isinstance(body, dict) else None
+            after = call.cursor + size
+            # A short window is the last; one longer than asked means the server ignored
+            # the window and sent everything.
+            if got != size or (total is not None and after > total):
+                return None
+            return window(after)
+
+        rows: dict[str, dict[str, Any]] = {}
+        total: int | None = None
+        for _call, page in client.pages(window(1), follow):
+            for row in body_items(page, shape, origin):
+                # A row added or deleted while paging shifts the windows: keep one copy.
+                rows.setdefault(cell_text(row.get(key)) or f"#{len(rows)}", row)
+            total = page.get("totalRows") if isinstance(page, dict) else None
+            if total is not None and (isinstance(total, bool) or not isinstance(total, int)):
+                raise SourceError(f"totalRows is {total!r}, not a number of rows",
+                                  path=origin, field="totalRows")
+        return {"totalRows": len(rows) if total is None else total,
+                "results": list(rows.values())}
 
     # -- engines ------------------------------------------------------------------------
 
