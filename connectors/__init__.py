@@ -16,9 +16,14 @@ from auditor.errors import ConfigError
 TARGET_SOURCES: dict[str, str] = {
     "cisco-dcnm": "connectors.sources.dcnm:DcnmSource",
     "csv": "connectors.sources.address_list:AddressListSource",
+    "librenms": "connectors.sources.librenms:LibreNmsSource",
+    "nagios": "connectors.sources.nagios:NagiosSource",
+    "prometheus": "connectors.sources.prometheus:PrometheusSource",
     "snmp-config": "connectors.sources.snmp:SnmpConfigSource",
     "solarwinds-npm": "connectors.sources.solarwinds:SolarWindsSource",
+    "telegraf": "connectors.sources.telegraf:TelegrafSource",
     "trackit": "connectors.sources.trackit:TrackItSource",
+    "zabbix": "connectors.sources.zabbix:ZabbixSource",
 }
 
 #: `[[networks]]`: what exists.

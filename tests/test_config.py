@@ -65,7 +65,8 @@ def test_good_config_resolves_paths_and_globs(tmp_path: Path) -> None:
      "[[sources]] 'orion', key 'engine_path': unknown key; did you mean 'engines_path'? valid:"),
     (('type = "solarwinds-npm"', 'type = "solarwind"'),
      "[[sources]] 'orion', key 'type': unknown sources type 'solarwind'; valid: cisco-dcnm, "
-     "csv, snmp-config, solarwinds-npm, trackit"),
+     "csv, librenms, nagios, prometheus, snmp-config, solarwinds-npm, telegraf, trackit, "
+     "zabbix"),
     (('path = "nodes.json"', 'path = "missing.json"'), "key 'path': file not found"),
     (('"logs/fw-*.log*"', '"logs/nope-*.log"'), "key 'paths': glob 'logs/nope-*.log' matches no "
                                                  "file"),
@@ -74,7 +75,11 @@ def test_good_config_resolves_paths_and_globs(tmp_path: Path) -> None:
     (('name = "ipam"', 'name = "orion"'), "key 'name': duplicate name"),
     (("[audit]", "[audits]"), "top level, key 'audits': unknown key; did you mean 'audit'?"),
     (('poller = "10.30.1.10"', 'poller = "orion-01"'), "key 'poller': 'orion-01' is not an IP"),
-    (('owner = "NOC"', 'url = "https://orion:17774"'), "key 'url': live API access is not"),
+    (('owner = "NOC"', 'url = "https://orion:17774"'),
+     "key 'path': give either path (a file export) or url (the live API), not both"),
+    (('type = "prefix-list"', 'type = "prefix-list"\nusername_env = "IPAM_USER"'),
+     "[[networks]] 'ipam', key 'username_env': type 'prefix-list' reads files only, not a live "
+     "API (types that do: netbox); export to a file and set path"),
 ])
 def test_config_errors_name_file_table_and_key(tmp_path: Path, change: tuple[str, str],
                                                expected: str) -> None:
