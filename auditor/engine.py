@@ -141,6 +141,7 @@ def check_inputs(config: AuditConfig, *, as_of: datetime,
     return inputs
 
 
+@_collector_paused
 def logs_only(specs: Sequence[SourceSpec], *, as_of: datetime, generated_at: datetime,
               name: str = "Firewall log summary",
               progress: Progress | None = None) -> AuditResult:

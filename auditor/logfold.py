@@ -68,6 +68,8 @@ class _Context:
     block_chars: int
     done: Any = None
     """Bytes the workers have read (a shared counter), for the progress bar."""
+    keys: list[Any] | None = None
+    """Per worker, the pipe this process sends it the merged flows' keys through."""
 
 
 _CONTEXT: _Context | None = None
@@ -95,10 +97,12 @@ def fold_part(opened: Opener, tick: Callable[[int, int], None] | None = None) ->
     return Part(traffic, parser.stats, parser.deferred, parser.open_pairs())
 
 
-def _worker_part(path: Path, start: int, stop: int | None) -> Part:
-    """A worker's part of a file, folded; its reading counted into the shared progress."""
+def _worker_part(path: Path, start: int, stop: int | None, index: int) -> Part:
+    """A worker's part of a file, folded, then made to fit the flows merged before it (whose
+    keys this process sends once it has merged them); its reading counted into the shared
+    progress."""
     context = _CONTEXT
-    assert context is not None
+    assert context is not None and context.keys is not None
     done = context.done
     last = 0
 
@@ -109,8 +113,11 @@ def _worker_part(path: Path, start: int, stop: int | None) -> Part:
                 done.value += position - last
         last = position
 
-    return fold_part(lambda: files.open_part_blocks(path, start, stop, context.block_chars),
+    part = fold_part(lambda: files.open_part_blocks(path, start, stop, context.block_chars),
                      tick)
+    keys = context.keys[index][0].recv()
+    part.traffic.fit(set(keys), context.traffic.held)
+    return part
 
 
 class Merge:
@@ -122,11 +129,13 @@ class Merge:
         self.pairs: dict[str, OrderedDict[tuple[str, str], bool]] = {}
 
     def add(self, part: Part) -> None:
+        # The part's flows first (a part folded in a worker was made to `fit` the flows
+        # merged so far), then the Teardowns it held back, ordered by the Builts before it.
+        self.traffic.merge(part.traffic)
         add = self.traffic.add
         for deferred in part.deferred:
             table = self.pairs.get(deferred.table)
             add(deferred.resolved(table.pop(deferred.key, None) if table else None))
-        self.traffic.merge(part.traffic)
         self.stats.merge(part.stats)
         for name, opened in part.pairs.items():
             table = self.pairs.setdefault(name, OrderedDict())
@@ -196,14 +205,18 @@ def _parts(path: Path, cores: int, progress: Progress | None,
         cuts = _shared_out(path, cuts)
         fork = multiprocessing.get_context("fork")
         context.done = fork.Value("q", 0)
+        context.keys = [fork.Pipe(duplex=False) for _ in cuts]
         pool = fork.Pool(len(cuts))
         try:
-            pending = [pool.apply_async(_worker_part, (path, start, stop)) for start, stop
-                       in zip(cuts, [*cuts[1:], None], strict=True)]
+            pending = [pool.apply_async(_worker_part, (path, start, stop, index))
+                       for index, (start, stop) in enumerate(zip(cuts, [*cuts[1:], None],
+                                                                 strict=True))]
             pool.close()
             yield fold_part(lambda: files.open_part_blocks(path, 0, cuts[0],
                                                            context.block_chars), tick)
-            for result in pending:
+            for index, result in enumerate(pending):
+                # merged so far (the caller merges each part before asking for the next)
+                context.keys[index][1].send(list(context.traffic.flows))
                 while not result.ready():
                     result.wait(0.2)
                     tick(*mine)
@@ -211,7 +224,10 @@ def _parts(path: Path, cores: int, progress: Progress | None,
         finally:
             pool.terminate()
             pool.join()
-            context.done = None
+            for ends in context.keys:
+                for end in ends:
+                    end.close()
+            context.done = context.keys = None
     if ticking:
         progress.finish()   # type: ignore[union-attr]
 

@@ -6,6 +6,8 @@ with literals.
 
 from __future__ import annotations
 
+import functools
+import heapq
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
@@ -348,12 +350,19 @@ def ghost_flows(traffic: TrafficIndex, held: Collection[str], pollers: Mapping[s
         limit: how many flows to list.
     """
     candidates = [(key, tally) for key, tally in traffic.drop_flows() if key[1] not in held]
-    candidates.sort(key=lambda kt: (-kt[1].count, address_sort_key(kt[0][0]),
-                                    address_sort_key(kt[0][1]), kt[0][2], kt[0][3] or 0))
-    rest = candidates[limit:]
-    folded = FoldedFlows(flows=len(rest), lines=sum(t.count for _, t in rest))
+    top = candidates
+    if len(candidates) > limit:   # only flows as busy as the limit-th need ordering
+        least = heapq.nlargest(limit, [t.count for _, t in candidates])[-1]
+        top = [kt for kt in candidates if kt[1].count >= least]
+    order = functools.lru_cache(maxsize=None)(address_sort_key)   # addresses repeat
+    top.sort(key=lambda kt: (-kt[1].count, order(kt[0][0]), order(kt[0][1]), kt[0][2],
+                             kt[0][3] or 0))
+    listed = top[:limit]
+    folded = FoldedFlows(flows=len(candidates) - len(listed),
+                         lines=sum(t.count for _, t in candidates) - sum(
+                             t.count for _, t in listed))
     flows = []
-    for (src, dst, protocol, port), tally in candidates[:limit]:
+    for (src, dst, protocol, port), tally in listed:
         # The index's keys are `Signal` members already: no `Signal(s)` call (an enum
         # lookup in Python) per key of every flow.
         reasons = {_SIGNAL_REASON[s] for s in tally.signals if s in _SIGNAL_REASON}

@@ -136,6 +136,24 @@ def _flow_tally(count: int, first: datetime | None, last: datetime | None,
     return tally
 
 
+def folded_key(key: FlowKey, held: bool, size: int, max_flows: int) -> FlowKey:
+    """Where a new flow goes once the table (`size` flows) is full, coarser as it fills.
+
+    Any sender (`*`) first, then any port; a destination no source holds next loses its
+    address too. A held destination keeps its address, so its finding still adds up every
+    drop to it. Past `2 * max_flows` every key is one of (version of the destination or the
+    held address) x protocol: memory is bounded whatever the input.
+    """
+    _src, dst, protocol, port = key
+    if size < 3 * max_flows // 2:
+        return ("*", dst, protocol, port)
+    if held:
+        return ("*", dst, protocol, None)
+    if size < 2 * max_flows:
+        return ("*", "*", protocol, port)
+    return ("*", "*", protocol, None)
+
+
 class TrafficIndex:
     """Everything the engine needs from the logs, folded early."""
 
@@ -165,6 +183,8 @@ class TrafficIndex:
         addresses no source holds are inbound noise, counted in `noise`, never a flow.
         Asked once per new flow, not per line."""
         self.noise = NoiseTally()
+        self.fitted = False
+        """Whether `fit` made this part's flows what a merge keeps (see `merge`)."""
         self._flows_to: dict[str, list[FlowTally]] | None = None
         """Destination -> its flows, built on the first `summary` after a new flow."""
         # The last event time seen and its hour: lines of one second share one datetime
@@ -195,7 +215,16 @@ class TrafficIndex:
             return
         if src is None:  # a masked or named sender: no flow (SPEC), nothing to attribute
             return
-        hour = self._count_hour(time, message, count)
+        hour: datetime | None = None
+        if time is not None:   # the line counts in its hour (inline: once per drop line)
+            if time is not self._when:
+                self._when = time
+                start = self._hour
+                if start is None or not start <= time < self._hour_end:  # type: ignore[operator]
+                    self._start_hour(time)
+            hour = self._hour
+            self.hourly[hour] += count   # type: ignore[index]
+            self.hourly_messages[(hour, message)] += count   # type: ignore[index]
         key = (src, dst, protocol or "?", dport)
         flows = self.flows
         flow = flows.get(key)
@@ -233,7 +262,8 @@ class TrafficIndex:
         `add` folds them, so memory stays bounded however many parts there are.
 
         `other` is used up: tallies new here are taken over, not copied (all of them, into
-        an index that holds nothing yet).
+        an index that holds nothing yet). A part made to `fit` this index's keys is taken
+        as it is.
         """
         if not (self.flows or self.by_dst or self.hourly or self.noise.lines or self.folded):
             self.flows, self.by_dst, self.folded = other.flows, other.by_dst, other.folded
@@ -242,19 +272,30 @@ class TrafficIndex:
             self._flows_to = None
             return
         flows = self.flows
-        for key, flow in other.flows.items():
-            mine = flows.get(key)
-            if mine is None:
-                if len(flows) < self.max_flows:   # new here: `other`'s tally is taken over
-                    flows[key] = flow
-                    continue
-                # the cap holds for merged parts too
-                key = self._folded_key(key, self.held is not None and key[1] in self.held)
+        if other.fitted:
+            for key, flow in other.flows.items():
                 mine = flows.get(key)
-                self.folded += flow.count
                 if mine is None:
-                    mine = flows[key] = FlowTally()
-            mine.merge(flow)
+                    flows[key] = flow
+                else:
+                    mine.merge(flow)
+        else:
+            held = self.held
+            for key, flow in other.flows.items():
+                mine = flows.get(key)
+                if mine is None:
+                    if len(flows) < self.max_flows:   # new here: taken over
+                        flows[key] = flow
+                        continue
+                    # the cap holds for merged parts too
+                    key = folded_key(key, held is not None and key[1] in held, len(flows),
+                                     self.max_flows)
+                    mine = flows.get(key)
+                    self.folded += flow.count
+                    if mine is None:
+                        flows[key] = flow
+                        continue
+                mine.merge(flow)
         by_dst = self.by_dst
         for dst, tally in other.by_dst.items():
             mine_dst = by_dst.get(dst)
@@ -268,47 +309,51 @@ class TrafficIndex:
         self.folded += other.folded
         self._flows_to = None
 
+    def fit(self, keys: Collection[FlowKey], held: Collection[str] | None) -> None:
+        """Make this part's flows what `merge` would make of them in an index that holds the
+        flows `keys` (and `held`): each flow put under the key the merge would give it (its
+        own, or a coarser one once the table is full), the flows bound for one key merged
+        here. Done in the worker that folded the part, so that past the cap it sends only
+        what the merge keeps; `merge` then takes the part as it is, with the same result.
+        """
+        size = len(keys)
+        out: dict[FlowKey, FlowTally] = {}
+        for key, flow in self.flows.items():
+            target = key
+            if key not in keys and key not in out:
+                if size < self.max_flows:
+                    size += 1
+                else:
+                    target = folded_key(key, held is not None and key[1] in held, size,
+                                        self.max_flows)
+                    self.folded += flow.count
+                    if target not in keys and target not in out:
+                        size += 1
+            mine = out.get(target)
+            if mine is None:
+                out[target] = flow
+            else:
+                mine.merge(flow)
+        self.flows = out
+        self.fitted = True
+        self._flows_to = None
+
     # -- reading ----------------------------------------------------------------------------
 
     def drop_flows(self) -> Iterator[tuple[FlowKey, FlowTally]]:
         """Every drop flow: (source, destination, protocol, port) and its tally."""
         return iter(self.flows.items())
 
-    def _count_hour(self, when: datetime | None, message: str, n: int) -> datetime | None:
-        """Count a drop line in its hour; return the hour (None: the line has no time)."""
-        if when is None:
-            return None
-        if when is not self._when:
-            self._when = when
-            start = self._hour
-            if start is None or not start <= when < self._hour_end:   # type: ignore[operator]
-                start = self._hour = when.replace(minute=0, second=0, microsecond=0)
-                try:
-                    self._hour_end = start + _HOUR
-                except OverflowError:   # the last hour datetime can hold
-                    self._hour_end = datetime.max
-        hour: datetime = self._hour  # type: ignore[assignment]
-        self.hourly[hour] += n
-        self.hourly_messages[(hour, message)] += n
-        return hour
+    def _start_hour(self, when: datetime) -> None:
+        """Make `when`'s hour the current one (lines of one hour share its datetime)."""
+        start = self._hour = when.replace(minute=0, second=0, microsecond=0)
+        try:
+            self._hour_end = start + _HOUR
+        except OverflowError:   # the last hour datetime can hold
+            self._hour_end = datetime.max
 
     def _folded_key(self, key: FlowKey, held: bool) -> FlowKey:
-        """Where a new flow goes once the table is full, coarser as it fills further.
-
-        Any sender (`*`) first, then any port; a destination no source holds next loses
-        its address too. A held destination keeps its address, so its finding still adds
-        up every drop to it. Past `2 * max_flows` every key is one of (version of the
-        destination or the held address) x protocol: memory is bounded whatever the input.
-        """
-        _src, dst, protocol, port = key
-        size = len(self.flows)
-        if size < 3 * self.max_flows // 2:
-            return ("*", dst, protocol, port)
-        if held:
-            return ("*", dst, protocol, None)
-        if size < 2 * self.max_flows:
-            return ("*", "*", protocol, port)
-        return ("*", "*", protocol, None)
+        return folded_key(key, held, len(self.flows), self.max_flows)
 
     def summary(self, address: str) -> Traffic | None:
         """What the logs say about `address` as a destination, or None when nothing."""

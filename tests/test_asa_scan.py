@@ -290,7 +290,7 @@ AFTER = ["", ":", ": ", " ", " fw-1 : ", " fw-1: ", " fw-core asa : ", " UTC: ",
 def test_a_header_time_told_in_c_is_the_readers(pri: str) -> None:
     reader = SyslogHeader(AS_OF, "fw")
     scanner = scan.Scanner({}, {}, None, [], 10, 10, add=print, read_header=reader.read,
-                           signals=(1, 2, 3), latest=reader.year_limit(), zones=ZONES)
+                           signals=(1, 2, 3, 4), latest=reader.year_limit(), zones=ZONES)
     told_any = 0
     for stamp in STAMPS:
         for after in AFTER:

@@ -45,7 +45,7 @@ static const char *const COUNT_IDS[NCOUNTS] = {
     "302013", "302014", "302015", "302016", "305011", "305012", "106023", "110003", "419002",
     "106100"};
 #define NIDS NCOUNTS
-enum { ACL_DENY, NO_ROUTE, SYN_RETRANSMIT };
+enum { ACL_DENY, NO_ROUTE, SYN_RETRANSMIT, SYN_TIMEOUT };
 
 typedef struct {
     char key[MAX_HEADER];
@@ -267,9 +267,10 @@ static const char *endpoint(const char *p, const char *e, Endpoint *ep) {
 
 /* `Built|Teardown <proto> connection <id> for `: the id and where the first endpoint starts. */
 static const char *connection(const char *p, const char *e, const char **conn,
-                              const char **conn_end) {
+                              const char **conn_end, const char **proto_end) {
     const char *w = nonspace(p, e);
     if (w == p || !starts(w, e, " connection ", 12)) return NULL;
+    if (proto_end != NULL) *proto_end = w;
     p = w + 12;
     w = nonspace(p, e);
     if (w == p || !starts(w, e, " for ", 5)) return NULL;
@@ -330,7 +331,7 @@ static int built(Scanner *self, const char *p, const char *e, PyObject *device) 
     else return TO_PYTHON;
     const char *conn, *conn_end;
     Endpoint a, b;
-    if ((p = connection(p, e, &conn, &conn_end)) == NULL) return TO_PYTHON;
+    if ((p = connection(p, e, &conn, &conn_end, NULL)) == NULL) return TO_PYTHON;
     if ((p = endpoint(p, e, &a)) == NULL) return TO_PYTHON;
     if (starts(p, e, " (", 2)) {   /* the mapped address: no space, up to `)` */
         p += 2;
@@ -352,12 +353,15 @@ static int built(Scanner *self, const char *p, const char *e, PyObject *device) 
     return DONE;
 }
 
-static int teardown(Scanner *self, const char *p, const char *e, PyObject *device,
-                    int timeouts_matter) {
+static int fold_syn_timeout(Scanner *self, const char *s, const char *tag, const char *proto,
+                            const char *proto_end, Endpoint *a, Endpoint *b, PyObject *key);
+
+static int teardown(Scanner *self, const char *s, const char *tag, const char *p,
+                    const char *e, PyObject *device, int timeouts_matter) {
     if (!starts(p, e, "Teardown ", 9)) return TO_PYTHON;
-    const char *conn, *conn_end;
+    const char *proto = p + 9, *proto_end, *conn, *conn_end;
     Endpoint a, b;
-    if ((p = connection(p + 9, e, &conn, &conn_end)) == NULL) return TO_PYTHON;
+    if ((p = connection(p + 9, e, &conn, &conn_end, &proto_end)) == NULL) return TO_PYTHON;
     if ((p = endpoint(p, e, &a)) == NULL) return TO_PYTHON;
     if (!starts(p, e, " to ", 4) || (p = endpoint(p + 4, e, &b)) == NULL) return TO_PYTHON;
     if (!starts(p, e, " duration ", 10)) return TO_PYTHON;
@@ -365,26 +369,30 @@ static int teardown(Scanner *self, const char *p, const char *e, PyObject *devic
     if (w == p + 10 || !starts(w, e, " bytes ", 7)) return TO_PYTHON;
     p = w + 7;
     const char *sent = p;
-    int any_sent = 0;
+    int any_sent = 0, timeout = 0;
     while (p < e && is_digit((unsigned char)*p)) any_sent |= *p++ != '0';
     if (p == sent) return TO_PYTHON;
     if (timeouts_matter) {   /* 302014: a SYN Timeout, or bytes to a held address: evidence */
         while (p < e && is_ws((unsigned char)*p)) p++;
-        if (starts(p, e, "SYN Timeout", 11)) return TO_PYTHON;
-        if (any_sent) {
+        if (starts(p, e, "SYN Timeout", 11)) {
+            if (self->add == Py_None) return TO_PYTHON;
+            timeout = 1;
+        } else if (any_sent) {
             int matters = may_matter(self, &a, &b);
             if (matters != 0) return matters < 0 ? FAILED : TO_PYTHON;
         }
     }
     PyObject *key = pair_key(device, conn, conn_end);
     if (key == NULL) return FAILED;
-    int failed = 0;
-    if (PyObject_DelItem(self->conns, key) < 0) {
+    int outcome = DONE;
+    if (timeout) {
+        outcome = fold_syn_timeout(self, s, tag, proto, proto_end, &a, &b, key);
+    } else if (PyObject_DelItem(self->conns, key) < 0) {
         if (PyErr_ExceptionMatches(PyExc_KeyError)) PyErr_Clear();
-        else failed = 1;
+        else outcome = FAILED;
     }
     Py_DECREF(key);
-    return failed ? FAILED : DONE;
+    return outcome;
 }
 
 /* `(?:Built|Teardown) \S+ (\S+) translation from `, the protocol word at most 32 long. */
@@ -598,29 +606,33 @@ typedef struct {
     long count;
 } Drop;
 
-/* Hand one drop to `add`, as `build_flow` and `TrafficIndex.add` would see it. The checks
- * come first: TO_PYTHON before anything is done. */
-static int fold_drop(Scanner *self, const char *s, const char *tag, Drop *drop) {
-    char proto[33];
-    Py_ssize_t plen = 3;
+/* Whether `build_flow` would read this drop as it stands here: a protocol word of 1-32
+ * characters that is no ICMP (no ports), plain ports, canonical IPv4 addresses. Writes the
+ * protocol in lower case to `proto` (33 bytes) and its length to *plen. */
+static int drop_plain(Drop *drop, char *proto, Py_ssize_t *plen, long *sport, long *dport) {
+    *plen = 3;
     if (drop->proto == NULL) memcpy(proto, "tcp", 3);
     else {
-        plen = drop->proto_end - drop->proto;
-        if (plen < 1 || plen > 32) return TO_PYTHON;
-        for (Py_ssize_t i = 0; i < plen; i++) {
+        *plen = drop->proto_end - drop->proto;
+        if (*plen < 1 || *plen > 32) return 0;
+        for (Py_ssize_t i = 0; i < *plen; i++) {
             char c = drop->proto[i];
             proto[i] = (c >= 'A' && c <= 'Z') ? c + 32 : c;
         }
-        if ((plen == 4 && memcmp(proto, "icmp", 4) == 0)
-            || (plen == 5 && memcmp(proto, "icmp6", 5) == 0)
-            || (plen == 6 && memcmp(proto, "icmpv6", 6) == 0)
-            || (plen == 9 && memcmp(proto, "ipv6-icmp", 9) == 0)) return TO_PYTHON;
+        if ((*plen == 4 && memcmp(proto, "icmp", 4) == 0)
+            || (*plen == 5 && memcmp(proto, "icmp6", 5) == 0)
+            || (*plen == 6 && memcmp(proto, "icmpv6", 6) == 0)
+            || (*plen == 9 && memcmp(proto, "ipv6-icmp", 9) == 0)) return 0;
     }
-    long sport = port_of(drop->a.port, drop->a.port_end);
-    long dport = port_of(drop->b.port, drop->b.port_end);
-    if (sport < 0 || dport < 0) return TO_PYTHON;
-    if (!canonical_ipv4(drop->a.addr, drop->a.addr_end)
-        || !canonical_ipv4(drop->b.addr, drop->b.addr_end)) return TO_PYTHON;
+    *sport = port_of(drop->a.port, drop->a.port_end);
+    *dport = port_of(drop->b.port, drop->b.port_end);
+    return *sport >= 0 && *dport >= 0 && canonical_ipv4(drop->a.addr, drop->a.addr_end)
+           && canonical_ipv4(drop->b.addr, drop->b.addr_end);
+}
+
+/* Hand a drop that is `drop_plain` to `add`, as `TrafficIndex.add` would get its event. */
+static int emit_drop(Scanner *self, const char *s, const char *tag, Drop *drop,
+                     const char *proto, Py_ssize_t plen, long sport, long dport) {
     PyObject *when = time_of(self, s, tag);
     if (when == NULL) return FAILED;
     PyObject *args[9] = {when, self->ids[drop->message],
@@ -640,6 +652,46 @@ static int fold_drop(Scanner *self, const char *s, const char *tag, Drop *drop) 
     if (done == NULL) return FAILED;
     Py_DECREF(done);
     return DONE;
+}
+
+/* Hand one drop to `add`, as `build_flow` and `TrafficIndex.add` would see it; TO_PYTHON
+ * (before anything is done) when it is not plain. */
+static int fold_drop(Scanner *self, const char *s, const char *tag, Drop *drop) {
+    char proto[33];
+    Py_ssize_t plen;
+    long sport, dport;
+    if (!drop_plain(drop, proto, &plen, &sport, &dport)) return TO_PYTHON;
+    return emit_drop(self, s, tag, drop, proto, plen, sport, dport);
+}
+
+/* A SYN Timeout Teardown whose Built was seen: the pair is popped and tells who opened the
+ * connection (outbound: the second endpoint), as `_teardown` orders it. One whose Built was
+ * not seen is Python's (ordered by ports, or held back for the merge). */
+static int fold_syn_timeout(Scanner *self, const char *s, const char *tag, const char *proto,
+                            const char *proto_end, Endpoint *a, Endpoint *b, PyObject *key) {
+    Drop drop = {.message = C302014, .signal = SYN_TIMEOUT, .proto = proto,
+                 .proto_end = proto_end, .a = *a, .b = *b, .count = 1};
+    char lower[33];
+    Py_ssize_t plen;
+    long sport, dport;
+    if (!drop_plain(&drop, lower, &plen, &sport, &dport)) return TO_PYTHON;
+    PyObject *outbound = PyObject_GetItem(self->conns, key);
+    if (outbound == NULL) {
+        if (!PyErr_ExceptionMatches(PyExc_KeyError)) return FAILED;
+        PyErr_Clear();
+        return TO_PYTHON;
+    }
+    int swap = PyObject_IsTrue(outbound);
+    Py_DECREF(outbound);
+    if (swap < 0 || PyObject_DelItem(self->conns, key) < 0) return FAILED;
+    if (swap) {
+        drop.a = *b;
+        drop.b = *a;
+        long port = sport;
+        sport = dport;
+        dport = port;
+    }
+    return emit_drop(self, s, tag, &drop, lower, plen, sport, dport);
 }
 
 /* 106023 `Deny <proto> src <ifc>:<a>/<p> dst <ifc>:<b>/<p>...` */
@@ -794,7 +846,7 @@ static int read_line(Scanner *self, const char *s, const char *e, Py_ssize_t cha
         if (device == NULL) return FAILED;
         if (device == Py_None) return TO_PYTHON;
         if (slot == C302013 || slot == C302015) outcome = built(self, text, e, device);
-        else outcome = teardown(self, text, e, device, slot == C302014);
+        else outcome = teardown(self, s, tag, text, e, device, slot == C302014);
     } else {
         if (self->add == Py_None) return TO_PYTHON;
         Drop drop;
@@ -828,10 +880,10 @@ static int Scanner_init(Scanner *self, PyObject *args, PyObject *kwds) {
                                      &read_header, &signals, &latest, &zones))
         return -1;
     if (add != Py_None && (!PyCallable_Check(add) || !PyCallable_Check(read_header)
-                           || !PyTuple_Check(signals) || PyTuple_GET_SIZE(signals) != 3
+                           || !PyTuple_Check(signals) || PyTuple_GET_SIZE(signals) != 4
                            || zones == Py_None)) {
         PyErr_SetString(PyExc_TypeError, "folding drops needs add, read_header, signals "
-                        "(acl-deny, no-route, syn-retransmit) and zones");
+                        "(acl-deny, no-route, syn-retransmit, syn-timeout) and zones");
         return -1;
     }
     if (latest != Py_None && !PyDateTime_Check(latest)) {

@@ -307,7 +307,8 @@ class AsaLogParser(LogParser):
         scanner = _asa_scan.Scanner(
             self._conns, _Devices(SyslogHeader(self.now, self.device).read), self.answered_for,
             [int(m) for m in handlers], self.pair_limit, MAX_LINE, add=traffic.add_fields,
-            read_header=read_header, signals=(_ACL_DENY, _NO_ROUTE, _SYN_RETRANSMIT),
+            read_header=read_header,
+            signals=(_ACL_DENY, _NO_ROUTE, _SYN_RETRANSMIT, _SYN_TIMEOUT),
             latest=reader.year_limit(), zones=ZONES)
         scanner.number = start
         stats = self.stats

@@ -7,8 +7,10 @@ import codecs
 import gzip
 import io
 import json
+import queue
 import re
 import sys
+import threading
 import zlib
 from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import contextmanager
@@ -145,10 +147,10 @@ def open_part_blocks(path: Path, start: int, stop: int | None, size: int = BLOCK
                 at += len(piece)
                 if not piece or piece.endswith(b"\n"):
                     break
-        window = io.BufferedReader(_Window(raw, at, stop), _BUFFER)
+        window = io.BufferedReader(_ReadAhead(_Window(raw, at, stop)), _BUFFER)
         text = io.TextIOWrapper(window, encoding=encoding, errors="replace", newline=None)
         try:
-            yield _guarded_blocks(text, path, size), disk.tell
+            yield _guarded_blocks(text, path, size, from_start=start == 0), disk.tell
         finally:
             text.close()
     except (*_DAMAGED, ValueError) as exc:
@@ -191,8 +193,13 @@ class _Window(io.RawIOBase):
         return count
 
 
-def _guarded_blocks(text: IO[str], path: Path, size: int) -> Iterator[str]:
+def _guarded_blocks(text: IO[str], path: Path, size: int, *,
+                    from_start: bool = True) -> Iterator[str]:
     done = 0
+    # Lines are counted to say where an archive broke (when reading from the file's start);
+    # a plain file does not break midway (a failing disk aside, which names the file), and
+    # counting costs a pass over it.
+    counting = from_start and (path.name.lower().endswith((".gz", ".bz2")) or path == STDIN)
     read, readline = text.read, text.readline
     try:
         while True:
@@ -208,7 +215,8 @@ def _guarded_blocks(text: IO[str], path: Path, size: int) -> Iterator[str]:
                         if not more or more.endswith("\n"):
                             break
                     block += "\n"
-            done += block.count("\n")
+            if counting:
+                done += block.count("\n")
             if not block.isspace():
                 yield block
     except SourceError as exc:
@@ -217,6 +225,8 @@ def _guarded_blocks(text: IO[str], path: Path, size: int) -> Iterator[str]:
         raise SourceError(f"file is damaged after {done} lines: {exc.__cause__ or exc}",
                           path=path, line=done + 1) from exc
     except (*_DAMAGED, ValueError) as exc:
+        if not counting:
+            raise SourceError(f"cannot read: {exc}", path=path) from exc
         raise SourceError(f"file is damaged after {done} lines: {exc}", path=path,
                           line=done + 1) from exc
 
@@ -248,10 +258,11 @@ def _decoded(path: Path) -> Iterator[tuple[IO[str], Callable[[], int]]]:
         name = path.name.lower()
         raw: io.BufferedReader[Any]
         if name.endswith(".gz"):
-            raw = io.BufferedReader(
-                _Decompressed(gzip.GzipFile(fileobj=disk), path, "gzip"), _BUFFER)
+            raw = io.BufferedReader(_ReadAhead(
+                _Decompressed(_Inflated(disk), path, "gzip")), _BUFFER)
         elif name.endswith(".bz2"):
-            raw = io.BufferedReader(_Decompressed(bz2.BZ2File(disk), path, "bzip2"), _BUFFER)
+            raw = io.BufferedReader(_ReadAhead(
+                _Decompressed(bz2.BZ2File(disk), path, "bzip2")), _BUFFER)
         else:
             raw = disk
         try:
@@ -340,12 +351,143 @@ _BUFFER = 1 << 16
 _DAMAGED = (OSError, EOFError, zlib.error)
 
 
+#: Seconds the thread holding the interpreter lock keeps it while a read-ahead thread waits.
+SWITCH_INTERVAL = 0.0005
+
+
+class _ReadAhead(io.RawIOBase):
+    """Reads `stream` in a thread of its own, a few chunks ahead of the reader.
+
+    Inflating gzip and bzip2 lets go of the interpreter lock, so a compressed log is
+    inflated on one core while the fold parses on another (the inflating would otherwise
+    cost as much as `zcat` on top of the parsing). At most `ahead` chunks wait, so memory
+    stays bounded; an error in the thread is raised to the reader where it would have come.
+    """
+
+    def __init__(self, stream: io.RawIOBase | IO[bytes], chunk: int = 1 << 20,
+                 ahead: int = 4) -> None:
+        super().__init__()
+        self._chunks: queue.Queue[bytes | BaseException] = queue.Queue(ahead)
+        self._stream = stream
+        self._chunk = chunk
+        self._rest = b""
+        self._at = 0
+        self._ended = False
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._pump, daemon=True,
+                                        name="stale-audit-inflate")
+        # The reader holds the interpreter lock between its own waits; the inflating thread
+        # needs it for a moment after each step. By default it waits 5 ms for it, which
+        # costs half the overlap: ask the reader to let go sooner while this thread lives.
+        self._interval = sys.getswitchinterval()
+        sys.setswitchinterval(min(self._interval, SWITCH_INTERVAL))
+        self._thread.start()
+
+    def _pump(self) -> None:
+        try:
+            while not self._stop.is_set():
+                data = self._stream.read(self._chunk)
+                self._put(data)
+                if not data:
+                    return
+        except BaseException as exc:  # handed to the reader, raised there
+            self._put(exc)
+
+    def _put(self, item: bytes | BaseException) -> None:
+        while not self._stop.is_set():
+            try:
+                self._chunks.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self._at >= len(self._rest):
+            if self._ended:
+                return 0
+            item = self._chunks.get()
+            if isinstance(item, BaseException):
+                self._ended = True
+                raise item
+            if not item:
+                self._ended = True
+                return 0
+            self._rest, self._at = item, 0
+        at = self._at
+        count = min(len(buffer), len(self._rest) - at)
+        buffer[:count] = memoryview(self._rest)[at:at + count]
+        self._at = at + count
+        return count
+
+    def close(self) -> None:
+        if not self.closed:
+            self._stop.set()
+            self._thread.join()
+            sys.setswitchinterval(self._interval)
+        try:
+            self._stream.close()
+        finally:
+            super().close()
+
+
+class _Inflated(io.RawIOBase):
+    """A gzip file's content, inflated a megabyte of input at a time with `zlib`.
+
+    What `gzip.GzipFile` reads, members one after another (zero padding between them
+    allowed, CRC and length checked by zlib), but in big steps: each step lets go of the
+    interpreter lock for its whole inflating, which `_ReadAhead` needs to inflate on another
+    core (GzipFile inflates 8 KB at a time, taking the lock back between steps). A
+    truncated file raises `EOFError`, a corrupt one `zlib.error`, as GzipFile does.
+    """
+
+    def __init__(self, disk: IO[bytes], step: int = 1 << 20) -> None:
+        super().__init__()
+        self._disk = disk
+        self._step = step
+        self._inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        self._fed = False
+        self._out = b""
+        self._at = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while self._at >= len(self._out):
+            data = self._disk.read(self._step)
+            if not data:
+                if self._fed and not self._inflater.eof:
+                    raise EOFError("compressed file ended before the end-of-stream marker "
+                                   "was reached")
+                return 0
+            out = []
+            while data:
+                if self._inflater.eof:   # the next member, past any zero padding
+                    data = data.lstrip(b"\0")
+                    if not data:
+                        break
+                    self._inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+                self._fed = True
+                out.append(self._inflater.decompress(data))
+                data = self._inflater.unused_data if self._inflater.eof else b""
+            self._out, self._at = b"".join(out), 0
+        at = self._at
+        count = min(len(buffer), len(self._out) - at)
+        buffer[:count] = memoryview(self._out)[at:at + count]
+        self._at = at + count
+        return count
+
+
 class _Decompressed(io.RawIOBase):
     """A `.gz`/`.bz2` stream whose every failure (not that format, truncated, corrupt) is a
     `SourceError` naming the file, wherever the read happens: sniffing, `read()`, iterating,
     a CSV reader on top. The line, when known, is added by `_Guarded`."""
 
-    def __init__(self, stream: io.BufferedIOBase, path: Path, kind: str) -> None:
+    def __init__(self, stream: io.BufferedIOBase | io.RawIOBase, path: Path,
+                 kind: str) -> None:
         super().__init__()
         self._stream = stream
         self._path = path
