@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 import json
 import zipfile
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -39,19 +38,9 @@ AS_OF = ["--as-of", "2026-11-24T10:00Z"]
 #: Distinctive credentials: none of them may appear in any output.
 ENV = {"NPM_USER": "CORP\\svc-orion-q7", "NPM_PASS": "Np!m-pa55-Zq81", "DCNM_USER": "auditor-x4",
        "DCNM_PASS": "Dc-pa55-W9v3", "NETBOX_TOKEN": "0123456789abcdef0123456789abcdef4e7b9c21"}
-PROXIES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")
 DCNM_TOKEN = json.loads((LIVE / "dcnm-logon.json").read_text())["Dcnm-Token"]
 NDFC_TOKEN = json.loads((LIVE / "ndfc-login.json").read_text())["token"]
 ALLSWITCHES = "/appcenter/cisco/ndfc/api/v1/lan-fabric/rest/inventory/allswitches"
-
-
-@pytest.fixture()
-def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[ReplayServer]:
-    for name in PROXIES:   # loopback only, never through a proxy
-        monkeypatch.delenv(name, raising=False)
-    with ReplayServer() as replay:
-        yield replay
-    assert replay.errors == []
 
 
 def load(name: str) -> Any:

@@ -16,8 +16,8 @@ from auditor.errors import ConfigError, SourceError
 from auditor.model import ToolState
 from connectors import lookup
 from connectors.base import SourceSpec
+from connectors.shared.hosts import split_endpoint
 from connectors.sources.prometheus import PrometheusSource
-from connectors.sources.telegraf import split_endpoint
 from tests.conftest import EXAMPLES, FIXTURES, need_shared
 
 CASES = FIXTURES / "prometheus"

@@ -1,9 +1,13 @@
 """LibreNMS devices: the body of `GET /api/v0/devices`.
 
-`{"status": "ok", "count": N, "devices": [...]}`, saved to a file or, later, fetched with
-an `X-Auth-Token`; older releases write every number as a string (`"status": "1"`,
-`"port": "161"`). An error answer (`{"status": "error", "message": ...}`, or Laravel's
-`{"message": "Unauthenticated."}`) is a `SourceError` quoting it.
+`{"status": "ok", "count": N, "devices": [...]}`, saved to a file or fetched live: with
+`url = "https://librenms.example"` and `token_env` (an API token, Settings > API > API
+Settings), `GET /api/v0/devices` is sent with `X-Auth-Token: <token>` and its answer goes to
+the same `parse`. Older releases write every number as a string (`"status": "1"`,
+`"port": "161"`). An answer whose `status` is not `ok` (`{"status": "error", "message":
+...}`), or Laravel's `{"message": "Unauthenticated."}` (a token LibreNMS does not know, sent
+with HTTP 401), is a `SourceError` quoting its message: a token cannot be renewed, so a
+refused one fails the source at once.
 
 Which address LibreNMS polls: `overwrite_ip` when set, else `hostname` (an IP, or a name it
 resolves at each poll; `ip` is what the name resolved to last). A name with no resolved
@@ -38,9 +42,13 @@ from auditor.errors import ConfigError, SourceError
 from auditor.model import Target, ToolState
 from connectors.base import SkippedLine, SourceSpec, TargetSource
 from connectors.shared.bodies import BodyShape, body_items
+from connectors.shared.hosts import host_names
 from connectors.shared.inputs import Inputs
 from connectors.shared.values import cell_text, parse_bool, parse_datetime
 from connectors.sources.snmp.common import is_remote
+
+#: The device list, below the server's base URL.
+DEVICES = "/api/v0/devices"
 
 _DEVICES = BodyShape("a LibreNMS devices answer (GET /api/v0/devices)", ("devices",),
                      ("message",), item="device", field="devices")
@@ -52,19 +60,23 @@ _ZERO_DATE = "0000-00-00 00:00:00"
 
 
 class LibreNmsSource(TargetSource):
-    """Devices from a saved LibreNMS `/api/v0/devices` answer."""
+    """Devices from a LibreNMS `/api/v0/devices` answer, saved or fetched live."""
 
     type = "librenms"
     options = frozenset({"timezone", "utc_offset"})
     api: ClassVar[bool] = True
     """`GET /api/v0/devices` gives the same body `parse` reads."""
+    api_options = frozenset({"token_env"})
 
     def __init__(self, spec: SourceSpec, *, clock: datetime | None = None,
                  io: Inputs | None = None) -> None:
         super().__init__(spec, clock=clock, io=io)
         self.zone = _zone(spec)
+        self.require_api_keys("token_env", why="the LibreNMS API token")
 
     def fetch(self) -> list[Target]:
+        if self.spec.live:
+            return self.fetch_api()
         self.skipped = []
         targets: list[Target] = []
         for path in self.spec.paths:
@@ -76,10 +88,19 @@ class LibreNmsSource(TargetSource):
         self.skipped = []
         return self._parse(body, origin)
 
+    def fetch_api(self) -> list[Target]:
+        """The devices from LibreNMS itself: one `GET /api/v0/devices` (it does not page)."""
+        with self.io.http(self.spec, api_roots=("/api/",)) as client:
+            client.auth = client.header_auth("X-Auth-Token", client.secret("token_env"))
+            url = client.url(DEVICES)
+            return self.parse(client.get_json(url), client.shown(url))
+
     def _parse(self, body: Any, origin: Path | str) -> list[Target]:
-        if isinstance(body, dict) and cell_text(body.get("status")).lower() == "error":
+        status = cell_text(body.get("status")).lower() if isinstance(body, dict) else ""
+        if status and status != "ok":
             said = cell_text(body.get("message")) or "no message"
-            raise SourceError(f"the LibreNMS API answered an error: {said}", path=origin,
+            what = "an error" if status == "error" else f"status {status!r}, not 'ok'"
+            raise SourceError(f"the LibreNMS API answered {what}: {said}", path=origin,
                               field="status")
         devices = body_items(body, _DEVICES, origin)
         if isinstance(body, dict) and "count" in body and \
@@ -144,7 +165,7 @@ class LibreNmsSource(TargetSource):
             name=name, polled=not disabled, state=state, last_ok=last_ok,
             seen=max(looked) if looked else None, poller=self.spec.poller, location=where,
             owner=self.spec.owner, fix=_fix(name, device_id, disabled), protocol=protocol,
-            port=port, aliases=_aliases(address, hostname, device.get("sysName")))
+            port=port, aliases=host_names(hostname, device.get("sysName"), besides=address))
 
     def _time(self, device: dict[str, Any], key: str, label: str) -> datetime | None:
         text = cell_text(device.get(key))
@@ -212,15 +233,6 @@ def _transport(device: dict[str, Any], label: str) -> tuple[str, int]:
     return protocol, int(text)
 
 
-def _aliases(address: str, *names: object) -> tuple[str, ...]:
-    out: list[str] = []
-    for value in names:
-        name = canonical_host(cell_text(value))
-        if name and name != address and canonical_ip(name) is None and name not in out:
-            out.append(name)
-    return tuple(out)
-
-
 def _fix(name: str, device_id: str, disabled: bool) -> str:
     which = f"device {name}" + (f" (device_id {device_id})" if device_id else "")
     if disabled:
@@ -228,4 +240,4 @@ def _fix(name: str, device_id: str, disabled: bool) -> str:
     return f"Delete {which} in LibreNMS, or disable it"
 
 
-__all__ = ["LibreNmsSource"]
+__all__ = ["DEVICES", "LibreNmsSource"]

@@ -11,10 +11,18 @@ Two file forms reach this module, told apart by content:
   (`replacement: 127.0.0.1:9116`, never a target), and a target that a `keep`/`drop` rule
   removes is a record that is not polled. Prometheus keeps no state on disk: state unknown.
 * the JSON body of the targets API (`GET /api/v1/targets`, `{"status": "success", "data":
-  {"activeTargets": [...], "droppedTargets": [...]}}`), saved to a file or, later, fetched:
+  {"activeTargets": [...], "droppedTargets": [...]}}`), saved to a file or fetched live:
   `health`, `lastScrape` (RFC 3339, nanoseconds, the server's offset) and `lastError`. The
   device behind an exporter job is its `target` parameter (the scrape URL's query, or a
   `__param_target` label), never the scrape URL's host, which is the exporter.
+
+Live: `url = "https://prometheus.example:9090"` (with its `--web.route-prefix`, if any)
+sends `GET /api/v1/targets` and hands the answer to the same `parse`. Prometheus itself
+asks for no credentials; where its `web.yml` or a proxy in front of it does, give
+`username_env` + `password_env` (HTTP Basic) or `token_env` (`Authorization: Bearer`).
+`state = "active"` asks only for the targets being scraped (`?state=active`): on a server
+whose service discovery drops thousands of targets the answer is far smaller, but the
+records of dropped targets (not polled) are then missing.
 
 Only exporter jobs are read by default (`metrics_path` `/snmp` or `/probe`): their targets
 are the network devices. `jobs = "all"` also reads direct scrape jobs (`/metrics` on
@@ -56,16 +64,22 @@ from auditor.addresses import canonical_ip
 from auditor.errors import ConfigError, SourceError
 from auditor.model import Target, ToolState
 from connectors.base import SkippedLine, SourceSpec, TargetSource
+from connectors.shared.hosts import split_endpoint
 from connectors.shared.inputs import Inputs
 from connectors.shared.values import cell_text, parse_datetime
 from connectors.sources.snmp.common import is_remote
-from connectors.sources.telegraf import split_endpoint
 
 #: Scrape paths of the exporters whose targets are devices.
 EXPORTERS: dict[str, str] = {"/snmp": "snmp_exporter", "/probe": "blackbox_exporter"}
 
 #: Values of the `jobs` option.
 JOB_CHOICES = ("exporters", "all")
+#: Values of the `state` option (live API): every target, or only the scraped ones.
+STATE_CHOICES = ("any", "active")
+#: The targets API, below the server's base URL (and route prefix).
+TARGETS_API = "/api/v1/targets"
+_NOT_FOUND = "Prometheus answers on port 9090 by default; add its --web.route-prefix, if " \
+    "any: https://prometheus:9090/prometheus"
 
 #: Transports snmp_exporter (and Telegraf) accept before `://`, as protocol names.
 _TRANSPORTS = {"udp": "udp", "udp4": "udp", "udp6": "udp",
@@ -117,16 +131,33 @@ class JobTarget:
 
 
 class PrometheusSource(TargetSource):
-    """Device targets from `prometheus.yml` (+ file_sd files) or a saved targets API body."""
+    """Device targets from `prometheus.yml` (+ file_sd files) or a targets API body, saved
+    or fetched live."""
 
     type = "prometheus"
     options = frozenset({"jobs", "file_sd_root"})
     api: ClassVar[bool] = True
     """The targets API gives the same body `parse` reads (`GET /api/v1/targets`)."""
+    api_options = frozenset({"username_env", "password_env", "token_env", "state"})
 
     def __init__(self, spec: SourceSpec, *, clock: datetime | None = None,
                  io: Inputs | None = None) -> None:
         super().__init__(spec, clock=clock, io=io)
+        options = spec.options
+        if spec.live:
+            if "token_env" in options and ("username_env" in options
+                                           or "password_env" in options):
+                raise ConfigError("give token_env (a bearer token) or username_env and "
+                                  "password_env (HTTP Basic), not both")
+            if "username_env" in options or "password_env" in options:
+                self.require_api_keys("username_env", "password_env",
+                                      why="the account web.yml (or a proxy) asks for, and "
+                                      "its password")
+        state = options.get("state", "any")
+        if state not in STATE_CHOICES:
+            raise ConfigError(f"state must be one of {', '.join(STATE_CHOICES)}, not "
+                              f"{state!r}")
+        self.state = state
         jobs = spec.options.get("jobs", "exporters")
         if jobs not in JOB_CHOICES:
             raise ConfigError(f"source {spec.name!r}: jobs: {jobs!r} is not one of "
@@ -148,8 +179,11 @@ class PrometheusSource(TargetSource):
         return self._targets(self.job_targets())
 
     def job_targets(self) -> list[JobTarget]:
-        """Every target of every configured file, with what Prometheus says of it."""
+        """Every target of every configured file (or of the live targets API), with what
+        Prometheus says of it."""
         self.skipped = []
+        if self.spec.live:
+            return self._api_targets()
         found: list[JobTarget] = []
         for path in self.spec.paths:
             found += self._read(self.io.read_text(path), path)
@@ -163,6 +197,27 @@ class PrometheusSource(TargetSource):
             self._decoded(body, origin, None)
         self._check_found(found, str(origin))
         return self._targets(found)
+
+    def _api_targets(self) -> list[JobTarget]:
+        """The targets of the live API: one `GET /api/v1/targets` (it does not page)."""
+        with self.io.http(self.spec, api_roots=("/api/",),
+                          not_found_hint=_NOT_FOUND) as client:
+            options = self.spec.options
+            if "token_env" in options:
+                client.auth = client.header_auth(
+                    "Authorization", f"Bearer {client.secret('token_env')}")
+            elif "username_env" in options:
+                client.auth = client.basic_auth("username_env", "password_env")
+            url = client.url(TARGETS_API) + ("?state=active" if self.state == "active" else "")
+            body = client.get_json(url)
+            origin = client.shown(url)
+            if not isinstance(body, dict):
+                raise SourceError("expected a targets API body (GET /api/v1/targets): "
+                                  '{"status": "success", "data": {"activeTargets": [...]}}, '
+                                  f"got a {type(body).__name__}", path=origin)
+            found = self._api(body, origin)
+            self._check_found(found, origin)
+            return found
 
     def _targets(self, found: list[JobTarget]) -> list[Target]:
         """Records of the targets that reach the network (a loopback target is counted)."""
@@ -792,4 +847,4 @@ class _Cursor:
         return self.text.count("\n", 0, found) + 1
 
 
-__all__ = ["EXPORTERS", "JobTarget", "PrometheusSource"]
+__all__ = ["EXPORTERS", "TARGETS_API", "JobTarget", "PrometheusSource"]

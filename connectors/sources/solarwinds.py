@@ -23,11 +23,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from auditor.addresses import canonical_host, canonical_ip
+from auditor.addresses import canonical_ip
 from auditor.errors import ConfigError, SourceError
 from auditor.model import Target, ToolState
 from connectors.base import SourceSpec, TargetSource
 from connectors.shared.bodies import BodyShape, body_items
+from connectors.shared.hosts import host_names
 from connectors.shared.inputs import Inputs
 from connectors.shared.tables import Row, TableOptions
 from connectors.shared.values import cell_text, parse_bool, parse_datetime
@@ -280,7 +281,7 @@ class SolarWindsSource(TargetSource):
             last_uptime=_json_date(row, "LastSystemUpTimePollUtc", date_format, label, path),
             poller=engines.by_id.get(engine_id) if engine_id else None,
             location=self.spec.where(path),
-            aliases=_aliases(row.get("DNS"), row.get("SysName")))
+            aliases=host_names(row.get("DNS"), row.get("SysName")))
 
     # -- web-console report -------------------------------------------------------------
 
@@ -307,7 +308,7 @@ class SolarWindsSource(TargetSource):
             last_uptime=row.date("last_uptime", date_format),
             poller=(engines.by_engine_name(engine) or canonical_ip(engine)) if engine else None,
             location=self.spec.where(path, row.line),
-            aliases=_aliases(row.text("dns"), row.text("sysname")))
+            aliases=host_names(row.text("dns"), row.text("sysname")))
 
     # -- one rule set for both shapes -------------------------------------------------------
 
@@ -326,16 +327,6 @@ class SolarWindsSource(TargetSource):
             last_ok=last_ok, seen=node.last_sync, poller=node.poller or self.spec.poller,
             location=node.location, owner=self.spec.owner, fix=_fix(node, polled),
             protocol=protocol, port=port, aliases=node.aliases)
-
-
-def _aliases(*names: object) -> tuple[str, ...]:
-    """The host names among `names`, lower case, without duplicates."""
-    out: list[str] = []
-    for value in names:
-        name = canonical_host(cell_text(value))
-        if name and name not in out and canonical_ip(name) is None:
-            out.append(name)
-    return tuple(out)
 
 
 def _json_date(row: dict[str, Any], key: str, date_format: str | None, label: str,

@@ -22,10 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from auditor.addresses import canonical_host
 from auditor.errors import SourceError
 from auditor.model import Target, ToolState
 from connectors.base import SkippedLine, TargetSource
+from connectors.shared.hosts import split_endpoint
 from connectors.shared.values import cell_text
 from connectors.sources.snmp.common import is_remote
 
@@ -201,37 +201,4 @@ def _fix(agent: str, block_at: str, version: str, interval: str) -> str:
     return f"Remove agent {agent} from the [[inputs.snmp]] block at {block_at} ({how})"
 
 
-def split_endpoint(text: str) -> tuple[str, str, int | None]:
-    """`[scheme://]host[:port][/path]` -> (scheme lower-case or '', host, port or None).
-
-    Telegraf agents, and Prometheus targets (snmp_exporter's and blackbox's) alike.
-
-    The host is canonical (IP text, or a lower-case name); IPv6 goes in brackets with a
-    port (`[2001:db8::1]:161`), bare without. Raises ValueError on anything else.
-    """
-    scheme, sep, rest = text.strip().partition("://")
-    if not sep:
-        scheme, rest = "", text.strip()
-    rest = re.split(r"[/?#]", rest, maxsplit=1)[0].rsplit("@", 1)[-1]
-    port_text = ""
-    if rest.startswith("["):
-        end = rest.find("]")
-        if end < 0 or (rest[end + 1:] and not rest[end + 1:].startswith(":")):
-            raise ValueError(text)
-        host, port_text = rest[1:end], rest[end + 2:]
-    elif rest.count(":") == 1:
-        host, port_text = rest.split(":")
-    else:
-        host = rest
-    port = None
-    if port_text or rest.endswith(":"):
-        if not port_text.isdigit() or not 0 < int(port_text) < 65536:
-            raise ValueError(text)
-        port = int(port_text)
-    canonical = canonical_host(host)
-    if canonical is None:
-        raise ValueError(text)
-    return scheme.lower(), canonical, port
-
-
-__all__ = ["SCHEMES", "TelegrafSource", "split_endpoint"]
+__all__ = ["SCHEMES", "TelegrafSource"]

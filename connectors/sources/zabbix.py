@@ -1,8 +1,8 @@
 """Zabbix hosts: the JSON-RPC answer of `host.get` with `selectInterfaces`.
 
-The body is saved whole (`{"jsonrpc": "2.0", "result": [...], "id": 1}`) or, later, fetched
-from `api_jsonrpc.php`; an error answer (`{"error": {"code", "message", "data"}}`) is a
-`SourceError` quoting it. Every value is a string. A host polls through its interfaces:
+The body is saved whole (`{"jsonrpc": "2.0", "result": [...], "id": 1}`) or fetched live
+(below); an error answer (`{"error": {"code", "message", "data"}}`) is a `SourceError`
+quoting it. Every value is a string. A host polls through its interfaces:
 type 1 agent (TCP, 10050 by default), 2 SNMP (UDP, 161), 3 IPMI (UDP, 623), 4 JMX (TCP);
 `useip` "1" means the `ip`, "0" the `dns` name (a name-only record, linked by name like
 those of other tools). One record per interface.
@@ -22,21 +22,50 @@ Poller: the option `poller` (the Zabbix server), except for hosts monitored by a
 (`proxy_hostid` up to 6.4, `proxyid`/`monitored_by` from 7.0), whose packets come from the
 proxy: their poller is unknown (the fix names the proxy). SNMP communities and v3 secrets
 (interface `details`) are never read.
+
+Live: `url` is the frontend's URL (`https://zabbix.example/zabbix`); every call is a
+JSON-RPC `POST {url}/api_jsonrpc.php`. `apiinfo.version` (which takes no credentials) says
+which fields `host.get` is asked for (5.0's host-level availability, 7.0's `proxyid` and
+`monitored_by`; never the interface `details`, where the communities are). Credentials:
+
+- `token_env`: an API token (5.4+), used as it is; a refused one fails the source.
+- `username_env` + `password_env`: `user.login` gives a session id. The parameter is
+  `username` from 5.4 and `user` before: `username` is sent first, and `user` only when
+  Zabbix answers "Invalid params." naming `username` as an unexpected parameter (a wrong
+  password is "Invalid params." too, and is never tried twice). A session that ends
+  mid-run ("Session terminated, re-login, please.", "Not authorised.") is renewed by one
+  new login; the session is logged out (`user.logout`) at the end, best effort.
+
+`auth` says how the token or session id travels: `"bearer"` in an `Authorization: Bearer`
+header (6.4+; the only way from 7.2), `"field"` as the request's `auth` member (up to 6.2;
+deprecated from 6.4, removed in 7.2), `"auto"` (the default) by the version: bearer from
+6.4. A JSON-RPC error is a `SourceError` naming the source, the URL, the method and the
+API's own code, message and data.
 """
 
 from __future__ import annotations
 
+import itertools
+import re
+from contextlib import suppress
 from datetime import datetime
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from auditor.addresses import canonical_host, canonical_ip
-from auditor.errors import SourceError
+from auditor.errors import ConfigError, SourceError
 from auditor.model import Target, ToolState
-from connectors.base import SkippedLine, TargetSource
+from connectors.base import SkippedLine, SourceSpec, TargetSource
 from connectors.shared.bodies import BodyShape, body_items
+from connectors.shared.hosts import host_names
+from connectors.shared.inputs import Inputs
 from connectors.shared.values import cell_text, epoch_ms
 from connectors.sources.snmp.common import is_remote
+
+if TYPE_CHECKING:  # requests loads only when an API is read
+    from requests.auth import AuthBase
+
+    from connectors.shared.http import HttpClient
 
 #: Interface type -> (what it is called in Zabbix, protocol, default port).
 INTERFACE_TYPES: dict[str, tuple[str, str, int]] = {
@@ -56,15 +85,49 @@ _STATES = {"1": ToolState.UP, "2": ToolState.DOWN}
 
 _HOSTS = BodyShape("a Zabbix host.get answer", ("result",), (), item="host", field="result")
 
+#: The JSON-RPC endpoint, below the frontend's URL.
+API_PATH = "/api_jsonrpc.php"
+#: Values of the `auth` option: how a token or session id is sent.
+AUTH_CHOICES = ("auto", "bearer", "field")
+#: The first version that takes `Authorization: Bearer` (and deprecates the `auth` member).
+BEARER_SINCE = (6, 4)
+#: JSON-RPC "Invalid params.": a bad parameter, a wrong password and an ended session alike.
+INVALID_PARAMS = -32602
+#: What Zabbix says when a session id is no longer valid (5.x to 7.x wordings).
+_ENDED = re.compile(r"session terminated|re-login|not authori[sz]ed", re.IGNORECASE)
+_NOT_FOUND = "the frontend's URL, such as https://zabbix.example/zabbix; the API is its " \
+    "api_jsonrpc.php"
+
 
 class ZabbixSource(TargetSource):
-    """Host interfaces from a saved `host.get` answer (Zabbix 5.0 to 7.x)."""
+    """Host interfaces from a `host.get` answer, saved or fetched live (Zabbix 5.0 to 7.x)."""
 
     type = "zabbix"
     api: ClassVar[bool] = True
     """`host.get` over JSON-RPC gives the same body `parse` reads."""
+    api_options = frozenset({"username_env", "password_env", "token_env", "auth"})
+
+    def __init__(self, spec: SourceSpec, *, clock: datetime | None = None,
+                 io: Inputs | None = None) -> None:
+        super().__init__(spec, clock=clock, io=io)
+        options = spec.options
+        if spec.live:
+            account = "username_env" in options or "password_env" in options
+            if "token_env" in options and account:
+                raise ConfigError("give token_env (an API token) or username_env and "
+                                  "password_env (a user.login session), not both")
+            if "token_env" not in options:
+                self.require_api_keys("username_env", "password_env",
+                                      why="the Zabbix user and its password (or give "
+                                      "token_env: an API token)")
+        mode = options.get("auth", "auto")
+        if mode not in AUTH_CHOICES:
+            raise ConfigError(f"auth must be one of {', '.join(AUTH_CHOICES)}, not {mode!r}")
+        self.auth_mode = mode
 
     def fetch(self) -> list[Target]:
+        if self.spec.live:
+            return self.fetch_api()
         self.skipped = []
         targets: list[Target] = []
         for path in self.spec.paths:
@@ -75,6 +138,49 @@ class ZabbixSource(TargetSource):
         """Targets from one `host.get` answer, saved or fetched."""
         self.skipped = []
         return self._parse(body, origin)
+
+    def fetch_api(self) -> list[Target]:
+        """`host.get` from Zabbix itself: version, login (or token), hosts, logout."""
+        with self.io.http(self.spec, api_roots=(API_PATH,), not_found_hint=_NOT_FOUND
+                          ) as client:
+            rpc = _JsonRpc(client, self.spec)
+            version = rpc.version()
+            bearer = self.auth_mode == "bearer" or \
+                (self.auth_mode == "auto" and version >= BEARER_SINCE)
+            params = host_get_params(version)
+            if "token_env" in self.spec.options:
+                body = rpc.call("host.get", params, client.secret("token_env"), bearer)
+                return self.parse(body, rpc.where)
+            session = self._login(rpc)
+            try:
+                try:
+                    body = rpc.call("host.get", params, session, bearer)
+                except ZabbixApiError as exc:
+                    if not exc.session_ended:
+                        raise
+                    session = self._login(rpc)  # the session ended: once more
+                    body = rpc.call("host.get", params, session, bearer)
+            finally:
+                with suppress(SourceError):  # a failed logout is not the audit's problem
+                    rpc.call("user.logout", [], session, bearer, retries=0)
+            return self.parse(body, rpc.where)
+
+    def _login(self, rpc: _JsonRpc) -> str:
+        """A session id from `user.login` (`username` from 5.4, `user` before)."""
+        user = rpc.client.secret("username_env")
+        password = rpc.client.secret("password_env")
+        try:
+            answer = rpc.call("user.login", {"username": user, "password": password})
+        except ZabbixApiError as exc:
+            if not exc.unexpected("username"):
+                raise
+            answer = rpc.call("user.login", {"user": user, "password": password})
+        session = answer.get("result")
+        if not isinstance(session, str) or not session.strip():
+            raise rpc.error("user.login", f"the answer holds no session id (result is a "
+                            f"{type(session).__name__})")
+        rpc.client.add_secret(session)
+        return session
 
     def _parse(self, body: Any, origin: Path | str) -> list[Target]:
         if isinstance(body, dict) and "result" not in body and "error" in body:
@@ -166,10 +272,110 @@ class ZabbixSource(TargetSource):
             poller=None if proxy else self.spec.poller, location=where,
             owner=self.spec.owner, fix=_fix(label, what, address, main, off, proxy),
             protocol=protocol, port=port,
-            aliases=_aliases(address, host.get("host"), iface.get("dns")))
+            aliases=host_names(host.get("host"), iface.get("dns"), besides=address))
 
     def _skip(self, where: str, reason: str) -> None:
         self.skipped.append(SkippedLine(where, reason))
+
+
+def host_get_params(version: tuple[int, int]) -> dict[str, Any]:
+    """`host.get` parameters asking for what `parse` reads, in the fields of `version`."""
+    host = ["hostid", "host", "name", "status"]
+    interfaces = ["interfaceid", "type", "main", "useip", "ip", "dns", "port"]
+    if version < (5, 4):  # availability is the host's, per interface type
+        host += [*_HOST_AVAILABLE.values(), *_HOST_ERRORS_FROM.values()]
+    else:
+        interfaces += ["available", "errors_from"]
+    host += ["proxyid", "monitored_by", "proxy_groupid"] if version >= (7, 0) \
+        else ["proxy_hostid"]
+    return {"output": host, "selectInterfaces": interfaces}
+
+
+class ZabbixApiError(SourceError):
+    """A JSON-RPC error answer: names the source, URL and method, quotes the API."""
+
+    def __init__(self, message: str, *, code: int | None = None, data: str = "") -> None:
+        super().__init__(message)
+        self.code = code
+        self.data = data
+        """The error's `message` and `data`, as Zabbix wrote them."""
+
+    @property
+    def session_ended(self) -> bool:
+        """Whether the session id (or token) is no longer valid."""
+        return bool(_ENDED.search(self.data))
+
+    def unexpected(self, parameter: str) -> bool:
+        """Whether the call was refused for a parameter this version does not know."""
+        return self.code == INVALID_PARAMS and f'unexpected parameter "{parameter}"' in \
+            self.data
+
+
+class _JsonRpc:
+    """Zabbix JSON-RPC calls through the source's HTTP client."""
+
+    def __init__(self, client: HttpClient, spec: SourceSpec) -> None:
+        self.client = client
+        self.spec = spec
+        self.url = client.url(API_PATH)
+        self.where = client.shown(self.url)
+        self._ids = itertools.count(1)
+
+    def call(self, method: str, params: Any, credential: str | None = None,
+             bearer: bool = False, retries: int | None = None) -> dict[str, Any]:
+        """The whole answer (`{"jsonrpc", "result", "id"}`) of one call.
+
+        Raises:
+            ZabbixApiError: the answer is a JSON-RPC error.
+            HttpError: the call failed, or its answer is not a JSON-RPC answer.
+        """
+        from connectors.shared.http import Call, HttpError, NoAuth
+
+        body: dict[str, Any] = {"jsonrpc": "2.0", "method": method, "params": params,
+                                "id": next(self._ids)}
+        auth: AuthBase = NoAuth()
+        if credential is not None and bearer:
+            auth = self.client.header_auth("Authorization", f"Bearer {credential}")
+        elif credential is not None:
+            body["auth"] = credential
+        answer = self.client.json(Call("POST", self.url, body), auth=auth, retries=retries)
+        if isinstance(answer, dict) and isinstance(answer.get("error"), dict) and \
+                "result" not in answer:
+            error = answer["error"]
+            code = error.get("code")
+            said = " ".join(w for w in (cell_text(error.get("message")),
+                                        cell_text(error.get("data"))) if w)
+            hint = ""
+            if method == "user.login":
+                hint = f" (the account from {self.spec.options.get('username_env')} / " \
+                    f"{self.spec.options.get('password_env')})"
+            elif credential is not None and "token_env" in self.spec.options:
+                hint = f" (the API token from {self.spec.options.get('token_env')})"
+            raise ZabbixApiError(
+                self.client.scrub(f"{self.client.label}, POST {self.where}: {method}: the "
+                                  f"Zabbix API answered {_error_text(error)}{hint}"),
+                code=code if isinstance(code, int) else None, data=said)
+        if not isinstance(answer, dict) or "result" not in answer:
+            kind = f"an object with keys {', '.join(sorted(answer)) or 'none'}" \
+                if isinstance(answer, dict) else f"a {type(answer).__name__}"
+            raise HttpError(self.client.scrub(
+                f"{self.client.label}, POST {self.where}: {method}: expected a JSON-RPC "
+                f"answer with result or error, got {kind}"), bad_body=True)
+        return answer
+
+    def version(self) -> tuple[int, int]:
+        """`apiinfo.version` as (major, minor): it must be called without credentials."""
+        result = self.call("apiinfo.version", []).get("result")
+        match = re.match(r"(\d+)\.(\d+)", cell_text(result))
+        if match is None:
+            raise self.error("apiinfo.version", f"the answer {result!r} is not a version")
+        return int(match.group(1)), int(match.group(2))
+
+    def error(self, method: str, reason: str) -> SourceError:
+        from connectors.shared.http import HttpError
+
+        return HttpError(self.client.scrub(f"{self.client.label}, POST {self.where}: "
+                                           f"{method}: {reason}"), bad_body=True)
 
 
 def _error_text(error: Any) -> str:
@@ -201,15 +407,6 @@ def _since(value: object) -> datetime | None:
     return epoch_ms(int(text) * 1000)
 
 
-def _aliases(address: str, *names: object) -> tuple[str, ...]:
-    out: list[str] = []
-    for value in names:
-        name = canonical_host(cell_text(value))
-        if name and name != address and canonical_ip(name) is None and name not in out:
-            out.append(name)
-    return tuple(out)
-
-
 def _fix(label: str, what: str, address: str, main: bool, off: bool, proxy: str | None
          ) -> str:
     via = f", monitored by {proxy}" if proxy else ""
@@ -221,4 +418,4 @@ def _fix(label: str, what: str, address: str, main: bool, off: bool, proxy: str 
     return f"Delete {where} in Zabbix, or disable it"
 
 
-__all__ = ["INTERFACE_TYPES", "ZabbixSource"]
+__all__ = ["API_PATH", "INTERFACE_TYPES", "ZabbixApiError", "ZabbixSource", "host_get_params"]
