@@ -1,17 +1,20 @@
 """The log stage of an audit: every file of a `[[logs]]` input parsed and folded, on every core.
 
-One parser reads a file in blocks of whole lines (`files.open_blocks`) and folds them into
-one `TrafficIndex` (`LogParser.fold_block`: the ASA parser reads its bulk lines in C). A big
-file is cut into as many parts as there are cores (`files.split_points`, at line
-boundaries): this process folds the first part while forked workers fold the others, each
-reading its own part of the file, and the parts merge in file order (`TrafficIndex.merge`).
-Nothing but the folded parts crosses between processes.
+A file is read in blocks of whole lines (`files.open_blocks`: plain, `.gz` inflated in a
+thread of its own, `.bz2`, standard input). On one core, one parser folds them all into the
+audit's `TrafficIndex` (`LogParser.fold_block`; the ASA parser reads its bulk lines in C).
 
-A connection's Teardown may lie in a later part than its Built, which told who opened it.
-The parser of the later part holds such events back (`LogParser.defer_unpaired`) instead of
-guessing; the merge orders them by the Builts the earlier parts left open, so the fold
-equals one pass over the file (exactly, while the flow table stays under its cap). Files
-follow each other the same way.
+On several cores, this process keeps reading while forked workers parse most blocks. A
+worker does not fold: it records the fold's calls (`Recording`: a drop's fields, in order)
+and sends them back, and this process makes them on the one `TrafficIndex`, block after
+block in file order, folding every `OWN_EVERY`-th block itself meanwhile. Parsing is most
+of the work and spreads; the fold stays one pass, whatever the flow table holds (a part
+folded apart and merged would cost as much to send as to fold once the table is full).
+
+A connection's Teardown may lie in a later block than its Built, which told who opened it.
+Each block's parser holds such events back (`LogParser.defer_unpaired`) instead of guessing,
+and they are folded after the block, ordered by the Builts the blocks before it left open
+(`Merge.pairs`). Files follow each other the same way.
 
 `stale-audit events` does not come here: it keeps the line-by-line parser, every event.
 """
@@ -20,9 +23,9 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, suppress
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -33,26 +36,29 @@ from auditor.model import InputStatus, LogStats, SourceStatus
 from auditor.progress import Progress
 from auditor.traffic import TrafficIndex
 from connectors import lookup
-from connectors.base import Deferred, LogParser, SourceSpec
+from connectors.base import Deferred, LogParser, Recording, SourceSpec
 from connectors.shared import files
 from connectors.shared.files import BLOCK_CHARS
 
 #: Below this much input (bytes on disk), one process folds it: forking costs more.
 PARALLEL_BYTES = 24 << 20
-#: Open pairs carried from part to part, as the one-pass parser keeps them (`PAIR_LIMIT`).
+#: Open pairs carried from block to block, as the one-pass parser keeps them (`PAIR_LIMIT`).
 PAIR_LIMIT = 100_000
-#: This process's share of a file cut in two. It also merges the worker's part, so it takes
-#: a little less than half of a plain file; but more than half of a `.gz` one, whose worker
-#: must inflate (and throw away) everything before its part. Measured on 2 cores
-#: (`benchmarks/bench_logs.py`).
-FIRST_SHARE = {"plain": 0.47, "gz": 0.57}
+#: Of every this many blocks, this process parses one itself; workers parse the rest. It
+#: also makes every fold call the workers recorded (and reads every block of a stream),
+#: which on two cores leaves it time for about one block in four (measured with
+#: `benchmarks/bench_logs.py`).
+OWN_EVERY = 4
+#: Blocks read ahead of the fold, per worker: enough to keep them busy, bounded memory.
+AHEAD = 3
 
 
 @dataclass(slots=True)
 class Part:
-    """What one part of a file folds into: sent back from a worker, merged in order."""
+    """What a worker makes of one block: the fold calls to make, in order, and its counts,
+    held-back Teardowns and open pairs."""
 
-    traffic: TrafficIndex
+    calls: list[tuple[Any, ...]]
     stats: LogStats
     deferred: list[Deferred]
     pairs: dict[str, dict[tuple[str, str], bool]]
@@ -60,84 +66,77 @@ class Part:
 
 @dataclass(slots=True)
 class _Context:
-    """What every part's fold needs; set before the workers fork, so they inherit it."""
+    """What every block's parser needs; set before the workers fork, so they inherit it."""
 
     spec: SourceSpec
     clock: datetime
-    traffic: TrafficIndex
-    block_chars: int
-    done: Any = None
-    """Bytes the workers have read (a shared counter), for the progress bar."""
-    keys: list[Any] | None = None
-    """Per worker, the pipe this process sends it the merged flows' keys through."""
+    held: Any
 
 
 _CONTEXT: _Context | None = None
 
-Opener = Callable[[], AbstractContextManager[tuple[Iterator[str], Callable[[], int]]]]
 
-
-def fold_part(opened: Opener, tick: Callable[[int, int], None] | None = None) -> Part:
-    """Parse and fold the blocks `opened()` gives, with one parser (here, or in a worker);
-    `tick(bytes read, lines)` after each block."""
+def _parser() -> LogParser:
+    """A parser for one block (or one file), reading for the fold."""
     context = _CONTEXT
     assert context is not None
     parser: LogParser = lookup("logs", context.spec.type)(context.spec, clock=context.clock)
     parser.defer_unpaired = True
     parser.evidence_only = True   # the fold ignores `other` events: do not build them
-    parser.answered_for = context.traffic.held   # nor answered traffic nobody holds
-    like = context.traffic
-    traffic = TrafficIndex(like.held, max_flows=like.max_flows, is_noise=like.is_noise)
-    with opened() as (blocks, position):
-        for block in blocks:
-            parser.fold_block(block, traffic)
-            if tick is not None:
-                tick(position(), parser.stats.lines)
-    traffic.held = traffic.is_noise = None   # the parent has them; nothing to send back
-    return Part(traffic, parser.stats, parser.deferred, parser.open_pairs())
+    parser.answered_for = context.held   # nor answered traffic nobody holds
+    return parser
 
 
-def _worker_part(path: Path, start: int, stop: int | None, index: int) -> Part:
-    """A worker's part of a file, folded, then made to fit the flows merged before it (whose
-    keys this process sends once it has merged them); its reading counted into the shared
-    progress."""
-    context = _CONTEXT
-    assert context is not None and context.keys is not None
-    done = context.done
-    last = 0
+#: A block to parse: its text, or where it lies in a plain file (path, start, stop), which
+#: the process that parses it reads itself.
+Block = str | tuple[Path, int, int]
 
-    def tick(position: int, _lines: int) -> None:
-        nonlocal last
-        if done is not None:
-            with done.get_lock():
-                done.value += position - last
-        last = position
 
-    part = fold_part(lambda: files.open_part_blocks(path, start, stop, context.block_chars),
-                     tick)
-    keys = context.keys[index][0].recv()
-    part.traffic.fit(set(keys), context.traffic.held)
-    return part
+def _text(block: Block) -> str:
+    return block if isinstance(block, str) else files.read_range(*block)
+
+
+def record_block(block: Block) -> Part:
+    """Parse one block of whole lines in a worker, recording the fold's calls."""
+    parser = _parser()
+    recording = Recording()
+    parser.fold_block(_text(block), recording)
+    return Part(recording.calls, parser.stats, parser.deferred, parser.open_pairs())
 
 
 class Merge:
-    """Parts in file order -> one fold, deferred events ordered by the open pairs."""
+    """Blocks in file order -> one fold; held-back Teardowns ordered by the open pairs."""
 
     def __init__(self, traffic: TrafficIndex, stats: LogStats) -> None:
         self.traffic = traffic
         self.stats = stats
         self.pairs: dict[str, OrderedDict[tuple[str, str], bool]] = {}
 
-    def add(self, part: Part) -> None:
-        # The part's flows first (a part folded in a worker was made to `fit` the flows
-        # merged so far), then the Teardowns it held back, ordered by the Builts before it.
-        self.traffic.merge(part.traffic)
+    def fold(self, blocks: Iterator[str], tick: Callable[[], None] | None = None) -> None:
+        """Parse and fold `blocks` here, with one parser (one pass)."""
+        parser = _parser()
+        for block in blocks:
+            parser.fold_block(block, self.traffic)
+            if tick is not None:
+                tick()
+        self.close(parser.stats, parser.deferred, parser.open_pairs())
+
+    def replay(self, part: Part) -> None:
+        """Make the fold calls a worker recorded."""
+        add_fields = self.traffic.add_fields
+        for call in part.calls:
+            add_fields(*call)
+        self.close(part.stats, part.deferred, part.pairs)
+
+    def close(self, stats: LogStats, deferred: list[Deferred],
+              pairs: dict[str, dict[tuple[str, str], bool]]) -> None:
+        """After a block (or file): its held-back Teardowns, counts and open pairs."""
         add = self.traffic.add
-        for deferred in part.deferred:
-            table = self.pairs.get(deferred.table)
-            add(deferred.resolved(table.pop(deferred.key, None) if table else None))
-        self.stats.merge(part.stats)
-        for name, opened in part.pairs.items():
+        for event in deferred:
+            table = self.pairs.get(event.table)
+            add(event.resolved(table.pop(event.key, None) if table else None))
+        self.stats.merge(stats)
+        for name, opened in pairs.items():
             table = self.pairs.setdefault(name, OrderedDict())
             table.update(opened)
             while len(table) > PAIR_LIMIT:
@@ -149,6 +148,7 @@ def fold_input(spec: SourceSpec, traffic: TrafficIndex, stats: LogStats, *,
                workers: int | None = None, block_chars: int = BLOCK_CHARS) -> InputStatus:
     """Fold every file of one `[[logs]]` input into `traffic`; count into `stats`.
 
+    `workers`: processes to parse with (None: every core, for an input big enough).
     A broken file fails the input (`failed`, with its file and line); a parser bug fails it
     as `internal`. Either way what was folded before stays folded.
     """
@@ -156,14 +156,12 @@ def fold_input(spec: SourceSpec, traffic: TrafficIndex, stats: LogStats, *,
     own = LogStats()
     merge = Merge(traffic, own)
     cores = _workers(spec) if workers is None else workers
-    _CONTEXT = _Context(spec, as_of, traffic, block_chars)
+    _CONTEXT = _Context(spec, as_of, traffic.held)
     reading: Path | None = None
     try:
         for path in spec.paths:
             reading = path
-            for part in _parts(path, cores, progress,
-                               0 if workers is not None else PARALLEL_BYTES):
-                merge.add(part)
+            _fold_file(path, merge, cores, block_chars, progress)
     except SourceError as exc:
         stats.merge(own)
         return InputStatus(spec.name, spec.type, "log", SourceStatus.FAILED, own.lines,
@@ -178,67 +176,72 @@ def fold_input(spec: SourceSpec, traffic: TrafficIndex, stats: LogStats, *,
     return InputStatus(spec.name, spec.type, "log", SourceStatus.OK, own.lines)
 
 
-def _parts(path: Path, cores: int, progress: Progress | None,
-           min_bytes: int) -> Iterator[Part]:
-    """The folded parts of one file, in order: one, or one per core for a file of at least
-    `min_bytes` (a `.gz` file in two: past that, each worker inflates more than it folds)."""
-    context = _CONTEXT
-    assert context is not None
+def _fold_file(path: Path, merge: Merge, cores: int, block_chars: int,
+               progress: Progress | None) -> None:
     size = path.stat().st_size if path.is_file() else 0
     ticking = progress is not None and size > 0
-    cuts = None
-    if cores > 1 and size >= min_bytes:
-        cuts = files.split_points(path, 2 if path.name.lower().endswith(".gz") else cores)
-    mine = [0, 0]   # bytes this process has read, lines
+    done = [0]   # bytes of a plain file whose lines are folded
 
-    def tick(position: int, lines: int) -> None:
-        mine[:] = position, lines
+    def tick(position: Callable[[], int] = lambda: done[0]) -> None:
         if ticking:
-            shared = context.done.value if context.done is not None else 0
-            progress.update(position + shared, lines)   # type: ignore[union-attr]
+            progress.update(position(), merge.stats.lines)   # type: ignore[union-attr]
 
     if ticking:
         progress.start(path.name, size)   # type: ignore[union-attr]
-    if cuts is None:
-        yield fold_part(lambda: files.open_blocks(path, context.block_chars), tick)
+    ranges = files.line_ranges(path, block_chars) if cores > 1 else None
+    if ranges is not None:   # each process reads its own blocks of a plain file
+        def folded(block: Block) -> None:
+            done[0] = block[2] if isinstance(block, tuple) else done[0]
+            tick()
+
+        _fold_shared(((path, start, stop) for start, stop in ranges), merge, cores - 1,
+                     folded)
     else:
-        cuts = _shared_out(path, cuts)
-        fork = multiprocessing.get_context("fork")
-        context.done = fork.Value("q", 0)
-        context.keys = [fork.Pipe(duplex=False) for _ in cuts]
-        pool = fork.Pool(len(cuts))
-        try:
-            pending = [pool.apply_async(_worker_part, (path, start, stop, index))
-                       for index, (start, stop) in enumerate(zip(cuts, [*cuts[1:], None],
-                                                                 strict=True))]
-            pool.close()
-            yield fold_part(lambda: files.open_part_blocks(path, 0, cuts[0],
-                                                           context.block_chars), tick)
-            for index, result in enumerate(pending):
-                # merged so far (the caller merges each part before asking for the next)
-                context.keys[index][1].send(list(context.traffic.flows))
-                while not result.ready():
-                    result.wait(0.2)
-                    tick(*mine)
-                yield result.get()
-        finally:
-            pool.terminate()
-            pool.join()
-            for ends in context.keys:
-                for end in ends:
-                    end.close()
-            context.done = context.keys = None
+        with files.open_blocks(path, block_chars) as (blocks, position):
+            if cores < 2:
+                merge.fold(blocks, lambda: tick(position))
+            else:
+                _fold_shared(blocks, merge, cores - 1, lambda _block: tick(position))
     if ticking:
         progress.finish()   # type: ignore[union-attr]
 
 
-def _shared_out(path: Path, cuts: list[int]) -> list[int]:
-    """Move the first cut so that this process, which also merges, takes `FIRST_SHARE`."""
-    parts = len(cuts) + 1
-    total = cuts[-1] * parts // (parts - 1)
-    share = FIRST_SHARE["gz" if path.name.lower().endswith(".gz") else "plain"]
-    first = int(total * share) if parts == 2 else cuts[0]
-    return [first, *cuts[1:]]
+def _fold_shared(blocks: Iterator[Block], merge: Merge, workers: int,
+                 folded: Callable[[Block], None]) -> None:
+    """Fold `blocks` in order, most parsed by `workers` forked processes (see the module)."""
+    pool = multiprocessing.get_context("fork").Pool(workers)
+    try:
+        # File order: (block, None) for this process's own, (block, result) for a worker's.
+        waiting: deque[tuple[Block, Any]] = deque()
+        in_flight = 0
+        for index, block in enumerate(blocks):
+            if OWN_EVERY and index % OWN_EVERY == OWN_EVERY - 1:
+                waiting.append((block, None))
+            else:
+                waiting.append((block, pool.apply_async(record_block, (block,))))
+                in_flight += 1
+            # Fold from the front as far as it is ready; wait only past the read-ahead.
+            while waiting and (in_flight > workers * AHEAD or waiting[0][1] is None
+                               or waiting[0][1].ready()):
+                in_flight -= _retire(waiting.popleft(), merge, folded)
+        while waiting:
+            _retire(waiting.popleft(), merge, folded)
+        pool.close()
+    finally:
+        pool.terminate()
+        pool.join()
+
+
+def _retire(task: tuple[Block, Any], merge: Merge, folded: Callable[[Block], None]) -> int:
+    """Fold the block at the front: this process's own, or a worker's recording (waited
+    for). Returns how many worker blocks that took off the flight."""
+    block, result = task
+    if result is None:
+        merge.fold(iter((_text(block),)))
+    else:
+        merge.replay(result.get())
+    folded(block)
+    return 0 if result is None else 1
 
 
 def internal_failure(spec: SourceSpec, role: str, where: object,
@@ -250,7 +253,7 @@ def internal_failure(spec: SourceSpec, role: str, where: object,
 
 
 def _workers(spec: SourceSpec) -> int:
-    """How many processes fold this input: every core, when there is enough to share."""
+    """How many processes parse this input: every core, when there is enough to share."""
     wanted = os.environ.get("STALE_AUDIT_WORKERS")
     if wanted and wanted.isdigit():
         return max(1, int(wanted))

@@ -104,12 +104,6 @@ class FlowTally(Tally):
         tally.hours = {hour: n} if hour is not None else {}
         return tally
 
-    def __reduce__(self) -> tuple[object, ...]:
-        # Parts come back from worker processes by the hundred thousand flows: a flat
-        # tuple pickles in half the time of a slotted dataclass's state.
-        return (_flow_tally, (self.count, self.first, self.last, self.signals, self.messages,
-                              self.sports.tobytes(), self.hours))
-
     def merge(self, other: Tally) -> None:
         Tally.merge(self, other)
         if isinstance(other, FlowTally):
@@ -122,18 +116,6 @@ class FlowTally(Tally):
                     break
                 if port not in sports:
                     sports.append(port)
-
-
-def _flow_tally(count: int, first: datetime | None, last: datetime | None,
-                signals: dict[str, int], messages: dict[str, int], sports: bytes,
-                hours: dict[datetime, int]) -> FlowTally:
-    """A `FlowTally` from its `__reduce__` state."""
-    tally = FlowTally.__new__(FlowTally)
-    tally.count, tally.first, tally.last = count, first, last
-    tally.signals, tally.messages, tally.hours = signals, messages, hours
-    tally.sports = array("H")
-    tally.sports.frombytes(sports)
-    return tally
 
 
 def folded_key(key: FlowKey, held: bool, size: int, max_flows: int) -> FlowKey:
@@ -183,8 +165,6 @@ class TrafficIndex:
         addresses no source holds are inbound noise, counted in `noise`, never a flow.
         Asked once per new flow, not per line."""
         self.noise = NoiseTally()
-        self.fitted = False
-        """Whether `fit` made this part's flows what a merge keeps (see `merge`)."""
         self._flows_to: dict[str, list[FlowTally]] | None = None
         """Destination -> its flows, built on the first `summary` after a new flow."""
         # The last event time seen and its hour: lines of one second share one datetime
@@ -262,8 +242,7 @@ class TrafficIndex:
         `add` folds them, so memory stays bounded however many parts there are.
 
         `other` is used up: tallies new here are taken over, not copied (all of them, into
-        an index that holds nothing yet). A part made to `fit` this index's keys is taken
-        as it is.
+        an index that holds nothing yet).
         """
         if not (self.flows or self.by_dst or self.hourly or self.noise.lines or self.folded):
             self.flows, self.by_dst, self.folded = other.flows, other.by_dst, other.folded
@@ -272,30 +251,22 @@ class TrafficIndex:
             self._flows_to = None
             return
         flows = self.flows
-        if other.fitted:
-            for key, flow in other.flows.items():
+        held = self.held
+        for key, flow in other.flows.items():
+            mine = flows.get(key)
+            if mine is None:
+                if len(flows) < self.max_flows:   # new here: taken over
+                    flows[key] = flow
+                    continue
+                # the cap holds for merged parts too
+                key = folded_key(key, held is not None and key[1] in held, len(flows),
+                                 self.max_flows)
                 mine = flows.get(key)
+                self.folded += flow.count
                 if mine is None:
                     flows[key] = flow
-                else:
-                    mine.merge(flow)
-        else:
-            held = self.held
-            for key, flow in other.flows.items():
-                mine = flows.get(key)
-                if mine is None:
-                    if len(flows) < self.max_flows:   # new here: taken over
-                        flows[key] = flow
-                        continue
-                    # the cap holds for merged parts too
-                    key = folded_key(key, held is not None and key[1] in held, len(flows),
-                                     self.max_flows)
-                    mine = flows.get(key)
-                    self.folded += flow.count
-                    if mine is None:
-                        flows[key] = flow
-                        continue
-                mine.merge(flow)
+                    continue
+            mine.merge(flow)
         by_dst = self.by_dst
         for dst, tally in other.by_dst.items():
             mine_dst = by_dst.get(dst)
@@ -307,35 +278,6 @@ class TrafficIndex:
         self.hourly_messages.update(other.hourly_messages)
         self.noise.merge(other.noise)
         self.folded += other.folded
-        self._flows_to = None
-
-    def fit(self, keys: Collection[FlowKey], held: Collection[str] | None) -> None:
-        """Make this part's flows what `merge` would make of them in an index that holds the
-        flows `keys` (and `held`): each flow put under the key the merge would give it (its
-        own, or a coarser one once the table is full), the flows bound for one key merged
-        here. Done in the worker that folded the part, so that past the cap it sends only
-        what the merge keeps; `merge` then takes the part as it is, with the same result.
-        """
-        size = len(keys)
-        out: dict[FlowKey, FlowTally] = {}
-        for key, flow in self.flows.items():
-            target = key
-            if key not in keys and key not in out:
-                if size < self.max_flows:
-                    size += 1
-                else:
-                    target = folded_key(key, held is not None and key[1] in held, size,
-                                        self.max_flows)
-                    self.folded += flow.count
-                    if target not in keys and target not in out:
-                        size += 1
-            mine = out.get(target)
-            if mine is None:
-                out[target] = flow
-            else:
-                mine.merge(flow)
-        self.flows = out
-        self.fitted = True
         self._flows_to = None
 
     # -- reading ----------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from auditor.model import LogEvent, LogStats, Network, ProcessKey, Target
 from connectors.spec import SourceSpec
 
 __all__ = ["CaptureSource", "Connector", "Deferred", "Fold", "LogParser", "NetworkSource",
-           "SkippedLine", "SourceSpec", "TargetSource"]
+           "Recording", "SkippedLine", "SourceSpec", "TargetSource"]
 from connectors.shared.inputs import Inputs
 
 
@@ -137,6 +137,22 @@ class Fold(Protocol):
     def add_fields(self, time: datetime | None, message: str, signal: str,
                    protocol: str | None, src: str | None, sport: int | None,
                    dst: str | None, dport: int | None, count: int) -> None: ...
+
+
+class Recording:
+    """A `Fold` that only records: the arguments of every fold call, in order (`calls`), for
+    the process that holds the real fold to make (`auditor.logfold`: a worker parses, the
+    parent folds). The ASA scanner appends its drops to `calls` directly."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[object, ...]] = []
+
+    def add(self, event: LogEvent) -> None:
+        self.calls.append((event.time, event.message, event.signal, event.protocol,
+                           event.src, event.sport, event.dst, event.dport, event.count))
+
+    def add_fields(self, *fields: object) -> None:
+        self.calls.append(fields)
 
 
 class LogParser(Connector):

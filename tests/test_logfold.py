@@ -109,3 +109,41 @@ def test_reading_for_evidence_counts_as_a_full_read_and_keeps_every_evidence_eve
         assert (lean.stats.lines, lean.stats.parsed, lean.stats.unparsed,
                 lean.stats.by_message) == (full.stats.lines, full.stats.parsed,
                                            full.stats.unparsed, full.stats.by_message), log
+
+
+@pytest.mark.parametrize("size", [1, 37, 4096])
+def test_ranges_read_what_one_reader_reads(tmp_path: Path, size: int) -> None:
+    """Blocks that workers read themselves (byte ranges of whole lines) hold the text one
+    reader of the whole file gives: BOM dropped, \\r\\n and \\r as newlines, bad bytes
+    replaced, nothing lost or read twice at the cuts, absurd lines cut."""
+    from connectors.shared.files import MAX_LINE_CHARS, line_ranges, open_blocks, read_range
+
+    raw = (b"\xef\xbb\xbf" + TEAR.encode() + b"first\r\nsecond\rthird\n\n"
+           + "caf\u00e9 \u2603\n".encode() + b"bad \xff\xfe bytes\n" + b"x" * 70_000 + b"\n"
+           + BUILT.encode() + b"no newline at the end")
+    path = tmp_path / "mixed.log"
+    path.write_bytes(raw)
+    ranges = line_ranges(path, size)
+    assert ranges is not None and ranges[0][0] == 0 and ranges[-1][1] == len(raw)
+    assert all(a[1] == b[0] for a, b in zip(ranges, ranges[1:], strict=False))
+    with open_blocks(path, 1 << 20) as (blocks, _):
+        whole = "".join(blocks)
+    parts = "".join(read_range(path, start, stop) for start, stop in ranges)
+
+    def lines(text: str) -> list[str]:   # an absurd line is cut by both, maybe not alike
+        return [line if len(line) < MAX_LINE_CHARS else "<long>" for line in
+                text.split("\n")]
+
+    assert lines(parts) == lines(whole)
+    assert parts.startswith(TEAR) and "caf\u00e9 \u2603" in parts and "\ufffd" in parts
+    assert max(map(len, parts.split("\n"))) <= MAX_LINE_CHARS
+
+
+def test_streams_are_not_cut_in_ranges(tmp_path: Path) -> None:
+    from connectors.shared.files import line_ranges
+
+    packed = tmp_path / "fw.log.gz"
+    packed.write_bytes(gzip.compress(BUILT.encode()))
+    utf16 = tmp_path / "fw16.log"
+    utf16.write_bytes(BUILT.encode("utf-16"))
+    assert line_ranges(packed) is None and line_ranges(utf16) is None

@@ -61,7 +61,7 @@ from datetime import datetime
 from typing import ClassVar
 
 from auditor.model import LogEvent, Signal
-from connectors.base import Deferred, Fold, LogParser, SourceSpec
+from connectors.base import Deferred, Fold, LogParser, Recording, SourceSpec
 from connectors.logs.endpoints import (
     SERVER_PORTS,
     SERVICES,
@@ -306,7 +306,8 @@ class AsaLogParser(LogParser):
         add = traffic.add
         scanner = _asa_scan.Scanner(
             self._conns, _Devices(SyslogHeader(self.now, self.device).read), self.answered_for,
-            [int(m) for m in handlers], self.pair_limit, MAX_LINE, add=traffic.add_fields,
+            [int(m) for m in handlers], self.pair_limit, MAX_LINE,
+            add=traffic.calls if isinstance(traffic, Recording) else traffic.add_fields,
             read_header=read_header,
             signals=(_ACL_DENY, _NO_ROUTE, _SYN_RETRANSMIT, _SYN_TIMEOUT),
             latest=reader.year_limit(), zones=ZONES)

@@ -84,122 +84,71 @@ def open_blocks(path: Path, size: int = BLOCK_CHARS
         yield _guarded_blocks(text, path, size), position
 
 
-def split_points(path: Path, parts: int) -> list[int] | None:
-    """Offsets that cut a file's (decompressed) bytes into `parts` about equal parts, to be
-    folded on several cores (`open_part_blocks`), or None where a file cannot be cut: standard
-    input, bzip2, UTF-16 text, an empty file.
-
-    A `.gz` file's decompressed size is estimated from how well its first megabytes compress
-    (its trailer holds the size modulo 4 GiB only): a poor guess makes the parts unequal,
-    never wrong, since the parts meet at the same line whatever the offsets.
+def line_ranges(path: Path, size: int = BLOCK_CHARS) -> list[tuple[int, int]] | None:
+    """Byte ranges of whole lines, about `size` bytes each, covering a plain file: for
+    workers that each read their own part of it (`read_range`) instead of one reader
+    handing them the text. None for what can only be read as a stream: `.gz`, `.bz2`,
+    standard input, and UTF-16 text (whose newlines are two bytes).
     """
     path = Path(path)
-    name = path.name.lower()
-    if path == STDIN or name.endswith(".bz2") or parts < 2:
+    if path == STDIN or path.name.lower().endswith((".gz", ".bz2")):
         return None
     try:
-        size = path.stat().st_size
-        with _open_binary(path) as raw:
-            if _sniff_encoding(raw) not in ("utf-8", "utf-8-sig"):
+        total = path.stat().st_size
+        with open(path, "rb") as fh:
+            head = fh.read(512)
+            if _bomless_utf16(head) or head.startswith(
+                    (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
                 return None
-        if name.endswith(".gz"):
-            with open(path, "rb") as disk:
-                sample = disk.read(4 << 20)
-            inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)
-            out = len(inflate.decompress(sample, 64 << 20))
-            used = len(sample) - len(inflate.unconsumed_tail) - len(inflate.unused_data)
-            size = int(size * out / max(used, 1))
-    except (OSError, EOFError, zlib.error):
-        return None   # the sequential reader names what is wrong with it
-    if size <= 0:
-        return None
-    return [size * n // parts for n in range(1, parts)]
+            cuts = [0]
+            at = size
+            while at < total:
+                fh.seek(at)
+                while True:   # to just past the next newline
+                    chunk = fh.read(1 << 16)
+                    if not chunk:
+                        at = total
+                        break
+                    newline = chunk.find(b"\n")
+                    if newline >= 0:
+                        at = fh.tell() - len(chunk) + newline + 1
+                        break
+                if at >= total:
+                    break
+                cuts.append(at)
+                at += size
+    except OSError:
+        return None   # the stream reader names what is wrong with it
+    cuts.append(total)
+    return list(zip(cuts, cuts[1:], strict=False))
 
 
-@contextmanager
-def open_part_blocks(path: Path, start: int, stop: int | None, size: int = BLOCK_CHARS
-                     ) -> Iterator[tuple[Iterator[str], Callable[[], int]]]:
-    """`open_blocks` over one part of a file cut at `split_points`: the lines that start at
-    or after `start`'s line and before `stop`'s (None: to the end), and the bytes-read
-    function. An offset's line starts at 0 for 0, else just past the first newline at or
-    after the byte before it, so that parts cut at the same offsets meet exactly: no line is
-    lost or read twice, and each part's text is what one reader of the whole file reads
-    there (same encoding, newlines, long-line cut).
-    """
+def read_range(path: Path, start: int, stop: int) -> str:
+    """The text of the lines in bytes [start, stop) of a file cut by `line_ranges`, as a
+    reader of the whole file reads them: UTF-8 (a BOM at the start dropped) with bad bytes
+    replaced, `\r\n` and `\r` read as newlines, absurdly long lines cut."""
     path = Path(path)
     try:
-        disk = open(path, "rb")  # noqa: SIM115 - closed below, after the decoders on top
+        with open(path, "rb") as fh:
+            fh.seek(start)
+            data = fh.read(stop - start)
     except OSError as exc:
         raise SourceError(f"cannot read: {exc.strerror or exc}", path=path) from exc
-    try:
-        raw: io.BufferedReader[Any] = disk
-        if path.name.lower().endswith(".gz"):
-            raw = io.BufferedReader(
-                _Decompressed(gzip.GzipFile(fileobj=disk), path, "gzip"), _BUFFER)
-        encoding = _sniff_encoding(raw)
-        at = 0
-        if start > 0:
-            encoding = "utf-8" if encoding == "utf-8-sig" else encoding
-            raw.seek(start - 1)
-            at = start - 1
-            while True:   # to the end of the line that holds byte start - 1
-                piece = raw.readline(1 << 20)
-                at += len(piece)
-                if not piece or piece.endswith(b"\n"):
-                    break
-        window = io.BufferedReader(_ReadAhead(_Window(raw, at, stop)), _BUFFER)
-        text = io.TextIOWrapper(window, encoding=encoding, errors="replace", newline=None)
-        try:
-            yield _guarded_blocks(text, path, size, from_start=start == 0), disk.tell
-        finally:
-            text.close()
-    except (*_DAMAGED, ValueError) as exc:
-        if isinstance(exc, SourceError):
-            raise
-        raise SourceError(f"cannot read: {exc}", path=path) from exc
-    finally:
-        disk.close()
+    text = data.decode("utf-8-sig" if start == 0 else "utf-8", "replace")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if len(text) > MAX_LINE_CHARS:   # cut absurdly long lines, as `open_blocks` does
+        lines = text.split("\n")
+        if max(map(len, lines)) > MAX_LINE_CHARS:
+            text = "\n".join(line[:MAX_LINE_CHARS] for line in lines)
+    return text
 
 
-class _Window(io.RawIOBase):
-    """A binary stream from offset `at` up to the end of the line holding byte `stop - 1`."""
-
-    def __init__(self, stream: IO[bytes], at: int, stop: int | None) -> None:
-        super().__init__()
-        self._stream = stream
-        self._at = at
-        self._stop = stop
-        self._done = stop is not None and at >= stop   # the part holds no line
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        if self._done:
-            return 0
-        stop = self._stop
-        if stop is None or self._at < stop - 1:
-            want = len(buffer) if stop is None else min(len(buffer), stop - 1 - self._at)
-            data = self._stream.read(want)
-        else:   # the last line: up to and with its newline
-            data = self._stream.readline(len(buffer))
-            self._done = not data or data.endswith(b"\n")
-        if not data:
-            self._done = True
-            return 0
-        count = len(data)
-        buffer[:count] = data
-        self._at += count
-        return count
-
-
-def _guarded_blocks(text: IO[str], path: Path, size: int, *,
-                    from_start: bool = True) -> Iterator[str]:
+def _guarded_blocks(text: IO[str], path: Path, size: int) -> Iterator[str]:
     done = 0
-    # Lines are counted to say where an archive broke (when reading from the file's start);
-    # a plain file does not break midway (a failing disk aside, which names the file), and
-    # counting costs a pass over it.
-    counting = from_start and (path.name.lower().endswith((".gz", ".bz2")) or path == STDIN)
+    # Lines are counted to say where an archive broke; a plain file does not break midway
+    # (a failing disk aside, which names the file), and counting costs a pass over it.
+    counting = path.name.lower().endswith((".gz", ".bz2")) or path == STDIN
     read, readline = text.read, text.readline
     try:
         while True:
