@@ -20,14 +20,14 @@ from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import ClassVar, Protocol
+from typing import Any, ClassVar, Protocol
 
 from auditor.errors import ConfigError
 from auditor.model import LogEvent, LogStats, Network, ProcessKey, Target
 from connectors.spec import SourceSpec
 
-__all__ = ["CaptureSource", "Connector", "Deferred", "Fold", "LogParser", "NetworkSource",
-           "Recording", "SkippedLine", "SourceSpec", "TargetSource"]
+__all__ = ["CaptureSource", "Connector", "Deferred", "Fold", "JsonBodySource", "LogParser",
+           "NetworkSource", "Recording", "SkippedLine", "SourceSpec", "TargetSource"]
 from connectors.shared.inputs import Inputs
 
 
@@ -85,6 +85,34 @@ class TargetSource(Connector):
     @abstractmethod
     def fetch(self) -> list[Target]:
         """Return every record that names an address (or host), polled or not."""
+
+
+class JsonBodySource(TargetSource):
+    """A tool whose export is one JSON answer of its API (Zabbix `host.get`, LibreNMS
+    `/api/v0/devices`): saved to files (`path`), or fetched live (`url`, `fetch_api`).
+    Either way each body goes through `read_body`."""
+
+    def fetch(self) -> list[Target]:
+        if self.spec.live:
+            return self.fetch_api()
+        self.skipped = []
+        targets: list[Target] = []
+        for path in self.spec.paths:
+            targets += self.read_body(self.io.read_json(path), path)
+        return targets
+
+    def parse(self, body: Any, origin: Path | str) -> list[Target]:
+        """Targets from one answer, saved or fetched."""
+        self.skipped = []
+        return self.read_body(body, origin)
+
+    @abstractmethod
+    def read_body(self, body: Any, origin: Path | str) -> list[Target]:
+        """Targets from one answer; skipped records go to `skipped` (not reset here)."""
+
+    @abstractmethod
+    def fetch_api(self) -> list[Target]:
+        """Targets from the tool itself, through `io.http(spec)`."""
 
 
 class NetworkSource(Connector):

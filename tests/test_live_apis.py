@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import json
-import zipfile
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -30,6 +29,7 @@ from connectors.shared.inputs import Inputs
 from connectors.sources.dcnm import DcnmSource
 from connectors.sources.solarwinds import SWIS_QUERY, SolarWindsSource
 from tests.conftest import FIXTURES
+from tests.outputs import output_texts
 from tests.replay_server import ReplayServer, Reply, Request, netbox_pages, swis_query
 
 LIVE = FIXTURES / "live"
@@ -655,13 +655,7 @@ def test_no_credential_in_any_output_or_error(tmp_path: Path, server: ReplayServ
     sources_code = main(["sources", "-c", str(config), *AS_OF])
     printed = capsys.readouterr()
     assert (code, sources_code) == (3, 3)
-    texts = [printed.out, printed.err]
-    for path in out.rglob("*"):
-        if path.suffix == ".xlsx":
-            with zipfile.ZipFile(path) as book:
-                texts += [book.read(n).decode("utf-8", "replace") for n in book.namelist()]
-        elif path.is_file():
-            texts.append(path.read_text(encoding="utf-8"))
+    texts = output_texts(printed, out)
     errors = []
     for cls, spec in ((SolarWindsSource, live("solarwinds-npm", server.url, **NPM_KEYS)),
                       (DcnmSource, live("cisco-dcnm", server.url, **DCNM_KEYS)),

@@ -16,7 +16,6 @@ from __future__ import annotations
 import base64
 import json
 import secrets
-import zipfile
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -35,6 +34,7 @@ from connectors.sources.librenms import DEVICES, LibreNmsSource
 from connectors.sources.prometheus import TARGETS_API, PrometheusSource
 from connectors.sources.zabbix import ZabbixSource, host_get_params
 from tests.conftest import FIXTURES
+from tests.outputs import output_texts
 from tests.replay_server import ReplayServer, Reply, Request, replies
 from tests.test_live_apis import ENV as VENDOR_ENV
 from tests.test_live_apis import LIVE, ndfc, netbox, swis
@@ -872,13 +872,7 @@ def test_no_credential_or_session_in_any_output_or_error(
     sources_code = main(["sources", "-c", str(config), *AS_OF])
     printed = capsys.readouterr()
     assert (code, sources_code) == (3, 3)
-    texts = [printed.out, printed.err]
-    for path in out.rglob("*"):
-        if path.suffix == ".xlsx":
-            with zipfile.ZipFile(path) as book:
-                texts += [book.read(n).decode("utf-8", "replace") for n in book.namelist()]
-        elif path.is_file():
-            texts.append(path.read_text(encoding="utf-8"))
+    texts = output_texts(printed, out)
     errors = []
     for cls, spec in (
             (PrometheusSource, live_spec(PROM, pollers.url, token_env="PROM_TOKEN")),

@@ -8,10 +8,10 @@ is searched for each secret. The lines that would have leaked are counted and na
 from __future__ import annotations
 
 import json
-import zipfile
 from pathlib import Path
 
 from auditor.cli import main
+from tests.outputs import output_texts
 
 SECRETS = ("S3cr3tComm", "n0cR3ad", "wr1teC0m", "trapUs3r", "AuthPassw0rd", "PrivPassw0rd")
 
@@ -74,13 +74,7 @@ def test_no_secret_in_any_output_and_withheld_lines_are_counted(tmp_path: Path,
     assert status["status"] == "ok"
     assert "lines skipped" in printed.out
     assert "aaa-east-01.conf:5" in printed.out  # the withheld line is named by its place
-    texts = [printed.out, printed.err]
-    for path in out.rglob("*"):
-        if path.suffix == ".xlsx":
-            with zipfile.ZipFile(path) as book:
-                texts += [book.read(n).decode("utf-8", "replace") for n in book.namelist()]
-        elif path.is_file():
-            texts.append(path.read_text(encoding="utf-8"))
+    texts = output_texts(printed, out)
     for secret in SECRETS:
         for text in texts:
             assert secret not in text

@@ -40,7 +40,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from auditor.addresses import canonical_host, canonical_ip
 from auditor.errors import ConfigError, SourceError
 from auditor.model import Target, ToolState
-from connectors.base import SkippedLine, SourceSpec, TargetSource
+from connectors.base import JsonBodySource, SkippedLine, SourceSpec
 from connectors.shared.bodies import BodyShape, body_items
 from connectors.shared.hosts import host_names
 from connectors.shared.inputs import Inputs
@@ -59,7 +59,7 @@ _OFFSET = re.compile(r"^(?:UTC|GMT)?([+-])(\d{1,2}):?(\d{2})?$")
 _ZERO_DATE = "0000-00-00 00:00:00"
 
 
-class LibreNmsSource(TargetSource):
+class LibreNmsSource(JsonBodySource):
     """Devices from a LibreNMS `/api/v0/devices` answer, saved or fetched live."""
 
     type = "librenms"
@@ -74,20 +74,6 @@ class LibreNmsSource(TargetSource):
         self.zone = _zone(spec)
         self.require_api_keys("token_env", why="the LibreNMS API token")
 
-    def fetch(self) -> list[Target]:
-        if self.spec.live:
-            return self.fetch_api()
-        self.skipped = []
-        targets: list[Target] = []
-        for path in self.spec.paths:
-            targets += self._parse(self.io.read_json(path), path)
-        return targets
-
-    def parse(self, body: Any, origin: Path | str) -> list[Target]:
-        """Targets from one devices answer, saved or fetched."""
-        self.skipped = []
-        return self._parse(body, origin)
-
     def fetch_api(self) -> list[Target]:
         """The devices from LibreNMS itself: one `GET /api/v0/devices` (it does not page)."""
         with self.io.http(self.spec, api_roots=("/api/",)) as client:
@@ -95,7 +81,7 @@ class LibreNmsSource(TargetSource):
             url = client.url(DEVICES)
             return self.parse(client.get_json(url), client.shown(url))
 
-    def _parse(self, body: Any, origin: Path | str) -> list[Target]:
+    def read_body(self, body: Any, origin: Path | str) -> list[Target]:
         status = cell_text(body.get("status")).lower() if isinstance(body, dict) else ""
         if status and status != "ok":
             said = cell_text(body.get("message")) or "no message"

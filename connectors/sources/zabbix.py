@@ -55,7 +55,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from auditor.addresses import canonical_host, canonical_ip
 from auditor.errors import ConfigError, SourceError
 from auditor.model import Target, ToolState
-from connectors.base import SkippedLine, SourceSpec, TargetSource
+from connectors.base import JsonBodySource, SkippedLine, SourceSpec
 from connectors.shared.bodies import BodyShape, body_items
 from connectors.shared.hosts import host_names
 from connectors.shared.inputs import Inputs
@@ -99,7 +99,7 @@ _NOT_FOUND = "the frontend's URL, such as https://zabbix.example/zabbix; the API
     "api_jsonrpc.php"
 
 
-class ZabbixSource(TargetSource):
+class ZabbixSource(JsonBodySource):
     """Host interfaces from a `host.get` answer, saved or fetched live (Zabbix 5.0 to 7.x)."""
 
     type = "zabbix"
@@ -124,20 +124,6 @@ class ZabbixSource(TargetSource):
         if mode not in AUTH_CHOICES:
             raise ConfigError(f"auth must be one of {', '.join(AUTH_CHOICES)}, not {mode!r}")
         self.auth_mode = mode
-
-    def fetch(self) -> list[Target]:
-        if self.spec.live:
-            return self.fetch_api()
-        self.skipped = []
-        targets: list[Target] = []
-        for path in self.spec.paths:
-            targets += self._parse(self.io.read_json(path), path)
-        return targets
-
-    def parse(self, body: Any, origin: Path | str) -> list[Target]:
-        """Targets from one `host.get` answer, saved or fetched."""
-        self.skipped = []
-        return self._parse(body, origin)
 
     def fetch_api(self) -> list[Target]:
         """`host.get` from Zabbix itself: version, login (or token), hosts, logout."""
@@ -182,7 +168,7 @@ class ZabbixSource(TargetSource):
         rpc.client.add_secret(session)
         return session
 
-    def _parse(self, body: Any, origin: Path | str) -> list[Target]:
+    def read_body(self, body: Any, origin: Path | str) -> list[Target]:
         if isinstance(body, dict) and "result" not in body and "error" in body:
             raise SourceError(f"the Zabbix API answered {_error_text(body['error'])}",
                               path=origin, field="error")
