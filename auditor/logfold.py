@@ -7,7 +7,7 @@ audit's `TrafficIndex` (`LogParser.fold_block`; the ASA parser reads its bulk li
 On several cores, this process keeps reading while forked workers parse most blocks. A
 worker does not fold: it records the fold's calls (`Recording`: a drop's fields, in order)
 and sends them back, and this process makes them on the one `TrafficIndex`, block after
-block in file order, folding every `OWN_EVERY`-th block itself meanwhile. Parsing is most
+block in file order, parsing some blocks itself meanwhile (`OWN_EVERY`). Parsing is most
 of the work and spreads; the fold stays one pass, whatever the flow table holds (a part
 folded apart and merged would cost as much to send as to fold once the table is full).
 
@@ -44,11 +44,12 @@ from connectors.shared.files import BLOCK_CHARS
 PARALLEL_BYTES = 24 << 20
 #: Open pairs carried from block to block, as the one-pass parser keeps them (`PAIR_LIMIT`).
 PAIR_LIMIT = 100_000
-#: Of every this many blocks, this process parses one itself; workers parse the rest. It
-#: also makes every fold call the workers recorded (and reads every block of a stream),
-#: which on two cores leaves it time for about one block in four (measured with
+#: Of every this many blocks of a plain file, this process parses one itself; workers parse
+#: the rest. It also makes every fold call the workers recorded, which on two cores leaves
+#: it time for about one block in four. Of a stream (`.gz`, `.bz2`, standard input) it
+#: parses none: it inflates and reads every block besides (measured with
 #: `benchmarks/bench_logs.py`).
-OWN_EVERY = 4
+OWN_EVERY = {"file": 4, "stream": 0}
 #: Blocks read ahead of the fold, per worker: enough to keep them busy, bounded memory.
 AHEAD = 3
 
@@ -195,19 +196,20 @@ def _fold_file(path: Path, merge: Merge, cores: int, block_chars: int,
             tick()
 
         _fold_shared(((path, start, stop) for start, stop in ranges), merge, cores - 1,
-                     folded)
+                     folded, OWN_EVERY["file"])
     else:
         with files.open_blocks(path, block_chars) as (blocks, position):
             if cores < 2:
                 merge.fold(blocks, lambda: tick(position))
             else:
-                _fold_shared(blocks, merge, cores - 1, lambda _block: tick(position))
+                _fold_shared(blocks, merge, cores - 1, lambda _block: tick(position),
+                             OWN_EVERY["stream"])
     if ticking:
         progress.finish()   # type: ignore[union-attr]
 
 
 def _fold_shared(blocks: Iterator[Block], merge: Merge, workers: int,
-                 folded: Callable[[Block], None]) -> None:
+                 folded: Callable[[Block], None], own_every: int) -> None:
     """Fold `blocks` in order, most parsed by `workers` forked processes (see the module)."""
     pool = multiprocessing.get_context("fork").Pool(workers)
     try:
@@ -215,7 +217,7 @@ def _fold_shared(blocks: Iterator[Block], merge: Merge, workers: int,
         waiting: deque[tuple[Block, Any]] = deque()
         in_flight = 0
         for index, block in enumerate(blocks):
-            if OWN_EVERY and index % OWN_EVERY == OWN_EVERY - 1:
+            if own_every and index % own_every == own_every - 1:
                 waiting.append((block, None))
             else:
                 waiting.append((block, pool.apply_async(record_block, (block,))))
