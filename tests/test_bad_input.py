@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import re
+import sqlite3
 import subprocess
 import sys
 import zipfile
@@ -145,26 +146,37 @@ def test_as_of_out_of_range_is_a_usage_error(network: Path, tmp_path: Path, caps
 # --- a damaged history -------------------------------------------------------------------
 
 
-def _damage(network: Path, how: str) -> Path:
+def _damage(network: Path, tmp_path: Path, how: str) -> Path:
     path = history_path(network)
-    path.parent.mkdir(parents=True, exist_ok=True)
     if how == "directory":
-        path.mkdir()
-    elif how == "list":
-        path.write_text('{"generated_at": "2026-11-23T10:00:00Z"}\n[1]\n')
-    else:
-        path.write_bytes(b'{"generated_at": "2026-11-23T10:00:00Z"}\n{"name": "\xff"}\n')
+        path.mkdir(parents=True)
+    elif how == "text":  # someone saved a spreadsheet over it
+        path.parent.mkdir(parents=True)
+        path.write_text("generated_at,stale\n2026-11-23T10:00:00Z,9\n" * 50)
+    else:  # a bad sector in the audits table
+        main(["audit", "-c", str(network), "-o", str(tmp_path / "first.json"), *AS_OF])
+        with sqlite3.connect(path) as db:
+            size = db.execute("PRAGMA page_size").fetchone()[0]
+            root = db.execute("SELECT rootpage FROM sqlite_master WHERE name = 'audits'"
+                              ).fetchone()[0]
+        db.close()
+        with path.open("r+b") as fh:
+            fh.seek((root - 1) * size)
+            fh.write(b"\0\xff" * (size // 2))
     return path
 
 
 @pytest.mark.parametrize(("how", "history_error"), [
-    ("list", " line 2: damaged history entry: a JSON list, not an object"),
-    ("bytes", " line 2: damaged history entry: not UTF-8 text (byte 0xff at column 11)"),
-    ("directory", ": cannot read the run history: Is a directory"),
+    ("text", "not an SQLite database (file is not a database): move it aside, or point "
+             "[audit] history at another file"),
+    ("page", "the database is damaged (database disk image is malformed): move it aside to "
+             "start a new history"),
+    ("directory", "it is a folder, not a history database"),
 ])
 def test_damaged_history_never_costs_the_report(network: Path, tmp_path: Path, capsys,
                                                 how: str, history_error: str) -> None:
-    path = _damage(network, how)
+    path = _damage(network, tmp_path, how)
+    capsys.readouterr()
     report = tmp_path / "r.json"
     assert main(["audit", "-c", str(network), "-o", str(report), *AS_OF]) == 1
     captured = capsys.readouterr()
@@ -172,24 +184,38 @@ def test_damaged_history_never_costs_the_report(network: Path, tmp_path: Path, c
     assert len([f for f in doc["findings"] if f["verdict"] == "stale" and f["polled"]]) == 4
     assert "Stale and still polled (4)" in captured.out
     warning = _one_line(captured.err)
-    assert warning.startswith("stale-audit: warning: ")
-    assert str(path) in warning
+    assert warning == (f"stale-audit: warning: this run is not in the history: {path}: "
+                       f"cannot record this run: {history_error}\n")
 
     assert main(["history", "-c", str(network)]) == 3
     err = _one_line(capsys.readouterr().err)
-    assert err == f"stale-audit: error: {path}{history_error}\n"
+    assert err == f"stale-audit: error: {path}: cannot read the history: {history_error}\n"
 
 
-def test_history_survives_a_run_killed_mid_line(network: Path, tmp_path: Path,
-                                                capsys) -> None:
-    path = history_path(network)
-    path.parent.mkdir(parents=True)
-    path.write_text('{"generated_at": "2026-11-23T10:00:00Z", "verdicts": {"stale": 9}}\n'
-                    '{"generated_at": "2026-11-2')
+def test_old_history_killed_mid_line_is_imported_without_that_line(network: Path,
+                                                                   tmp_path: Path,
+                                                                   capsys) -> None:
+    legacy = network.parent / ".stale-audit" / "history.jsonl"
+    legacy.parent.mkdir()
+    old = ('{"generated_at": "2026-11-23T10:00:00Z", "verdicts": {"stale": 9}}\n'
+           '{"generated_at": "2026-11-2')
+    legacy.write_text(old)
     main(["audit", "-c", str(network), "-o", str(tmp_path / "r.xlsx"), *AS_OF])
-    lines = path.read_text().splitlines()
-    assert lines[1] == '{"generated_at": "2026-11-2'
-    assert json.loads(lines[2])["verdicts"]["stale"] == 5
+    warning = _one_line(capsys.readouterr().err)
+    assert warning == (f"stale-audit: warning: imported 1 past run(s) from {legacy}, skipped "
+                       "1 damaged line(s): line 2: not JSON (Unterminated string starting "
+                       "at)\n")
+    assert legacy.read_text() == old  # left in place
+
+    assert main(["history", "-c", str(network)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "audit: Demo: ghosts in the network"
+    assert out[2].split()[:2] == ["2026-11-23T10:00:00Z", "9"]
+    assert [line.strip() for line in out[3:5]] == [
+        "counts only (imported from history.jsonl line 1)",
+        "history.jsonl line 2: not JSON (Unterminated string starting at) (skipped at import)"]
+    assert out[5].split()[1:3] == ["5", "4"]  # this run: 5 stale, 4 of them polled
+    assert out[6].strip() == "first audit with findings recorded: nothing to compare"
 
 
 # --- reports: same file twice, writer by extension, standard output ------------------------

@@ -163,5 +163,7 @@ def test_history_lists_past_audits(network: Path, tmp_path: Path, capsys) -> Non
     capsys.readouterr()
     assert main(["history", "-c", str(network)]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == 2
-    assert lines[1].split()[1:3] == ["5", "4"]  # 5 stale, 4 of them polled
+    assert len(lines) == 4
+    assert lines[0] == "audit: Demo: ghosts in the network"
+    assert lines[2].split()[1:3] == ["5", "4"]  # 5 stale, 4 of them polled
+    assert lines[3].strip() == "first audit with findings recorded: nothing to compare"
