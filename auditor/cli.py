@@ -14,7 +14,15 @@ from typing import TextIO
 
 from auditor import __version__
 from auditor.config import load_config, valid_types
-from auditor.engine import check_inputs, events, log_inputs, logs_only, precheck, run_audit
+from auditor.engine import (
+    check_inputs,
+    events,
+    log_inputs,
+    logs_only,
+    precheck,
+    run_audit,
+    run_probes,
+)
 from auditor.errors import (
     EXIT_FINDINGS,
     EXIT_INTERNAL,
@@ -34,6 +42,8 @@ from auditor.model import (
     VERDICT_ORDER,
     AuditResult,
     InputStatus,
+    ProbeRun,
+    ProbeStatus,
     SourceStatus,
     Verdict,
 )
@@ -132,6 +142,21 @@ def build_parser() -> argparse.ArgumentParser:
     _as_of_arg(sources)
     sources.set_defaults(run=cmd_sources)
 
+    probe = sub.add_parser("probe", help="run the opt-in probes alone and print what "
+                           "answered",
+                           description="Read the sources, look up the host names they hold "
+                           "and probe (SNMP, TCP) every address they point at inside [probe] "
+                           "allow, at [probe] rate at most; print one row per probe. Exit 0 "
+                           "when everything probed answered, 1 when a target stayed silent "
+                           "or a name does not resolve, 2 when probing is not enabled, 3 "
+                           "when a source could not be read.")
+    _config_arg(probe)
+    probe.add_argument("--only", nargs="+", metavar="ADDRESS", default=[],
+                       help="probe only these addresses or host names (still only inside "
+                       "allow; one no record holds is probed too)")
+    _as_of_arg(probe)
+    probe.set_defaults(run=cmd_probe)
+
     history = sub.add_parser("history", help="past audits of this config and their counts",
                              description="List the audits recorded for this config (in "
                              ".stale-audit/history.jsonl beside it). Exit 3 when that file "
@@ -218,6 +243,8 @@ def cmd_audit(args: argparse.Namespace) -> int:
         print(f"stale-audit: warning: {warning}", file=sys.stderr)
     out = _human(outputs)
     print(format_summary(result), file=out)
+    if result.probes is not None:
+        print("\n" + "\n".join(probe_summary(result.probes)), file=out)
     _print_written(written, out)
     return exit_code(result, Verdict(args.fail_on))
 
@@ -283,6 +310,62 @@ def cmd_sources(args: argparse.Namespace) -> int:
         else:
             print(f"{i.name:<20} {i.type:<16} FAILED  {took}  {i.error}")
     return failure_code(inputs)
+
+
+def cmd_probe(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    with Progress() as progress:
+        inputs, probed = run_probes(config, as_of=args.as_of or _now(), only=args.only,
+                                    progress=progress)
+    for i in inputs:
+        if i.status is SourceStatus.FAILED:
+            print(f"!! {i.name} FAILED: {i.error}")
+    print(format_probe_table(probed))
+    print("\n" + "\n".join(probe_summary(probed)))
+    failed = failure_code(inputs)
+    if failed:
+        return failed
+    from auditor.probe.run import summary_counts
+
+    counts = summary_counts(probed.results)
+    return EXIT_FINDINGS if counts["silent"] or counts["unresolved"] else EXIT_OK
+
+
+def format_probe_table(probed: ProbeRun) -> str:
+    """One row per probe and skip: address, kind, port, result, latency, error or detail."""
+    rows = [("ADDRESS", "KIND", "PORT", "RESULT", "LATENCY MS", "ERROR / ANSWER")]
+    for r in probed.results:
+        latency = f"{r.latency * 1000:.1f}" if r.latency is not None else "-"
+        rows.append((r.address, str(r.kind) if r.status is not ProbeStatus.SKIPPED or r.port
+                     else "-", str(r.port) if r.port is not None else "-", str(r.status),
+                     latency, r.error or r.detail or ""))
+    if len(rows) == 1:
+        return "(nothing to probe: no record holds an address or a host name)"
+    width = [max(len(row[i]) for row in rows) for i in range(5)]
+    return "\n".join(f"{row[0]:<{width[0]}}  {row[1]:<{width[1]}}  {row[2]:>{width[2]}}  "
+                     f"{row[3]:<{width[3]}}  {row[4]:>{width[4]}}  {row[5]}".rstrip()
+                     for row in rows)
+
+
+def probe_summary(probed: ProbeRun) -> list[str]:
+    """The probes in a few lines: who answered, who was left alone, what the audit sent."""
+    from auditor.probe.run import summary_counts
+
+    counts = summary_counts(probed.results)
+    addresses = counts["answered"] + counts["silent"] + counts["errors"] + counts["skipped"]
+    names = counts["resolved"] + counts["unresolved"] + counts["lookup_errors"]
+    lines = [f"Probes: {addresses} address(es): {counts['answered']} answered, "
+             f"{counts['silent']} silent, {counts['errors']} probe error(s), "
+             f"{counts['skipped']} skipped ({len(probed.outside_allow)} outside allow "
+             f"{', '.join(probed.allow)})"]
+    if names:
+        lines.append(f"  host names: {counts['resolved']} resolved, {counts['unresolved']} "
+                     f"do not resolve, {counts['lookup_errors']} resolver failure(s)")
+    rate = probed.packets / probed.seconds if probed.seconds > 0 else 0.0
+    lines.append(f"  sent {probed.packets} packet(s) and {probed.dns_lookups} DNS look-up(s) "
+                 f"in {probed.seconds:.2f} s ({rate:.1f}/s held, limit {probed.rate:g}/s; "
+                 f"at most {probed.peak_sockets} socket(s) open)")
+    return lines
 
 
 def cmd_history(args: argparse.Namespace) -> int:

@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from auditor.addresses import canonical_ip
+from auditor.addresses import canonical_ip, canonical_prefix
 from auditor.errors import ConfigError
+from auditor.probe.settings import AUTH_PROTOCOLS, PRIV_PROTOCOLS, ProbeSettings
 from connectors import REGISTRIES, lookup
 from connectors.base import SourceSpec
 
@@ -43,7 +44,8 @@ _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 AUDIT_KEYS = frozenset({"name", "stale_after_days"})
 PROBE_KEYS = frozenset({"enabled", "allow", "snmp_community_env", "snmp_user_env",
                         "snmp_auth_env", "snmp_priv_env", "snmp_port", "tcp_ports", "timeout",
-                        "retries", "concurrency", "rate"})
+                        "retries", "concurrency", "rate", "snmp_auth_protocol",
+                        "snmp_priv_protocol"})
 TOP_KEYS = ("audit", "sources", "networks", "logs", "probe", "captures")
 DEFAULT_STALE_AFTER_DAYS = 14
 #: 100 years: beyond it "older than N days" means nothing, and date arithmetic overflows.
@@ -69,6 +71,8 @@ class AuditConfig:
     networks: tuple[SourceSpec, ...]
     logs: tuple[SourceSpec, ...]
     captures: tuple[SourceSpec, ...] = ()
+    probe: ProbeSettings = ProbeSettings()
+    """The `[probe]` table; off unless `enabled`."""
 
     @property
     def owners(self) -> dict[str, str]:
@@ -101,8 +105,7 @@ def parse_config(raw: Mapping[str, Any], path: Path) -> AuditConfig:
     name = checker.string(audit, "name", "[audit]", default=path.stem)
     days = checker.number(audit, "stale_after_days", "[audit]", STALE_AFTER_DAYS_RANGE,
                           default=DEFAULT_STALE_AFTER_DAYS, unit="days")
-    if "probe" in raw:
-        _check_probe(checker, raw["probe"])
+    probe = _check_probe(checker, raw["probe"]) if "probe" in raw else ProbeSettings()
     tables = {kind: tuple(checker.specs(raw, kind)) for kind in
               ("sources", "networks", "logs", "captures")}
     if not tables["sources"]:
@@ -118,7 +121,7 @@ def parse_config(raw: Mapping[str, Any], path: Path) -> AuditConfig:
             seen[spec.name] = kind
     return AuditConfig(path=path, name=name, stale_after_days=days, sources=tables["sources"],
                        networks=tables["networks"], logs=tables["logs"],
-                       captures=tables["captures"])
+                       captures=tables["captures"], probe=probe)
 
 
 class _Checker:
@@ -350,31 +353,77 @@ class _Checker:
         return value
 
 
-def _check_probe(checker: _Checker, probe: object) -> None:
+def _check_probe(checker: _Checker, probe: object) -> ProbeSettings:
+    """The `[probe]` table as `ProbeSettings`: probing stays off unless `enabled`, and then
+    `allow` must bound it."""
     checker.table(probe, "[probe]")
     assert isinstance(probe, dict)
     checker.keys(probe, PROBE_KEYS, "[probe]")
     enabled = probe.get("enabled", False)
     if not isinstance(enabled, bool):
         raise checker.error("[probe]", "enabled", f"must be true or false, not {enabled!r}")
+    numbers: dict[str, Any] = {}
     for key, (low, high, whole) in PROBE_NUMBERS.items():
         if key in probe:
-            checker.number(probe, key, "[probe]", (low, high), default=0, whole=whole)
+            numbers[key] = checker.number(probe, key, "[probe]", (low, high), default=0,
+                                          whole=whole)
+    envs: dict[str, str] = {}
     for key in sorted(k for k in probe if k.endswith("_env")):
-        checker.string(probe, key, "[probe]")
+        value = checker.string(probe, key, "[probe]")
+        if not _ENV_NAME.fullmatch(value):
+            # never echo it: a secret pasted here must not reach a terminal or a log
+            raise checker.error("[probe]", key, "must name an environment variable "
+                                "(letters, digits, _), e.g. SNMP_COMMUNITY; the secret itself "
+                                "goes in that variable, never in this file")
+        envs[key] = value
     allow = probe.get("allow", [])
     if not isinstance(allow, list) or not all(isinstance(p, str) for p in allow):
         raise checker.error("[probe]", "allow", 'must be a list of prefixes, e.g. '
                             '["10.0.0.0/8"]')
+    prefixes = []
+    for text in allow:
+        prefix = canonical_prefix(text)
+        if prefix is None:
+            raise checker.error("[probe]", "allow", f"{text!r} is not a prefix (e.g. "
+                                '"10.20.0.0/16" or one address)')
+        if "/" in text and canonical_ip(text.split("/")[0]) != prefix.partition("/")[0]:
+            raise checker.error("[probe]", "allow", f"{text!r} has host bits set; did you "
+                                f"mean {prefix!r}?")
+        prefixes.append(prefix)
     ports = probe.get("tcp_ports", "polled")
     if ports != "polled" and not (isinstance(ports, list) and all(
             isinstance(p, int) and not isinstance(p, bool) and 1 <= p <= 65535
             for p in ports)):
         raise checker.error("[probe]", "tcp_ports", 'must be "polled" or a list of ports '
                             f"in 1..65535, not {ports!r}")
-    if enabled:
-        raise checker.error("[probe]", "enabled", "active probing is not available in this "
-                            "version; set enabled = false")
+    protocols: dict[str, str] = {}
+    for key, valid in (("snmp_auth_protocol", AUTH_PROTOCOLS),
+                       ("snmp_priv_protocol", PRIV_PROTOCOLS)):
+        if key in probe:
+            word = probe[key]
+            if not isinstance(word, str) or word.lower() not in valid:
+                raise checker.error("[probe]", key, f"must be one of {', '.join(valid)}, not "
+                                    f"{word!r}")
+            protocols[key] = word.lower()
+    if "snmp_priv_env" in envs and "snmp_auth_env" not in envs:
+        raise checker.error("[probe]", "snmp_priv_env", "SNMPv3 privacy needs "
+                            "authentication too: name snmp_auth_env as well")
+    for key in ("snmp_auth_env", "snmp_priv_env"):
+        if key in envs and "snmp_user_env" not in envs:
+            raise checker.error("[probe]", key, "is an SNMPv3 key: name the user with "
+                                "snmp_user_env as well")
+    if enabled and not prefixes:
+        raise checker.error("[probe]", "allow", "is required when enabled = true: list the "
+                            'prefixes probing may reach, e.g. allow = ["10.0.0.0/8"]; '
+                            "nothing outside them is ever probed")
+    return ProbeSettings(
+        enabled=enabled, allow=tuple(prefixes),
+        snmp_community_env=envs.get("snmp_community_env"),
+        snmp_user_env=envs.get("snmp_user_env"), snmp_auth_env=envs.get("snmp_auth_env"),
+        snmp_priv_env=envs.get("snmp_priv_env"),
+        tcp_ports=None if ports == "polled" else tuple(dict.fromkeys(ports)),
+        snmp_auth_protocol=protocols.get("snmp_auth_protocol", "sha"),
+        snmp_priv_protocol=protocols.get("snmp_priv_protocol", "aes"), **numbers)
 
 
 def _plain(number: float) -> str:

@@ -17,8 +17,9 @@ from typing import Any, ParamSpec, TypeVar
 
 import netaddr
 
+from auditor.addresses import canonical_host
 from auditor.config import AuditConfig
-from auditor.errors import SourceError, StaleAuditError, UsageError
+from auditor.errors import ConfigError, SourceError, StaleAuditError, UsageError
 from auditor.logfold import fold_input, internal_failure
 from auditor.model import (
     AuditResult,
@@ -28,17 +29,21 @@ from auditor.model import (
     LogStats,
     Network,
     NetworkStatus,
+    ProbeRun,
     ProcessKey,
     SourceStatus,
     Target,
 )
 from auditor.netindex import NetworkIndex
+from auditor.probe.dns import Resolver
+from auditor.probe.run import run_probes as probe_targets
 from auditor.progress import Progress
 from auditor.reconcile import (
     address_sort_key,
     ghost_flows,
     inbound_noise,
     link_names,
+    link_resolved,
     noise_test,
     reconcile,
 )
@@ -81,8 +86,14 @@ def _collector_paused(func: Callable[_P, _R]) -> Callable[_P, _R]:
 
 @_collector_paused
 def run_audit(config: AuditConfig, *, as_of: datetime, generated_at: datetime,
-              progress: Progress | None = None) -> AuditResult:
-    """Load, fold, reconcile. Failed inputs are in `result.inputs` with their error."""
+              progress: Progress | None = None,
+              resolver: Resolver | None = None) -> AuditResult:
+    """Load, fold, probe (when `[probe] enabled`), reconcile. Failed inputs are in
+    `result.inputs` with their error; `resolver` replaces the system's for DNS probes.
+
+    Raises:
+        ConfigError: probing is enabled and a credential variable it names is unset.
+    """
     inputs: list[InputStatus] = []
     targets: list[Target] = []
     for spec in config.sources:
@@ -107,9 +118,13 @@ def run_audit(config: AuditConfig, *, as_of: datetime, generated_at: datetime,
         for key, process in load_source(spec, "captures", inputs, clock=as_of).items():
             processes.setdefault(key, process)
     links, unresolved = link_names(targets)
+    probed: ProbeRun | None = None
+    if config.probe.enabled:
+        probed = _probe(config, targets, resolver=resolver, progress=progress)
+        links, unresolved = link_resolved(links, probed.results, unresolved)
     findings = reconcile(targets, index, traffic, as_of=as_of,
                          stale_after_days=config.stale_after_days, networks_known=network_ok,
-                         links=links)
+                         links=links, probes=probed.results if probed else None)
     ghosts, folded = ghost_flows(traffic, held, pollers, processes)
     return AuditResult(
         name=config.name, generated_at=generated_at, as_of=as_of,
@@ -119,7 +134,47 @@ def run_audit(config: AuditConfig, *, as_of: datetime, generated_at: datetime,
         owners=config.owners, hourly=dict(sorted(traffic.hourly.items())),
         hourly_messages=_by_message(traffic), hourly_flows=_top_flows(traffic, ghosts),
         inbound_noise=inbound_noise(traffic), ghosts_folded=folded,
-        unresolved_names=unresolved)
+        unresolved_names=unresolved, probes=probed)
+
+
+def run_probes(config: AuditConfig, *, as_of: datetime, only: Sequence[str] = (),
+               progress: Progress | None = None,
+               resolver: Resolver | None = None) -> tuple[list[InputStatus], ProbeRun]:
+    """The `probe` command: read the sources, probe what they point at (or `only` these
+    addresses and names), nothing else.
+
+    Raises:
+        ConfigError: probing is not enabled, or a credential variable is unset.
+        UsageError: an `only` value that is neither an address nor a host name.
+    """
+    if not config.probe.enabled:
+        raise ConfigError(f"{config.path}: [probe], key 'enabled': probing is off; set "
+                          "enabled = true, with allow = [prefixes] bounding what may be "
+                          "probed")
+    wanted = []
+    for text in only:
+        host = canonical_host(text)
+        if host is None:
+            raise UsageError(f"--only {text!r} is neither an IP address nor a host name")
+        wanted.append(host)
+    inputs: list[InputStatus] = []
+    targets: list[Target] = []
+    for spec in config.sources:
+        targets += load_source(spec, "sources", inputs, clock=as_of)
+    probed = _probe(config, targets, only=set(wanted) if wanted else None,
+                    resolver=resolver, progress=progress)
+    return inputs, probed
+
+
+def _probe(config: AuditConfig, targets: Sequence[Target], *,
+           only: set[str] | None = None, resolver: Resolver | None = None,
+           progress: Progress | None = None) -> ProbeRun:
+    """`auditor.probe.run.run_probes`, its config errors naming the config file."""
+    try:
+        return probe_targets(config.probe, targets, only=only, resolver=resolver,
+                             progress=progress)
+    except ConfigError as exc:
+        raise ConfigError(f"{config.path}: {exc}") from None
 
 
 def check_inputs(config: AuditConfig, *, as_of: datetime,

@@ -235,6 +235,91 @@ class Traffic:
     by_signal: dict[str, int] = field(default_factory=dict)
 
 
+class ProbeKind(StrEnum):
+    """What an active probe asks the target (opt-in, `[probe]`)."""
+
+    SNMP = "snmp"
+    """An SNMP GET of sysUpTime.0 and sysName.0, v2c or v3."""
+    TCP = "tcp"
+    """A TCP connect to the port a record's tool polls, or to a listed port."""
+    DNS = "dns"
+    """A look-up, through the system resolver, of a host name that a record holds."""
+
+
+class ProbeStatus(StrEnum):
+    """What came back from one probe."""
+
+    OK = "ok"
+    """The target answered as asked: SNMP values, an accepted connection, an address."""
+    REFUSED = "refused"
+    """The host answered with a refusal (a TCP reset): it is there, the port is closed."""
+    DENIED = "denied"
+    """The SNMP agent answered but refused the credentials (unknown user, wrong digest)."""
+    TIMEOUT = "timeout"
+    """No answer within the timeout, on every attempt."""
+    UNREACHABLE = "unreachable"
+    """The network said the host cannot be reached (ICMP unreachable, no route)."""
+    UNRESOLVED = "unresolved"
+    """The resolver says the name does not exist or has no address."""
+    ERROR = "error"
+    """The probe could not be made or read (a local error, a resolver failure): no
+    evidence either way."""
+    SKIPPED = "skipped"
+    """Not probed: outside `allow`, or nothing to ask; the error says why."""
+
+
+#: Statuses that prove something is there: the host or its agent answered.
+PROBE_ANSWERED = frozenset({ProbeStatus.OK, ProbeStatus.REFUSED, ProbeStatus.DENIED})
+#: Statuses that say nothing answered.
+PROBE_SILENT = frozenset({ProbeStatus.TIMEOUT, ProbeStatus.UNREACHABLE})
+
+
+@dataclass(frozen=True, slots=True)
+class ProbeResult:
+    """One probe of one target (or one look-up of one name), and what came back."""
+
+    address: str
+    """The address probed; for a DNS look-up, the host name."""
+    kind: ProbeKind
+    status: ProbeStatus
+    port: int | None = None
+    latency: float | None = None
+    """Seconds from the request to the answer (the last attempt's); None when nothing
+    answered."""
+    error: str | None = None
+    """What went wrong, or why it was skipped, in words; None when it answered as asked."""
+    detail: str = ""
+    """What answered: the agent's sysName and uptime, the addresses a name resolves to."""
+    attempts: int = 0
+    """Requests made, retries included; 0 when skipped."""
+    answers: tuple[str, ...] = ()
+    """DNS: the addresses the name resolves to, the one its records are linked to first."""
+
+
+@dataclass(frozen=True, slots=True)
+class ProbeRun:
+    """Every probe of one run, and what the run itself sent."""
+
+    results: tuple[ProbeResult, ...]
+    """Every probe and every skip, addresses in order, DNS look-ups first."""
+    packets: int
+    """Packets the audit itself sent to targets: each TCP SYN (kernel retransmissions
+    included), the ACK and reset that close an answered handshake, each SNMP request."""
+    dns_lookups: int
+    """Look-ups asked of the system resolver (the packets it sends depend on its own
+    configuration: search domains, A and AAAA, its retries)."""
+    seconds: float
+    """Wall time of the run."""
+    rate: float
+    """The `rate` it held to, packets per second at most."""
+    peak_sockets: int = 0
+    """The most sockets the probes held open at once."""
+    allow: tuple[str, ...] = ()
+    """The prefixes probing was limited to."""
+    outside_allow: tuple[str, ...] = ()
+    """Addresses that records point at but lie outside `allow`: never probed."""
+
+
 @dataclass(frozen=True, slots=True)
 class Finding:
     """The audit's conclusion about one address, with the records behind it."""
@@ -250,7 +335,7 @@ class Finding:
     action: str
     names: tuple[str, ...] = ()
     """Host names that records hold instead of an address and that another record of the
-    audit ties to this address (linked, not resolved: no DNS is asked)."""
+    audit, or the DNS answer of an opt-in probe, ties to this address."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -336,7 +421,10 @@ class AuditResult:
     ghosts_folded: FoldedFlows = field(default_factory=lambda: FoldedFlows())
     """Ghost flows past the report's limit: counted together, not listed one by one."""
     unresolved_names: tuple[str, ...] = ()
-    """Host names that records hold and no other record ties to an address."""
+    """Host names that records hold and no other record (nor DNS, when probing) ties to an
+    address."""
+    probes: ProbeRun | None = None
+    """The opt-in probes (`[probe] enabled = true`): None when they did not run."""
 
     @property
     def failed(self) -> tuple[InputStatus, ...]:

@@ -14,12 +14,17 @@ from datetime import datetime, timedelta
 
 from auditor.actions import NO_ACTION, finding_action
 from auditor.model import (
+    PROBE_ANSWERED,
+    PROBE_SILENT,
     VERDICT_ORDER,
     Finding,
     FoldedFlows,
     GhostFlow,
     InboundNoise,
     NetworkStatus,
+    ProbeKind,
+    ProbeResult,
+    ProbeStatus,
     ProcessKey,
     Reason,
     Signal,
@@ -31,8 +36,10 @@ from auditor.model import (
 from auditor.netindex import NetworkIndex, ip_key
 from auditor.traffic import TrafficIndex
 
-#: Reasons that say the network itself is gone.
-GONE = frozenset({Reason.OUTSIDE_LIVE_NETWORKS, Reason.DEPRECATED_NETWORK, Reason.NO_ROUTE})
+#: Reasons that say the network itself is gone (or, for a record holding only a host name,
+#: that the name itself is: the resolver says it has no address).
+GONE = frozenset({Reason.OUTSIDE_LIVE_NETWORKS, Reason.DEPRECATED_NETWORK, Reason.NO_ROUTE,
+                  Reason.DNS_UNRESOLVED})
 #: Reasons that say something answers.
 POSITIVE = frozenset({Reason.TOOL_UP, Reason.TRAFFIC_ANSWERED, Reason.PROBE_OK})
 #: Reasons that say nothing answers, though the network may exist.
@@ -108,12 +115,16 @@ def classify(reasons: set[Reason]) -> Verdict:
 
 def reconcile(targets: Sequence[Target], index: NetworkIndex, traffic: TrafficIndex, *,
               as_of: datetime, stale_after_days: int, networks_known: bool,
-              links: Mapping[str, str] | None = None) -> list[Finding]:
+              links: Mapping[str, str] | None = None,
+              probes: Sequence[ProbeResult] | None = None) -> list[Finding]:
     """One finding per address any source holds, sorted most urgent first.
 
     `networks_known` is False when no network source loaded: then nobody can say an
     address is outside every live network, and none is called so. `links` ties host
-    names to addresses (`link_names`, worked out here when not given).
+    names to addresses (`link_names`, worked out here when not given; with probes, after
+    `link_resolved`). `probes` are the opt-in probes' results (`probe_reasons`), each
+    read for the finding of its address; a name's look-up for the finding its records
+    joined (the report finds them there again by address and `Finding.names`).
 
     Built for a million records: reasons are bits while an address is judged (one verdict
     and one ordered tuple per distinct set of reasons, not per address), each address is
@@ -122,14 +133,20 @@ def reconcile(targets: Sequence[Target], index: NetworkIndex, traffic: TrafficIn
     """
     if links is None:
         links = link_names(targets)[0]
+    asked: dict[str, list[ProbeResult]] = {}
+    for result in probes or ():
+        key = links.get(result.address, result.address) \
+            if result.kind is ProbeKind.DNS else result.address
+        asked.setdefault(key, []).append(result)
     return _reconcile(targets, index, traffic, as_of=as_of,
                       stale_after_days=stale_after_days, networks_known=networks_known,
-                      links=links)
+                      links=links, probes={a: tuple(r) for a, r in asked.items()})
 
 
 def _reconcile(targets: Sequence[Target], index: NetworkIndex, traffic: TrafficIndex, *,
                as_of: datetime, stale_after_days: int, networks_known: bool,
-               links: Mapping[str, str]) -> list[Finding]:
+               links: Mapping[str, str],
+               probes: Mapping[str, tuple[ProbeResult, ...]]) -> list[Finding]:
     # Most addresses have one record: it stands alone until a second one joins it.
     by_address: dict[str, Target | list[Target]] = {}
     names: dict[str, set[str]] = defaultdict(set)
@@ -163,6 +180,9 @@ def _reconcile(targets: Sequence[Target], index: NetworkIndex, traffic: TrafficI
             records = (held,)
             polled = held.polled
         bits = _tool_bits(records, clocks, as_of, limit)
+        asked = probes.get(address, ()) if probes else ()
+        if asked:
+            bits |= _probe_bits(address, asked)
         summary = summary_of(address)
         if summary is not None:
             bits |= _traffic_bits(summary)
@@ -216,6 +236,9 @@ _DEPRECATED = _BIT[Reason.DEPRECATED_NETWORK]
 _TOOL_UP = _BIT[Reason.TOOL_UP]
 _TOOL_DOWN = _BIT[Reason.TOOL_DOWN]
 _SIGNAL_BIT = {signal: _BIT[reason] for signal, reason in _SIGNAL_REASON.items()}
+_PROBE_OK = _BIT[Reason.PROBE_OK]
+_PROBE_FAILED = _BIT[Reason.PROBE_FAILED]
+_DNS_UNRESOLVED = _BIT[Reason.DNS_UNRESOLVED]
 
 
 def _reasons(bits: int) -> set[Reason]:
@@ -249,6 +272,51 @@ def _tool_bits(targets: Iterable[Target], clocks: Mapping[str, datetime], as_of:
         else:
             bits |= _TOOL_UP if recent else _TOOL_DOWN
     return bits
+
+
+def probe_reasons(address: str, results: Iterable[ProbeResult]) -> set[Reason]:
+    """What the opt-in probes say about one finding's address (or name).
+
+    Any answer, a refusal and an SNMP agent turning the credentials down included, is
+    `probe-ok`: something is there. Only silence (timeouts, unreachable) on every probe
+    is `probe-failed`. A look-up the resolver answered "no such name" for a finding that
+    is that very name is `dns-unresolved`. Skips and local errors say nothing.
+    """
+    return _reasons(_probe_bits(address, results))
+
+
+def _probe_bits(address: str, results: Iterable[ProbeResult]) -> int:
+    answered = silent = unresolved = False
+    for r in results:
+        if r.kind is ProbeKind.DNS:
+            unresolved = unresolved or (r.status is ProbeStatus.UNRESOLVED and
+                                        r.address == address)
+        elif r.status in PROBE_ANSWERED:
+            answered = True
+        elif r.status in PROBE_SILENT:
+            silent = True
+    bits = _PROBE_OK if answered else _PROBE_FAILED if silent else 0
+    return bits | (_DNS_UNRESOLVED if unresolved else 0)
+
+
+def link_resolved(links: Mapping[str, str], results: Iterable[ProbeResult],
+                  names: Iterable[str]) -> tuple[dict[str, str], tuple[str, ...]]:
+    """`link_names`'s links, with what the resolver said about each name added.
+
+    A name the resolver answered for is linked to its first answer (the probe puts an
+    address some record holds first): that is where the tool's packets go, whatever
+    another record's name says. A name it has no address for keeps a link another record
+    gives it, else stays on its own (and is `dns-unresolved` there). A look-up that failed
+    changes nothing.
+
+    Returns:
+        name -> address, and the names (of `names`) still tied to no address, sorted.
+    """
+    linked = dict(links)
+    for r in results:
+        if r.kind is ProbeKind.DNS and r.status is ProbeStatus.OK and r.answers:
+            linked[r.address] = r.answers[0]
+    return linked, tuple(sorted(n for n in set(names) if n not in linked))
 
 
 def _traffic_bits(traffic: Traffic | None) -> int:

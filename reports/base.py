@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from auditor.actions import finding_action
-from auditor.model import AuditResult, Reason, Target
+from auditor.model import AuditResult, ProbeKind, ProbeResult, ProbeRun, Reason, Target
 
 #: Each reason code in words, as every report spells it out (SPEC: "the report spells each
 #: out in words").
@@ -86,3 +86,45 @@ def owner_view(result: AuditResult, owner: str) -> AuditResult:
     return replace(result, name=f"{result.name} - {owner}", inputs=inputs,
                    findings=tuple(findings), ghost_flows=(),
                    owners={s: o for s, o in result.owners.items() if o == owner})
+
+
+def probe_record(r: ProbeResult) -> dict[str, object]:
+    """One probe as the JSON report and the sheets show it; latency in milliseconds."""
+    return {"address": r.address, "kind": str(r.kind), "port": r.port,
+            "result": str(r.status),
+            "latency_ms": round(r.latency * 1000, 3) if r.latency is not None else None,
+            "error": r.error, "detail": r.detail or None, "attempts": r.attempts,
+            "answers": list(r.answers)}
+
+
+def probes_record(run: ProbeRun) -> dict[str, object]:
+    """The `probes` object of the JSON report (present only when probes ran)."""
+    return {"allow": list(run.allow), "rate": run.rate, "seconds": round(run.seconds, 3),
+            "packets": run.packets, "dns_lookups": run.dns_lookups,
+            "peak_sockets": run.peak_sockets, "outside_allow": list(run.outside_allow),
+            "results": [probe_record(r) for r in run.results]}
+
+
+def finding_probes(result: AuditResult) -> dict[str, list[ProbeResult]]:
+    """Finding address -> the probes about it: its own, and the look-ups of the names
+    linked to it (a name on its own is its own finding)."""
+    if result.probes is None:
+        return {}
+    home = {name: f.address for f in result.findings for name in f.names}
+    out: dict[str, list[ProbeResult]] = {}
+    for r in result.probes.results:
+        out.setdefault(home.get(r.address, r.address), []).append(r)
+    return out
+
+
+def probe_words(results: list[ProbeResult]) -> str:
+    """`snmp/161 ok 1.2 ms; tcp/22 timeout` for one finding's cell."""
+    parts = []
+    for r in results:
+        what = f"{r.kind}/{r.port}" if r.port is not None else str(r.kind)
+        if r.kind is ProbeKind.DNS:
+            what = f"dns {r.address}"
+        took = f" {r.latency * 1000:.1f} ms" if r.latency is not None else ""
+        parts.append(f"{what} {r.status}{took}")
+    return "; ".join(parts)
+

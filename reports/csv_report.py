@@ -11,7 +11,7 @@ from auditor.actions import record_action
 from auditor.jsonable import iso
 from auditor.model import AuditResult, Finding, Target
 from reports.atomic import atomic_write
-from reports.base import Reporter, record_owner
+from reports.base import Reporter, finding_probes, probe_words, record_owner
 
 COLUMNS = ("address", "verdict", "polled", "reasons", "network", "source", "type", "record_id",
            "record_name", "owner", "record_polled", "state", "last_ok", "poller", "location",
@@ -44,6 +44,10 @@ def _text(value: Cell) -> str:
     return defuse(str(value))
 
 
+#: Added after `COLUMNS` when the opt-in probes ran: what they said about the finding.
+PROBE_COLUMNS = ("probes",)
+
+
 def _row(result: AuditResult, finding: Finding, target: Target | None) -> list[str]:
     traffic = finding.traffic
     cells: list[Cell] = [
@@ -64,10 +68,12 @@ def render_csv(result: AuditResult) -> str:
     """The report text, header first, findings in result order."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
+    probed = finding_probes(result) if result.probes is not None else None
+    writer.writerow(COLUMNS + PROBE_COLUMNS if probed is not None else COLUMNS)
     for finding in result.findings:
+        extra = [] if probed is None else [defuse(probe_words(probed.get(finding.address, [])))]
         for target in finding.records or (None,):
-            writer.writerow(_row(result, finding, target))
+            writer.writerow(_row(result, finding, target) + extra)
     return out.getvalue()
 
 

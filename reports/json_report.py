@@ -18,7 +18,7 @@ from auditor.jsonable import (
 )
 from auditor.model import AuditResult, Finding, Target, Traffic
 from reports.atomic import atomic_write
-from reports.base import Reporter
+from reports.base import Reporter, probes_record
 
 #: What `json.dumps(..., ensure_ascii=False)` writes for a string (the C encoder).
 _quote: Callable[[str], str] = json.encoder.encode_basestring
@@ -36,6 +36,8 @@ def audit_document(result: AuditResult) -> dict[str, Any]:
         "findings": [finding_record(f) for f in result.findings],
         "ghost_flows": [ghost_record(g) for g in result.ghost_flows],
         "logs": log_stats_record(result.logs),
+        # only when the opt-in probes ran: reports without them keep the SPEC's keys
+        **({"probes": probes_record(result.probes)} if result.probes is not None else {}),
     }
 
 
@@ -68,7 +70,10 @@ def iter_json(result: AuditResult) -> Iterator[str]:
                 [_finding(f, cache) for f in findings[start:start + _BATCH]])
         yield "\n  ]"
     yield ",\n  \"ghost_flows\": " + _nested([ghost_record(g) for g in result.ghost_flows])
-    yield ",\n  \"logs\": " + _nested(log_stats_record(result.logs)) + "\n}\n"
+    yield ",\n  \"logs\": " + _nested(log_stats_record(result.logs))
+    if result.probes is not None:
+        yield ",\n  \"probes\": " + _nested(probes_record(result.probes))
+    yield "\n}\n"
 
 
 class JsonReporter(Reporter):

@@ -34,7 +34,15 @@ from auditor.model import (
 )
 from auditor.rates import rises, series
 from reports.atomic import atomic_write
-from reports.base import NO_OWNER, REASON_TEXT, Reporter, owner_names, record_owner
+from reports.base import (
+    NO_OWNER,
+    REASON_TEXT,
+    Reporter,
+    finding_probes,
+    owner_names,
+    probe_words,
+    record_owner,
+)
 
 Value = str | int | float | bool | datetime | None
 
@@ -71,6 +79,11 @@ GHOST_HEADERS = ("Source", "Destination", "Protocol", "Port", "Count", "First se
                  "Last seen", "Reasons", "Attribution")
 NETWORK_HEADERS = ("Prefix", "Status", "Source", "Location", "Description")
 INPUT_HEADERS = ("Name", "Type", "Role", "Status", "Records", "Error", "Skipped lines")
+#: The sheet, and the Findings column, added when the opt-in probes ran.
+PROBE_SHEET = "Probes"
+PROBE_HEADERS = ("Address", "Kind", "Port", "Result", "Latency (ms)", "Error", "Answer",
+                 "Attempts")
+PROBE_FINDING_HEADER = "Probes"
 
 
 def _text_cell(ws: Worksheet, row: int, col: int, text: str) -> Cell:
@@ -204,6 +217,13 @@ def _summary(ws: Worksheet, result: AuditResult) -> None:
         ("Host names not tied to an address", len(result.unresolved_names)),
         ("Log lines", result.logs.lines), ("Log lines parsed", result.logs.parsed),
         ("Log lines unparsed", result.logs.unparsed)]
+    if result.probes is not None:
+        probed = result.probes
+        facts += [("Probe packets sent", probed.packets),
+                  ("Probe DNS look-ups", probed.dns_lookups),
+                  ("Probe targets skipped (outside allow)", len(probed.outside_allow)),
+                  ("Probe rate limit (packets/s)", probed.rate),
+                  ("Probe run (seconds)", round(probed.seconds, 2))]
     for label, value in facts:
         _cell(ws, row, 1, label).font = BOLD
         _cell(ws, row, 2, value)
@@ -303,8 +323,15 @@ def _finding_values(result: AuditResult, f: Finding) -> tuple[Value, ...]:
 
 
 def _findings(ws: Worksheet, result: AuditResult) -> None:
-    """One row per finding, verdict cell coloured, filterable."""
-    _table(ws, FINDING_HEADERS, (_finding_values(result, f) for f in result.findings))
+    """One row per finding, verdict cell coloured, filterable (with what the probes said,
+    when they ran)."""
+    if result.probes is None:
+        _table(ws, FINDING_HEADERS, (_finding_values(result, f) for f in result.findings))
+    else:
+        probed = finding_probes(result)
+        _table(ws, (*FINDING_HEADERS, PROBE_FINDING_HEADER),
+               ((*_finding_values(result, f), probe_words(probed.get(f.address, [])) or None)
+                for f in result.findings))
     verdict_col = FINDING_HEADERS.index("Verdict") + 1
     for row, f in enumerate(result.findings, start=2):
         ws.cell(row=row, column=verdict_col).fill = _VERDICT_FILLS[f.verdict]
@@ -425,14 +452,27 @@ def _log_rates(ws: Worksheet, result: AuditResult) -> None:
     ws.add_chart(chart, "D2")
 
 
+def _probes(ws: Worksheet, result: AuditResult) -> None:
+    """Every probe and skip: address, kind, port, result, latency, error, answer."""
+    assert result.probes is not None
+    _table(ws, PROBE_HEADERS, (
+        (r.address, str(r.kind), r.port, str(r.status),
+         round(r.latency * 1000, 3) if r.latency is not None else None, r.error,
+         r.detail or None, r.attempts) for r in result.probes.results))
+    _fit_columns(ws, cap=100)
+
+
 def build_workbook(result: AuditResult) -> Workbook:
-    """The whole report as an openpyxl workbook, sheets in `SHEETS` order."""
+    """The whole report as an openpyxl workbook, sheets in `SHEETS` order (and `Probes`
+    last, when the opt-in probes ran)."""
     wb = Workbook()
     _summary(wb.active, result)
     builders = (_findings, _remediation, _ghost_flows, _inbound_noise, _networks, _sources,
                 _log_rates)
     for title, build in zip(SHEETS[1:], builders, strict=True):
         build(wb.create_sheet(title), result)
+    if result.probes is not None:
+        _probes(wb.create_sheet(PROBE_SHEET), result)
     for ws in wb.worksheets:
         _print_setup(ws)
     return wb

@@ -30,7 +30,8 @@ def test_every_command_has_help() -> None:
         assert command.format_help().count("\n") > 3, name
         assert sub._choices_actions, name
     helps = {a.dest: a.help for a in sub._choices_actions}
-    assert set(helps) == {"audit", "precheck", "logs", "events", "sources", "history", "demo"}
+    assert set(helps) == {"audit", "precheck", "logs", "events", "sources", "history", "probe",
+                          "demo"}
     assert all(helps.values())
 
 
