@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import heapq
+import operator
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
@@ -166,6 +167,8 @@ def _reconcile(targets: Sequence[Target], index: NetworkIndex, traffic: TrafficI
     judged: dict[int, tuple[Verdict, tuple[Reason, ...], int]] = {}
     active_verdict = Verdict.ACTIVE
     summary_of, match = traffic.summary, index.match
+    with_traffic = traffic.destinations()
+    tool_up = ToolState.UP
     active = NetworkStatus.ACTIVE
     findings = []
     order: list[int] = []
@@ -173,17 +176,20 @@ def _reconcile(targets: Sequence[Target], index: NetworkIndex, traffic: TrafficI
     for address, held in by_address.items():
         records: tuple[Target, ...]
         if isinstance(held, list):
-            held.sort(key=_record_order)
+            held.sort(key=_RECORD_ORDER)
             records = tuple(held)
             polled = any(t.polled for t in records)
+            bits = _tool_bits(records, clocks, as_of, limit)
         else:
             records = (held,)
             polled = held.polled
-        bits = _tool_bits(records, clocks, as_of, limit)
+            # one record, its tool says up: the commonest case, without the call
+            bits = _TOOL_UP if polled and held.state is tool_up else \
+                _tool_bits(records, clocks, as_of, limit)
         asked = probes.get(address, ()) if probes else ()
         if asked:
             bits |= _probe_bits(address, asked)
-        summary = summary_of(address)
+        summary = summary_of(address) if address in with_traffic else None
         if summary is not None:
             bits |= _traffic_bits(summary)
         key = ip_key(address)
@@ -245,8 +251,8 @@ def _reasons(bits: int) -> set[Reason]:
     return {r for r, bit in _BIT.items() if bits & bit}
 
 
-def _record_order(t: Target) -> tuple[str, str]:
-    return (t.source, t.id)
+#: The order of an address's records: by source, then id.
+_RECORD_ORDER = operator.attrgetter("source", "id")
 
 
 def _tool_bits(targets: Iterable[Target], clocks: Mapping[str, datetime], as_of: datetime,

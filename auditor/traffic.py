@@ -297,6 +297,11 @@ class TrafficIndex:
     def _folded_key(self, key: FlowKey, held: bool) -> FlowKey:
         return folded_key(key, held, len(self.flows), self.max_flows)
 
+    def destinations(self) -> set[str]:
+        """Every address `summary` has something to say about (asked once per audit, so
+        that the million held addresses with no traffic skip the call)."""
+        return {key[1] for key in self.flows} | self.by_dst.keys()
+
     def summary(self, address: str) -> Traffic | None:
         """What the logs say about `address` as a destination, or None when nothing."""
         flows_to = self._flows_to
