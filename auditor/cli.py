@@ -8,6 +8,7 @@ import os
 import sys
 import traceback
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
@@ -30,11 +31,12 @@ from auditor.errors import (
     EXIT_OK,
     EXIT_SOURCE_FAILED,
     EXIT_USAGE,
+    HistoryError,
     InternalError,
     StaleAuditError,
     UsageError,
 )
-from auditor.history import format_history, read_history, record_run
+from auditor.history import changes, format_history, read_history, record_run
 from auditor.jsonable import event_record
 from auditor.model import (
     MAX_YEAR,
@@ -159,7 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     history = sub.add_parser("history", help="past audits of this config and their counts",
                              description="List the audits recorded for this config (in "
-                             ".stale-audit/history.jsonl beside it). Exit 3 when that file "
+                             ".stale-audit/history.sqlite beside it). Exit 3 when that file "
                              "is damaged or unreadable; the error names the file and line.")
     _config_arg(history)
     history.set_defaults(run=cmd_history)
@@ -233,14 +235,25 @@ def cmd_audit(args: argparse.Namespace) -> int:
     with Progress() as progress:
         result = run_audit(config, as_of=args.as_of or now, generated_at=now,
                            progress=progress)
+    compare_failed = None
+    if config.keep_history:   # what changed since the last audit: in the report and here
+        try:
+            result = replace(result, changes=changes(config.path, result,
+                                                     history=config.history))
+        except HistoryError as exc:   # its text says it could not compare
+            compare_failed = str(exc)
     written = write_outputs(result, outputs)
     if args.split_by_owner:
         from reports import write_owner_reports
 
         written += write_owner_reports(result, args.split_by_owner)
-    warning = record_run(config.path, result, args.output)
-    if warning:
-        print(f"stale-audit: warning: {warning}", file=sys.stderr)
+    if config.keep_history:
+        # A history that cannot be read cannot be written either: one warning, the one that
+        # says the run is not recorded (and why).
+        warning = record_run(config.path, result, args.output,
+                             history=config.history) or compare_failed
+        if warning:
+            print(f"stale-audit: warning: {warning}", file=sys.stderr)
     out = _human(outputs)
     print(format_summary(result), file=out)
     if result.probes is not None:
@@ -369,8 +382,8 @@ def probe_summary(probed: ProbeRun) -> list[str]:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    load_config(args.config)
-    print(format_history(read_history(args.config)))
+    config = load_config(args.config)
+    print(format_history(read_history(args.config, history=config.history)))
     return EXIT_OK
 
 

@@ -41,7 +41,7 @@ HTTP_NUMBERS: dict[str, tuple[float, float, bool]] = {
 #: What an `*_env` value must look like: a variable's name (a pasted secret is refused
 #: without being echoed).
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-AUDIT_KEYS = frozenset({"name", "stale_after_days"})
+AUDIT_KEYS = frozenset({"name", "stale_after_days", "history"})
 PROBE_KEYS = frozenset({"enabled", "allow", "snmp_community_env", "snmp_user_env",
                         "snmp_auth_env", "snmp_priv_env", "snmp_port", "tcp_ports", "timeout",
                         "retries", "concurrency", "rate", "snmp_auth_protocol",
@@ -73,6 +73,11 @@ class AuditConfig:
     captures: tuple[SourceSpec, ...] = ()
     probe: ProbeSettings = ProbeSettings()
     """The `[probe]` table; off unless `enabled`."""
+    history: str | None = None
+    """`[audit] history`: the history database's path (relative to the config's folder);
+    None: `.stale-audit/history.sqlite` beside the config."""
+    keep_history: bool = True
+    """False with `[audit] history = false`: no run is recorded or compared."""
 
     @property
     def owners(self) -> dict[str, str]:
@@ -106,6 +111,11 @@ def parse_config(raw: Mapping[str, Any], path: Path) -> AuditConfig:
     days = checker.number(audit, "stale_after_days", "[audit]", STALE_AFTER_DAYS_RANGE,
                           default=DEFAULT_STALE_AFTER_DAYS, unit="days")
     probe = _check_probe(checker, raw["probe"]) if "probe" in raw else ProbeSettings()
+    history = audit.get("history")
+    if history is not None and history is not False and (
+            not isinstance(history, str) or not history.strip()):
+        raise checker.error("[audit]", "history", "must be a file path (the history "
+                            "database) or false (keep no history)")
     tables = {kind: tuple(checker.specs(raw, kind)) for kind in
               ("sources", "networks", "logs", "captures")}
     if not tables["sources"]:
@@ -121,7 +131,9 @@ def parse_config(raw: Mapping[str, Any], path: Path) -> AuditConfig:
             seen[spec.name] = kind
     return AuditConfig(path=path, name=name, stale_after_days=days, sources=tables["sources"],
                        networks=tables["networks"], logs=tables["logs"],
-                       captures=tables["captures"], probe=probe)
+                       captures=tables["captures"], probe=probe,
+                       history=history if isinstance(history, str) else None,
+                       keep_history=history is not False)
 
 
 class _Checker:

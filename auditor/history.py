@@ -35,7 +35,7 @@ from typing import Any
 
 from auditor.errors import HistoryError
 from auditor.jsonable import iso
-from auditor.model import VERDICT_ORDER, AuditResult, Finding, Reason, Verdict
+from auditor.model import VERDICT_ORDER, AuditResult, Change, Changes, Finding, Reason, Verdict
 from auditor.reconcile import address_sort_key
 
 #: The verdicts that put an address on someone's list.
@@ -73,73 +73,6 @@ def legacy_history_path(config_path: Path) -> Path:
 
 
 # --- what changed since the last audit -----------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Change:
-    """One flagged address compared with the previous audit of the same name."""
-
-    address: str
-    verdict_then: Verdict | None
-    """Its verdict in the previous audit; None when no record held it then."""
-    verdict_now: Verdict | None
-    """Its verdict now; None when no record holds it any more."""
-    polled: bool
-    """Whether a tool still sends to it (now; for an address gone, as it was then)."""
-    owners: tuple[str, ...]
-    """Who holds its records (now; for an address gone, then)."""
-    sources: tuple[str, ...]
-    names: tuple[str, ...]
-    """The records' names in their tools."""
-    first_flagged: datetime | None
-    """The first audit (`as_of`) in which it was stale, conflict or unreachable."""
-    in_a_row: int
-    """Audits in a row it has been flagged, this one included; for a resolved address,
-    the run that just ended."""
-    last_answering: datetime | None
-    """The last audit in which it was active or something answered (tool up, answered
-    traffic, a probe); None when never seen answering."""
-    last_ok: datetime | None
-    """The newest success any of its tools reports for it (the tools' own "last OK")."""
-
-
-@dataclass(frozen=True, slots=True)
-class Changes:
-    """The current audit against the previous one of the same name and config."""
-
-    name: str
-    as_of: datetime
-    previous: datetime | None
-    """`as_of` of the previous audit; None when this is the first one recorded."""
-    previous_report: str | None = None
-    new: tuple[Change, ...] = ()
-    """Flagged now, not in the previous audit."""
-    resolved: tuple[Change, ...] = ()
-    """Flagged then, not now (or no record holds the address any more)."""
-    still_open: tuple[Change, ...] = ()
-    """Flagged then and now (the verdict may have changed between the two)."""
-    not_checked: tuple[Change, ...] = ()
-    """Flagged then, absent now because a source that held it failed to load: not
-    resolved, only unknown."""
-
-    def by_address(self) -> dict[str, Change]:
-        """Every change by address (new, still open, resolved, not checked): first flagged,
-        audits in a row and last answering for the rows of a Findings sheet."""
-        return {c.address: c
-                for c in (*self.new, *self.still_open, *self.resolved, *self.not_checked)}
-
-    def summary_line(self) -> str:
-        """One line for the terminal summary and the report's Changes sheet."""
-        if self.previous is None:
-            return "First audit recorded for this config: nothing to compare yet"
-        when = f"{self.previous:%Y-%m-%d}"
-        if self.previous.date() == self.as_of.date():
-            when = f"{self.previous:%Y-%m-%d %H:%M}"
-        text = (f"Since the last audit ({when}): {len(self.new)} new, "
-                f"{len(self.resolved)} resolved, {len(self.still_open)} still open")
-        if self.not_checked:
-            text += f", {len(self.not_checked)} not checked (their source failed)"
-        return text
 
 
 def changes(config_path: Path, result: AuditResult, *,

@@ -33,6 +33,8 @@ def format_summary(result: AuditResult) -> str:
     if result.findings:
         counts = Counter(f.verdict for f in result.findings)
         lines.append("Findings: " + ", ".join(f"{counts.get(v, 0)} {v}" for v in VERDICT_ORDER))
+        if result.changes is not None:
+            lines.append(result.changes.summary_line())
         urgent = [f for f in result.findings if f.verdict is Verdict.STALE and f.polled]
         lines.append(f"\nStale and still polled ({len(urgent)}):")
         for f in urgent[:TOP * 3]:

@@ -84,6 +84,10 @@ PROBE_SHEET = "Probes"
 PROBE_HEADERS = ("Address", "Kind", "Port", "Result", "Latency (ms)", "Error", "Answer",
                  "Attempts")
 PROBE_FINDING_HEADER = "Probes"
+CHANGES_SHEET = "Changes"
+CHANGES_HEADERS = ("Change", "Address", "Verdict then", "Verdict now", "Polled", "Owners",
+                   "Sources", "Names", "First flagged", "Audits in a row", "Last seen answering",
+                   "Last OK")
 
 
 def _text_cell(ws: Worksheet, row: int, col: int, text: str) -> Cell:
@@ -462,9 +466,26 @@ def _probes(ws: Worksheet, result: AuditResult) -> None:
     _fit_columns(ws, cap=100)
 
 
+def _changes(ws: Worksheet, result: AuditResult) -> None:
+    """What changed since the last audit of this config: new, resolved, still open and
+    not checked (a source failed) flagged addresses, then the summary line under them."""
+    changes = result.changes
+    assert changes is not None
+    groups = (("new", changes.new), ("resolved", changes.resolved),
+              ("still open", changes.still_open), ("not checked", changes.not_checked))
+    n = _table(ws, CHANGES_HEADERS, (
+        (label, c.address, str(c.verdict_then) if c.verdict_then else None,
+         str(c.verdict_now) if c.verdict_now else None, "yes" if c.polled else "no",
+         ", ".join(c.owners), ", ".join(c.sources), ", ".join(c.names), c.first_flagged,
+         c.in_a_row, c.last_answering, c.last_ok)
+        for label, group in groups for c in group))
+    _row(ws, n + 3, (changes.summary_line(),), font=BOLD)
+    _fit_columns(ws, skip_rows=(n + 3,), cap=60)
+
+
 def build_workbook(result: AuditResult) -> Workbook:
-    """The whole report as an openpyxl workbook, sheets in `SHEETS` order (and `Probes`
-    last, when the opt-in probes ran)."""
+    """The whole report as an openpyxl workbook, sheets in `SHEETS` order (then `Probes`,
+    when the opt-in probes ran, and `Changes`, when the run history was read)."""
     wb = Workbook()
     _summary(wb.active, result)
     builders = (_findings, _remediation, _ghost_flows, _inbound_noise, _networks, _sources,
@@ -473,6 +494,8 @@ def build_workbook(result: AuditResult) -> Workbook:
         build(wb.create_sheet(title), result)
     if result.probes is not None:
         _probes(wb.create_sheet(PROBE_SHEET), result)
+    if result.changes is not None:
+        _changes(wb.create_sheet(CHANGES_SHEET), result)
     for ws in wb.worksheets:
         _print_setup(ws)
     return wb
