@@ -52,13 +52,15 @@ class _LazyReporters(Mapping[str, type[Reporter]]):
 
 REPORTERS: Mapping[str, type[Reporter]] = _LazyReporters({
     "csv": "reports.csv_report:CsvReporter",
+    "html": "reports.html_report:HtmlReporter",
     "json": "reports.json_report:JsonReporter",
     "xlsx": "reports.xlsx_report:XlsxReporter",
 })
 
 
 def reporter_for(fmt: str) -> Reporter:
-    """A writer for format `fmt` (`json`, `xlsx`, `csv`); `UsageError` lists the valid ones."""
+    """A writer for format `fmt` (`json`, `xlsx`, `csv`, `html`); `UsageError` lists the valid
+    ones."""
     try:
         return REPORTERS[fmt]()
     except KeyError:

@@ -17,7 +17,7 @@ from typing import BinaryIO
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.chart import BarChart, LineChart, Reference
-from openpyxl.styles import Font, PatternFill
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
@@ -32,6 +32,7 @@ from auditor.model import (
     Target,
     Verdict,
 )
+from auditor.netindex import NetworkIndex
 from auditor.rates import rises, series
 from reports.atomic import atomic_write
 from reports.base import (
@@ -71,8 +72,12 @@ MAX_TEXT = 32767
 SUMMARY_ERROR_CHARS = 120
 
 FINDING_HEADERS = ("Address", "Verdict", "Polled", "Reasons", "Reason text", "Network",
-                   "Sources", "Record names", "Owners", "Drops", "Answered", "First seen",
-                   "Last seen", "Messages", "Action", "Linked host names")
+                   "Sources", "Record names", "Owners", "Last OK", "Days since", "Drops",
+                   "Answered", "First seen", "Last seen", "Messages", "Action",
+                   "Linked host names")
+#: Findings columns of free text, wrapped (a printed report keeps them readable).
+WRAPPED = ("Reason text", "Action")
+WRAP = Alignment(wrap_text=True, vertical="top")
 REMEDIATION_HEADERS = ("Verdict", "Polled", "Address", "Tool", "Type", "Record ID",
                        "Record name", "Location", "Action")
 GHOST_HEADERS = ("Source", "Destination", "Protocol", "Port", "Count", "First seen",
@@ -315,31 +320,53 @@ def _messages(finding: Finding) -> str | None:
     return ", ".join(f"{msg}: {n}" for msg, n in ranked)
 
 
-def _finding_values(result: AuditResult, f: Finding) -> tuple[Value, ...]:
+def _finding_values(result: AuditResult, f: Finding, place: NetworkIndex) -> tuple[Value, ...]:
     traffic = f.traffic
+    last_ok = max((t.last_ok for t in f.records if t.last_ok is not None), default=None)
+    days = (result.as_of - last_ok).days if last_ok is not None else None
     return (f.address, f.verdict, f.polled, _join(f.reasons),
-            _join((REASON_TEXT.get(r, str(r)) for r in f.reasons), "; "), f.network,
+            _join((REASON_TEXT.get(r, str(r)) for r in f.reasons), "; "),
+            f.network or _dead_network(place, f.address),
             _join(t.source for t in f.records), _join(t.name for t in f.records),
-            _join(record_owner(result, t) for t in f.records),
+            _join(record_owner(result, t) for t in f.records), last_ok, days,
             traffic.drops if traffic else None, traffic.answered if traffic else None,
             traffic.first_seen if traffic else None, traffic.last_seen if traffic else None,
             _messages(f), f.action, _join(f.names) or None)
 
 
+def _dead_network(place: NetworkIndex, address: str) -> str | None:
+    """The deprecated or blackholed network that holds `address`, with its status and
+    description (`10.99.4.0/24 (deprecated: Bldg 4 retired 2024)`), or None."""
+    placement = place.place(address)
+    net = placement.dead if placement is not None else None
+    if net is None:
+        return None
+    what = f"{net.status}: {net.description}" if net.description else str(net.status)
+    return f"{net.prefix} ({what})"
+
+
 def _findings(ws: Worksheet, result: AuditResult) -> None:
     """One row per finding, verdict cell coloured, filterable (with what the probes said,
     when they ran)."""
+    place = NetworkIndex(result.networks)
     if result.probes is None:
-        _table(ws, FINDING_HEADERS, (_finding_values(result, f) for f in result.findings))
+        _table(ws, FINDING_HEADERS, (_finding_values(result, f, place)
+                                     for f in result.findings))
     else:
         probed = finding_probes(result)
         _table(ws, (*FINDING_HEADERS, PROBE_FINDING_HEADER),
-               ((*_finding_values(result, f), probe_words(probed.get(f.address, [])) or None)
-                for f in result.findings))
+               ((*_finding_values(result, f, place),
+                 probe_words(probed.get(f.address, [])) or None) for f in result.findings))
     verdict_col = FINDING_HEADERS.index("Verdict") + 1
+    wrapped = [FINDING_HEADERS.index(h) + 1 for h in WRAPPED]
     for row, f in enumerate(result.findings, start=2):
         ws.cell(row=row, column=verdict_col).fill = _VERDICT_FILLS[f.verdict]
+        for col in wrapped:
+            ws.cell(row=row, column=col).alignment = WRAP
     _fit_columns(ws)
+    for col in wrapped:   # wrapped text needs no wider column than a readable line
+        letter = get_column_letter(col)
+        ws.column_dimensions[letter].width = min(ws.column_dimensions[letter].width or 60, 60)
 
 
 def _remediation_owners(result: AuditResult) -> list[str]:

@@ -251,11 +251,12 @@ def test_output_format_follows_the_extension(network: Path, tmp_path: Path, caps
 
 
 @pytest.mark.parametrize(("name", "message"), [
-    ("report.txt", "unknown report extension '.txt'; valid extensions: .csv, .json, .xlsx"),
-    ("report.html", "HTML reports are not available in this version yet; valid extensions: "
-                    ".csv, .json, .xlsx"),
-    ("report", "no extension to choose the report format by; valid extensions: .csv, .json, "
-               ".xlsx"),
+    ("report.txt", "unknown report extension '.txt'; valid extensions: .csv, .html, .json, "
+                   ".xlsx"),
+    ("report.pdf", "unknown report extension '.pdf'; valid extensions: .csv, .html, .json, "
+                   ".xlsx"),
+    ("report", "no extension to choose the report format by; valid extensions: .csv, .html, "
+               ".json, .xlsx"),
 ])
 def test_unknown_output_extension_is_refused(network: Path, tmp_path: Path, capsys,
                                              name: str, message: str) -> None:

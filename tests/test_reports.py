@@ -286,23 +286,27 @@ def test_summary_has_a_findings_chart(workbook: openpyxl.Workbook) -> None:
 
 def test_findings_sheet(workbook: openpyxl.Workbook) -> None:
     ws = workbook["Findings"]
-    assert _values(ws, 1, 16) == list(FINDING_HEADERS) == [
+    assert _values(ws, 1, 18) == list(FINDING_HEADERS) == [
         "Address", "Verdict", "Polled", "Reasons", "Reason text", "Network", "Sources",
-        "Record names", "Owners", "Drops", "Answered", "First seen", "Last seen", "Messages",
-        "Action", "Linked host names"]
+        "Record names", "Owners", "Last OK", "Days since", "Drops", "Answered", "First seen",
+        "Last seen", "Messages", "Action", "Linked host names"]
     assert ws.freeze_panes == "A2"
-    assert ws.auto_filter.ref == "A1:P9"
-    assert _values(ws, 3, 15) == [
+    assert ws.auto_filter.ref == "A1:R9"
+    # A retired network is named with its status and description, not left blank; the
+    # tool's own last success and how long ago (as of the audit) stand beside it.
+    assert _values(ws, 3, 17) == [
         "10.99.4.31", "stale", "yes", "deprecated-network, syn-retransmit, syn-timeout, tool-down",
         "; ".join(REASON_TEXT[r] for r in (Reason.DEPRECATED_NETWORK, Reason.SYN_RETRANSMIT,
                                            Reason.SYN_TIMEOUT, Reason.TOOL_DOWN)),
-        None, "trackit", "BLDG4-KIOSK-01", "Service Desk - Track-It!", 912, 0,
-        datetime(2026, 11, 24, 6, 2, 30), datetime(2026, 11, 24, 9, 58, 1),
+        "10.99.0.0/16 (deprecated: Building 4 (demolished 2019))", "trackit",
+        "BLDG4-KIOSK-01", "Service Desk - Track-It!", datetime(2019, 2, 27, 22, 5), 2826,
+        912, 0, datetime(2026, 11, 24, 6, 2, 30), datetime(2026, 11, 24, 9, 58, 1),
         "419002: 900, 302014: 12",
         "Turn off auditing for asset BLDG4-KIOSK-01 (Asset ID 1187) in Track-It!, or retire it"]
-    first_seen = ws["L3"]
+    first_seen = ws["N3"]
     assert first_seen.is_date and first_seen.number_format == DATE_FORMAT
-    assert isinstance(ws["J3"].value, int)
+    assert ws["J3"].is_date and isinstance(ws["L3"].value, int)
+    assert ws["Q3"].alignment.wrap_text and ws["E3"].alignment.wrap_text
     # Two tools hold the first address: both named, distinct owners listed once each.
     assert _values(ws, 2, 9)[6:] == ["orion, trackit", "OLD-BLDG4-AP-CTRL",
                                      "NOC - SolarWinds, Service Desk - Track-It!"]
@@ -310,7 +314,7 @@ def test_findings_sheet(workbook: openpyxl.Workbook) -> None:
              for r in range(2, 10)}
     assert fills == {v.value: VERDICT_FILL[v] for v in Verdict}
     assert fills["stale"] == "FFC7CE" and fills["active"] == "C6EFCE"
-    assert ws.column_dimensions["O"].width >= 40
+    assert 40 <= ws.column_dimensions["Q"].width <= 60   # the action, wrapped
 
 
 def test_remediation_blocks_put_stale_polled_first(workbook: openpyxl.Workbook) -> None:
@@ -450,7 +454,7 @@ def test_split_by_owner_writes_each_owner_their_list(tmp_path: Path) -> None:
     findings = noc["Findings"]
     # The shared address keeps only SolarWinds' record and action.
     assert _values(findings, 2, 15)[6:9] == ["orion", "OLD-BLDG4-AP-CTRL", "NOC - SolarWinds"]
-    assert findings["O2"].value == (
+    assert findings["Q2"].value == (
         "Delete node OLD-BLDG4-AP-CTRL (NodeID 187) in SolarWinds, or unmanage it")
     assert findings.max_row == 5  # 187, 203, 244, 12
     assert noc["Summary"]["A1"].value == (
@@ -471,13 +475,14 @@ def test_split_by_owner_writes_each_owner_their_list(tmp_path: Path) -> None:
 
 
 def test_registry_names_formats_and_json_skips_openpyxl() -> None:
-    assert sorted(REPORTERS) == ["csv", "json", "xlsx"]
+    assert sorted(REPORTERS) == ["csv", "html", "json", "xlsx"]
     assert REPORTERS["xlsx"] is XlsxReporter and REPORTERS["json"] is JsonReporter
     assert isinstance(reporter_for("csv"), CsvReporter)
-    with pytest.raises(UsageError, match="unknown report format 'html'; valid: csv, json, xlsx"):
-        reporter_for("html")
+    with pytest.raises(UsageError,
+                       match="unknown report format 'pdf'; valid: csv, html, json, xlsx"):
+        reporter_for("pdf")
     code = ("import sys, reports; reports.REPORTERS['json']; reports.REPORTERS['csv']; "
-            "print('openpyxl' in sys.modules)")
+            "reports.REPORTERS['html']; print('openpyxl' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, cwd=Path(__file__).resolve().parent.parent)
     assert out.stdout.strip() == "False"
