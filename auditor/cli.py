@@ -54,9 +54,9 @@ from auditor.summary import format_logs_summary, format_summary
 from reports import Output, write_outputs
 
 #: `-o` picks its writer by extension; these are the ones there is a writer for.
-REPORT_SUFFIXES = {".csv": "csv", ".json": "json", ".xlsx": "xlsx"}
+REPORT_SUFFIXES = {".csv": "csv", ".html": "html", ".json": "json", ".xlsx": "xlsx"}
 #: Extensions a later version will write: refused with a word, not as unknown.
-LATER_SUFFIXES = {".html": "HTML reports are not available in this version yet"}
+LATER_SUFFIXES: dict[str, str] = {}
 #: As a report or log path: standard output / standard input.
 STDIO = "-"
 #: Set to 1 to get the traceback of an internal error (for a bug report).
@@ -108,6 +108,9 @@ def build_parser() -> argparse.ArgumentParser:
     _report_args(audit, default_xlsx="reports/audit.xlsx")
     audit.add_argument("--csv", type=Path, metavar="F",
                        help="also write a CSV of findings ('-': standard output)")
+    audit.add_argument("--html", type=Path, metavar="F",
+                       help="also write the report as one self-contained HTML page (summary, "
+                       "charts, sortable findings) for a ticket or an e-mail")
     _as_of_arg(audit)
     audit.add_argument("--split-by-owner", type=Path, metavar="DIR",
                        help="also write one remediation workbook per tool owner into DIR")
@@ -183,8 +186,8 @@ def _config_arg(p: argparse.ArgumentParser) -> None:
 def _report_args(p: argparse.ArgumentParser, default_xlsx: str | None) -> None:
     p.add_argument("-o", "--output", type=Path, metavar="F.xlsx",
                    default=Path(default_xlsx) if default_xlsx else None,
-                   help="report to write, its format from the extension: .xlsx, .json or "
-                   f".csv (default: {default_xlsx or 'none'})")
+                   help="report to write, its format from the extension: .xlsx, .json, "
+                   f".csv or .html (default: {default_xlsx or 'none'})")
     p.add_argument("--json", type=Path, metavar="F",
                    help="also write the JSON report ('-': standard output, and the summary "
                    "goes to standard error)")
@@ -408,7 +411,7 @@ def plan_outputs(args: argparse.Namespace) -> list[Output]:
     outputs = []
     if getattr(args, "output", None) is not None:
         outputs.append(Output("-o", _format_of(args.output), _stdio_or(args.output)))
-    for option, kind in (("--json", "json"), ("--csv", "csv")):
+    for option, kind in (("--json", "json"), ("--csv", "csv"), ("--html", "html")):
         path = getattr(args, option[2:], None)
         if path is not None:
             outputs.append(Output(option, kind, _stdio_or(path)))
