@@ -50,7 +50,7 @@ from auditor.model import (
     Verdict,
 )
 from auditor.progress import Progress
-from auditor.summary import format_logs_summary, format_summary
+from auditor.summary import colour, format_logs_summary, format_summary
 from reports import Output, write_outputs
 
 #: `-o` picks its writer by extension; these are the ones there is a writer for.
@@ -258,7 +258,8 @@ def cmd_audit(args: argparse.Namespace) -> int:
         if warning:
             print(f"stale-audit: warning: {warning}", file=sys.stderr)
     out = _human(outputs)
-    print(format_summary(result), file=out)
+    summary = format_summary(result)
+    print(colour(summary) if _coloured(out) else summary, file=out)
     if result.probes is not None:
         print("\n" + "\n".join(probe_summary(result.probes)), file=out)
     _print_written(written, out)
@@ -451,6 +452,12 @@ def _format_of(path: Path) -> str:
 
 def _stdio_or(path: Path) -> Path | None:
     return None if str(path) == STDIO else path
+
+
+def _coloured(out: TextIO) -> bool:
+    """Colour for a person at a terminal; never in a pipe or a file, nor with NO_COLOR."""
+    return out.isatty() and not os.environ.get("NO_COLOR") and \
+        os.environ.get("TERM") != "dumb"
 
 
 def _human(outputs: Sequence[Output]) -> TextIO:

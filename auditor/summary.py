@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from auditor.model import VERDICT_ORDER, AuditResult, SourceStatus, Verdict
+from auditor.model import VERDICT_ORDER, AuditResult, Finding, Reason, SourceStatus, Verdict
 from auditor.rates import rises, series
 
 TOP = 10
@@ -35,14 +35,22 @@ def format_summary(result: AuditResult) -> str:
         lines.append("Findings: " + ", ".join(f"{counts.get(v, 0)} {v}" for v in VERDICT_ORDER))
         if result.changes is not None:
             lines.append(result.changes.summary_line())
-        urgent = [f for f in result.findings if f.verdict is Verdict.STALE and f.polled]
+        stale = [f for f in result.findings if f.verdict is Verdict.STALE]
+        urgent = [f for f in stale if f.polled]
         lines.append(f"\nStale and still polled ({len(urgent)}):")
         for f in urgent[:TOP * 3]:
-            drops = f" {f.traffic.drops} drops" if f.traffic and f.traffic.drops else ""
-            lines.append(f"  {f.address:<16} {','.join(f.reasons)}{drops}")
+            lines += _stale_lines(result, f)
             lines.append(f"      -> {f.action}")
         if len(urgent) > TOP * 3:
             lines.append(f"  ... and {len(urgent) - TOP * 3} more (see the report)")
+        parked = [f for f in stale if not f.polled]
+        if parked:   # every stale target accounted for: these only need cleaning up
+            lines.append(f"\nStale, no longer polled ({len(parked)}): clean up when "
+                         f"convenient")
+            for f in parked[:TOP]:
+                lines += _stale_lines(result, f)
+            if len(parked) > TOP:
+                lines.append(f"  ... and {len(parked) - TOP} more (see the report)")
     if result.ghost_flows:
         lines.append(f"\nGhost flows (no source holds the destination): "
                      f"{len(result.ghost_flows)}, top {min(TOP, len(result.ghost_flows))}:")
@@ -69,6 +77,52 @@ def format_summary(result: AuditResult) -> str:
                      f"({len(result.unresolved_names)}): {shown}{more}")
     lines += _rates(result)
     return "\n".join(lines)
+
+
+#: Reasons as a person reads them at a glance (the report spells each out in full).
+REASON_WORDS = {
+    Reason.OUTSIDE_LIVE_NETWORKS: "outside every live network",
+    Reason.DEPRECATED_NETWORK: "network retired",
+    Reason.NO_ROUTE: "firewall has no route",
+    Reason.ACL_DENY: "firewall denies it",
+    Reason.SYN_RETRANSMIT: "repeated SYNs, no answer",
+    Reason.SYN_TIMEOUT: "SYN timeout",
+    Reason.TOOL_DOWN: "tool says down",
+    Reason.TOOL_UP: "tool says up",
+    Reason.TRAFFIC_ANSWERED: "traffic answered",
+    Reason.PROBE_FAILED: "probe got no answer",
+    Reason.PROBE_OK: "probe answered",
+    Reason.DNS_UNRESOLVED: "name does not resolve",
+}
+
+
+def _stale_lines(result: AuditResult, f: Finding) -> list[str]:
+    """A stale target in two lines: who holds it and when their tool last reached it, then
+    why it is called stale, in words, apart from the drops counted."""
+    owners = ", ".join(dict.fromkeys(result.owners.get(t.source, t.source)
+                                     for t in f.records))
+    last_ok = max((t.last_ok for t in f.records if t.last_ok is not None), default=None)
+    when = (f"last OK {last_ok:%Y-%m-%d} ({(result.as_of - last_ok).days:,} days ago)"
+            if last_ok is not None else "never reached by its tool")
+    drops = f", {f.traffic.drops:,} drops logged" if f.traffic and f.traffic.drops else ""
+    why = "; ".join(REASON_WORDS.get(r, str(r)) for r in f.reasons)
+    return [f"  {f.address:<16} {owners}: {when}{drops}", f"      why: {why}"]
+
+
+def colour(text: str) -> str:
+    """The summary for a terminal: FAILED and the failed-inputs banner in red, stale counts
+    in bold (ANSI escapes; the caller uses it only when writing to a terminal)."""
+    red, bold, plain = "\x1b[31;1m", "\x1b[1m", "\x1b[0m"
+    out = []
+    for line in text.split("\n"):
+        if line.startswith("!!"):
+            line = f"{red}{line}{plain}"
+        elif " FAILED " in line:
+            line = line.replace(" FAILED ", f" {red}FAILED{plain} ", 1)
+        elif line.startswith(("Stale and still polled", "Findings:")):
+            line = f"{bold}{line}{plain}"
+        out.append(line)
+    return "\n".join(out)
 
 
 def _rates(result: AuditResult) -> list[str]:
