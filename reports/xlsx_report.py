@@ -17,6 +17,7 @@ from typing import BinaryIO
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.chart import BarChart, LineChart, Reference
+from openpyxl.chart.marker import DataPoint
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -78,6 +79,7 @@ FINDING_HEADERS = ("Address", "Verdict", "Polled", "Reasons", "Reason text", "Ne
 #: Findings columns of free text, wrapped (a printed report keeps them readable).
 WRAPPED = ("Reason text", "Action")
 WRAP = Alignment(wrap_text=True, vertical="top")
+CENTRED = Alignment(horizontal="center")
 REMEDIATION_HEADERS = ("Verdict", "Polled", "Address", "Tool", "Type", "Record ID",
                        "Record name", "Location", "Action")
 GHOST_HEADERS = ("Source", "Destination", "Protocol", "Port", "Count", "First seen",
@@ -263,9 +265,17 @@ def _verdict_by_source(ws: Worksheet, top: int, result: AuditResult) -> int:
                                          "FAILED")))
         else:
             per = [counts[(source, v)] for v in VERDICT_ORDER]
-            _row(ws, row, (source, *per, sum(per), "ok"))
+            _centre(_row(ws, row, (source, *per, sum(per), "ok"))[1:])
         row += 1
+    _centre([ws.cell(row=top, column=c) for c in range(2, len(VERDICT_ORDER) + 4)])
     return row
+
+
+def _centre(cells: Sequence[Cell]) -> None:
+    """Counts and short words centred under their headers: right-aligned numbers beside
+    a left-aligned status read as one (`6ok`)."""
+    for cell in cells:
+        cell.alignment = CENTRED
 
 
 def _verdict_by_owner(ws: Worksheet, top: int, result: AuditResult) -> int:
@@ -284,9 +294,11 @@ def _verdict_by_owner(ws: Worksheet, top: int, result: AuditResult) -> int:
         status = "FAILED: " + ", ".join(failed[owner]) if owner in failed else "ok"
         cells = _row(ws, row, (owner, counts[(owner, "stale + polled")],
                                *[counts[(owner, v)] for v in VERDICT_ORDER], status))
+        _centre(cells[1:-1])
         if owner in failed:
             _failed_style(cells)
         row += 1
+    _centre([ws.cell(row=top, column=c) for c in range(2, len(VERDICT_ORDER) + 3)])
     return row
 
 
@@ -306,6 +318,14 @@ def _findings_chart(ws: Worksheet, top: int, result: AuditResult) -> None:
     last = top + len(VERDICT_ORDER)
     chart.add_data(Reference(ws, min_col=2, min_row=top, max_row=last), titles_from_data=True)
     chart.set_categories(Reference(ws, min_col=1, min_row=top + 1, max_row=last))
+    for n, verdict in enumerate(VERDICT_ORDER):   # each bar in its verdict's colour
+        point = DataPoint(idx=n)
+        point.graphicalProperties.solidFill = VERDICT_FILL[verdict]
+        chart.series[0].dPt.append(point)
+    # whole findings only: an axis of 0.5 steps reads as half a finding
+    chart.y_axis.scaling.min = 0
+    chart.y_axis.numFmt = "0"
+    chart.y_axis.majorUnit = max(1, -(-max(counts.values(), default=1) // 5))
     ws.add_chart(chart, f"{get_column_letter(len(VERDICT_ORDER) + 5)}3")
 
 

@@ -21,7 +21,7 @@ import pytest
 from openpyxl.worksheet.worksheet import Worksheet
 
 from auditor.errors import ReportError, UsageError
-from auditor.model import Finding, Reason, SourceStatus, Verdict
+from auditor.model import VERDICT_ORDER, Finding, Reason, SourceStatus, Verdict
 from reports import (
     REASON_TEXT,
     REPORTERS,
@@ -628,3 +628,22 @@ def test_inbound_noise_sheet_and_ghost_flows_not_listed(tmp_path: Path) -> None:
     assert summary.cell(row=row, column=2).value == 120
     row = _row_of(summary, "Host names not tied to an address")
     assert summary.cell(row=row, column=2).value == 1
+
+
+def test_summary_counts_centred_and_bars_in_verdict_colours() -> None:
+    """Numbers sit centred under their headers (never `6ok` beside the status), each bar is
+    drawn in its verdict's colour, and the axis counts whole findings from 0."""
+    from reports.xlsx_report import build_workbook
+
+    ws = build_workbook(sample_result())["Summary"]
+    top = _row_of(ws, "Records by verdict and source") + 1
+    header = [ws.cell(row=top, column=c) for c in range(1, len(VERDICT_ORDER) + 4)]
+    assert [c.value for c in header[-2:]] == ["Total", "Status"]
+    assert all(c.alignment.horizontal == "center" for c in header[1:])
+    counts = [ws.cell(row=top + 1, column=c) for c in range(2, len(VERDICT_ORDER) + 4)]
+    assert all(isinstance(c.value, int) and c.alignment.horizontal == "center" for c in counts)
+    chart = ws._charts[0]
+    fills = [p.graphicalProperties.solidFill.srgbClr.val for p in chart.series[0].dPt]
+    assert fills == [VERDICT_FILL[v] for v in VERDICT_ORDER]
+    assert chart.y_axis.scaling.min == 0 and chart.y_axis.numFmt == "0"
+    assert chart.y_axis.majorUnit >= 1
