@@ -640,7 +640,7 @@ def test_summary_counts_centred_and_bars_in_verdict_colours() -> None:
     header = [ws.cell(row=top, column=c) for c in range(1, len(VERDICT_ORDER) + 4)]
     assert [c.value for c in header[-2:]] == ["Total", "Status"]
     assert all(c.alignment.horizontal == "center" for c in header[1:])
-    counts = [ws.cell(row=top + 1, column=c) for c in range(2, len(VERDICT_ORDER) + 4)]
+    counts = [ws.cell(row=top + 1, column=c) for c in range(2, len(VERDICT_ORDER) + 3)]
     assert all(isinstance(c.value, int) and c.alignment.horizontal == "center" for c in counts)
     chart = ws._charts[0]
     fills = [p.graphicalProperties.solidFill.srgbClr.val for p in chart.series[0].dPt]
