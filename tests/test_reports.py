@@ -643,7 +643,7 @@ def test_summary_counts_centred_and_bars_in_verdict_colours() -> None:
     counts = [ws.cell(row=top + 1, column=c) for c in range(2, len(VERDICT_ORDER) + 3)]
     assert all(isinstance(c.value, int) and c.alignment.horizontal == "center" for c in counts)
     chart = ws._charts[0]
-    fills = [p.graphicalProperties.solidFill.srgbClr.val for p in chart.series[0].dPt]
+    fills = [str(p.graphicalProperties.solidFill.srgbClr) for p in chart.series[0].dPt]
     assert fills == [VERDICT_FILL[v] for v in VERDICT_ORDER]
-    assert chart.y_axis.scaling.min == 0 and chart.y_axis.numFmt == "0"
+    assert chart.y_axis.scaling.min == 0 and chart.y_axis.numFmt.formatCode == "0"
     assert chart.y_axis.majorUnit >= 1
