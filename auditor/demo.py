@@ -16,11 +16,14 @@ from __future__ import annotations
 import random
 import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from auditor.config import load_config
 from auditor.engine import run_audit
+from auditor.errors import UsageError
+from auditor.history import record_run
 from auditor.model import AuditResult
 from auditor.synthetic import asa_messages as asa
 from auditor.synthetic import formats
@@ -91,16 +94,99 @@ host = "10.30.1.10"
 """
 
 
+@dataclass(frozen=True, slots=True)
+class DemoRun:
+    """What `stale-audit demo` did."""
+
+    result: AuditResult
+    written: list[Path]
+    kept: Path | None = None
+    """The folder holding the network (`--keep`); None when it was a temp folder."""
+    warning: str | None = None
+    """Why the kept network's history does not hold this run, if it does not."""
+
+
 def run_demo(output: Path, *, now: datetime | None = None,
-             workdir: Path | None = None) -> tuple[AuditResult, list[Path]]:
-    """Build the sample network, audit it, write `output` (.xlsx) and its .json twin."""
+             keep: Path | None = None) -> DemoRun:
+    """Build the sample network, audit it, write `output` (.xlsx) and its .json twin.
+
+    With `keep`, the network is built in that folder (new, or empty) and stays there with a
+    README.txt, and this run goes into its history, so auditing it again after an edit
+    lists what changed.
+
+    Raises:
+        UsageError: `keep` is a file or a folder that is not empty (nothing is overwritten).
+    """
     now = now or datetime.now(UTC).replace(tzinfo=None, microsecond=0)
-    with tempfile.TemporaryDirectory(prefix="stale-audit-demo-") as tmp:
-        folder = workdir or Path(tmp)
-        config_path = build_network(folder, now)
-        result = run_audit(load_config(config_path), as_of=now, generated_at=now)
+    warning = None
+    if keep is None:
+        with tempfile.TemporaryDirectory(prefix="stale-audit-demo-") as tmp:
+            config = load_config(build_network(Path(tmp), now))
+            result = run_audit(config, as_of=now, generated_at=now)
+    else:
+        check_keep_folder(keep)
+        config = load_config(build_network(keep, now))
+        (keep / "README.txt").write_text(keep_readme(keep, now), encoding="utf-8")
+        result = run_audit(config, as_of=now, generated_at=now)
+        if config.keep_history:
+            warning = record_run(config.path, result, output, history=config.history)
     written = write_reports(result, xlsx=output, json_path=output.with_suffix(".json"))
-    return result, written
+    return DemoRun(result, written, keep, warning)
+
+
+def check_keep_folder(folder: Path) -> None:
+    """Refuse a `--keep` folder that holds anything: the demo never overwrites a file."""
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"--keep {folder}: is a file; name a new or empty folder")
+    if folder.is_dir() and any(folder.iterdir()):
+        raise UsageError(f"--keep {folder}: folder is not empty; name a new or empty folder "
+                         f"(to audit a network kept before: stale-audit audit -c "
+                         f"{folder / 'audit.toml'})")
+
+
+def keep_readme(folder: Path, now: datetime) -> str:
+    """README.txt of a kept demo network: what each file is, what to try."""
+    config = folder / "audit.toml"
+    return KEEP_README.format(when=f"{now:%Y-%m-%d %H:%M}", config=config,
+                              as_of=f"{now:%Y-%m-%dT%H:%MZ}")
+
+
+KEEP_README = """\
+stale-audit demo network, built {when} UTC
+
+The seed story: Track-It!, SolarWinds Orion and DCNM keep reaching networks retired years
+ago, and the edge ASA logs every attempt (%ASA-4-419002 duplicate TCP SYN, about 19,000
+lines an hour).
+
+  audit.toml                        the config: three tools, two network sources, the
+                                    firewall log and a netstat capture
+  exports/npm-nodes.json            SolarWinds Orion nodes (a SWIS query on Orion.Nodes)
+  exports/npm-engines.json          Orion's polling engine (Orion.Engines)
+  exports/trackit-assets.csv        Track-It! asset grid export
+  exports/dcnm-switches.json        Cisco DCNM switch inventory (/rest/inventory/switches)
+  networks/prefixes.csv             IPAM: 10.99.0.0/16 is Deprecated, 10.98.4.0/24 absent
+  networks/fw-edge-show-route.txt   the edge ASA's `show route` (10.99.0.0/16 still routed)
+  logs/fw-edge-1.log.gz, -2.log     the edge ASA's syslog, the older file rotated and gzipped
+  captures/orion-netstat.txt        `netstat -abn` taken on the Orion server (10.30.1.10)
+  .stale-audit/history.sqlite       the run history: it holds the demo's audit
+
+Audit it again (each audit is compared with the one before it):
+
+  stale-audit audit -c {config}
+
+Things to try:
+
+  * In exports/trackit-assets.csv, set Audit Enabled to No for BLDG4-KIOSK-01 (10.99.4.31)
+    and audit again: it leaves "Stale and still polled".
+  * Delete OLD-BLDG4-AP-CTRL (NodeID 187) from exports/npm-nodes.json: its finding is
+    resolved.
+  * stale-audit precheck -c {config} --retire 10.20.0.0/16
+    lists every record that points into 10.20.0.0/16, and which of them answer today.
+
+Ages are judged against the time you run it. The exports and logs are dated {when} UTC;
+weeks later, tools that were up then read as down. To judge them as on the demo's day, add
+--as-of {as_of} to the audit.
+"""
 
 
 def build_network(folder: Path, now: datetime) -> Path:

@@ -17,7 +17,7 @@ from typing import Any, ParamSpec, TypeVar
 
 import netaddr
 
-from auditor.addresses import canonical_host
+from auditor.addresses import canonical_host, canonical_ip, canonical_prefix
 from auditor.config import AuditConfig
 from auditor.errors import ConfigError, SourceError, StaleAuditError, UsageError
 from auditor.logfold import fold_input, internal_failure
@@ -34,7 +34,7 @@ from auditor.model import (
     SourceStatus,
     Target,
 )
-from auditor.netindex import NetworkIndex
+from auditor.netindex import NetworkIndex, ip_key
 from auditor.probe.dns import Resolver
 from auditor.probe.run import run_probes as probe_targets
 from auditor.progress import Progress
@@ -308,32 +308,89 @@ def events(specs: Iterable[SourceSpec], *,
 
 def precheck(config: AuditConfig, retire: Sequence[str], *, as_of: datetime,
              generated_at: datetime, progress: Progress | None = None) -> AuditResult:
-    """The audit cut down to what points into `retire` (`stale-audit precheck`).
+    """The audit cut down to what points into `retire` (`stale-audit precheck`): the
+    findings whose address, and the ghost flows whose destination, is inside a prefix; the
+    networks that overlap one.
+
+    Findings keep the audit's order (most urgent first), as every report expects; the
+    terminal lists them by address.
 
     Raises:
-        UsageError: a prefix that is not one.
+        UsageError: a prefix that is not one, or has host bits set (`retire_prefixes`).
     """
-    prefixes = [_prefix(text) for text in retire]
+    prefixes = retire_prefixes(retire)   # before any input is read: a typo costs nothing
+    ranges = _ranges(prefixes)
     full = run_audit(config, as_of=as_of, generated_at=generated_at, progress=progress)
     return replace(
-        full, name=f"Pre-change check: retire {', '.join(retire)}",
-        findings=tuple(f for f in full.findings if _inside(f.address, prefixes)),
-        ghost_flows=tuple(g for g in full.ghost_flows if _inside(g.dst, prefixes)))
+        full, name=f"Pre-change check: retire {', '.join(prefixes)}",
+        findings=tuple(f for f in full.findings if _inside(f.address, ranges)),
+        ghost_flows=tuple(g for g in full.ghost_flows if _inside(g.dst, ranges)),
+        networks=tuple(n for n in full.networks if _overlaps(n.prefix, ranges)))
 
 
-def _prefix(text: str) -> netaddr.IPNetwork:
+def retire_prefixes(texts: Sequence[str]) -> list[str]:
+    """The `--retire` values as canonical CIDR text, in the order given, each once.
+
+    A bare address is its /32 (/128). `10.20.0.0/255.255.0.0` reads as `10.20.0.0/16`.
+
+    Raises:
+        UsageError: text that is not a prefix; a prefix with host bits set, such as
+            `10.1.2.3/24` (a typo of `10.1.2.0/24`, or of one host's /32: which one is
+            the user's to say, so nothing is guessed).
+    """
+    prefixes: list[str] = []
+    for text in texts:
+        prefix = canonical_prefix(text)
+        if prefix is None:
+            raise UsageError(f"--retire {text!r} is not a prefix (e.g. 10.20.0.0/16, "
+                             "2001:db8:20::/48, or one address)")
+        address = text.strip().partition("/")[0]
+        if canonical_ip(address) != prefix.partition("/")[0]:
+            one = canonical_prefix(address)
+            raise UsageError(f"--retire {text!r} has host bits set; did you mean {prefix}? "
+                             f"(for that one address, write {one})")
+        if prefix not in prefixes:
+            prefixes.append(prefix)
+    return prefixes
+
+
+#: A prefix as (IP version, first address, last address), integers.
+_Range = tuple[int, int, int]
+
+
+def retired_by(address: str, prefixes: Sequence[str]) -> str | None:
+    """The first of `prefixes` (canonical CIDR) that holds `address`; None when none does."""
+    for prefix, span in zip(prefixes, _ranges(prefixes), strict=True):
+        if _inside(address, (span,)):
+            return prefix
+    return None
+
+
+def _ranges(prefixes: Sequence[str]) -> list[_Range]:
+    spans = []
+    for prefix in prefixes:
+        net = netaddr.IPNetwork(prefix)
+        spans.append((net.version, net.first, net.last))
+    return spans
+
+
+def _inside(address: str, ranges: Sequence[_Range]) -> bool:
+    key = ip_key(address)
+    if key is None:   # a host name no record tied to an address: nowhere
+        return False
+    version, value = key
+    return any(v == version and first <= value <= last for v, first, last in ranges)
+
+
+def _overlaps(prefix: str, ranges: Sequence[_Range]) -> bool:
+    """Whether network `prefix` and one of `ranges` share an address (either may hold the
+    other)."""
     try:
-        return netaddr.IPNetwork(text)
-    except (netaddr.AddrFormatError, ValueError):
-        raise UsageError(f"--retire {text!r} is not a prefix (e.g. 10.20.0.0/16)") from None
-
-
-def _inside(address: str, prefixes: Sequence[netaddr.IPNetwork]) -> bool:
-    try:
-        ip = netaddr.IPAddress(address)
+        net = netaddr.IPNetwork(prefix)
     except (netaddr.AddrFormatError, ValueError):
         return False
-    return any(ip in p for p in prefixes)
+    return any(v == net.version and first <= net.last and net.first <= last
+               for v, first, last in ranges)
 
 
 def _ticking(lines: Iterable[str], position: Callable[[], int],
