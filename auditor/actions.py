@@ -33,6 +33,8 @@ def finding_action(verdict: Verdict, records: tuple[Target, ...]) -> str:
     """One line for the whole finding: each distinct record action, polled records first."""
     if verdict is Verdict.ACTIVE:
         return NO_ACTION
+    if len(records) == 1:   # most findings: one record, one action, nothing to order
+        return record_action(records[0], verdict)
     ordered = sorted(records, key=lambda t: (not t.polled, t.source, t.id))
     actions: list[str] = []
     for target in ordered:
