@@ -419,7 +419,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
     if args.split_by_owner:
         from reports import write_owner_reports
 
-        written += write_owner_reports(result, args.split_by_owner)
+        written += write_owner_reports(result, args.split_by_owner, full_reports=written)
     if config.keep_history:
         # A history that cannot be read cannot be written either: one warning, the one that
         # says the run is not recorded (and why).
@@ -563,7 +563,16 @@ def cmd_logs(args: argparse.Namespace) -> int:
     with Progress() as progress:
         result = logs_only(specs, as_of=args.as_of or now, generated_at=now,
                            progress=progress)
-    written = write_outputs(result, outputs)
+    # The workbook is shaped for logs alone (top destinations, senders, rates), not an
+    # audit's with no findings; JSON and CSV keep the audit's schema.
+    books = [o.path for o in outputs if o.kind == "xlsx" and o.path is not None]
+    written = write_outputs(result, [o for o in outputs if o.kind != "xlsx"])
+    if books:
+        from reports.xlsx_report import LogsXlsxReporter
+
+        for path in books:
+            LogsXlsxReporter().write(result, path)
+            written.append(path)
     out = _human(outputs)
     print(format_logs_summary(result), file=out)
     _print_written(written, out)

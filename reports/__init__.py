@@ -112,9 +112,19 @@ def render_text(fmt: str, result: AuditResult) -> str:
     raise UsageError(f"a {fmt} report cannot go to standard output; valid there: csv, json")
 
 
-def write_owner_reports(result: AuditResult, folder: Path) -> list[Path]:
-    """One XLSX per owner in `folder` (`--split-by-owner`), each holding just their work."""
-    reporter = REPORTERS["xlsx"]()
+def write_owner_reports(result: AuditResult, folder: Path, *,
+                        full_reports: Sequence[Path] | None = None) -> list[Path]:
+    """One XLSX per owner in `folder` (`--split-by-owner`), each holding just their work and
+    opening on a covering text for a ticket (`Read me`), the same text beside it as
+    `<owner>.txt`. `full_reports`: where the whole audit's reports went, for that text
+    (None: not said)."""
+    import operator
+    import os
+
+    from reports.base import owner_cover
+    from reports.xlsx_report import XlsxReporter
+
+    shown = None if full_reports is None else [os.path.abspath(p) for p in full_reports]
     paths: list[Path] = []
     used: set[str] = set()
     for owner in owner_names(result):
@@ -124,7 +134,10 @@ def write_owner_reports(result: AuditResult, folder: Path) -> list[Path]:
             n += 1
             slug = f"{base}-{n}"
         used.add(slug)
-        path = Path(folder) / f"{slug}.xlsx"
-        reporter.write(owner_view(result, owner), path)
-        paths.append(path)
+        book, note = Path(folder) / f"{slug}.xlsx", Path(folder) / f"{slug}.txt"
+        view = owner_view(result, owner)
+        cover = owner_cover(result, owner, workbook=book.name, full_reports=shown, view=view)
+        XlsxReporter(cover=cover).write(view, book)
+        atomic_write(note, operator.methodcaller("write", cover.encode("utf-8")))
+        paths += [book, note]
     return paths

@@ -1,16 +1,30 @@
-"""What every report writer shares: the `Reporter` shape, reason words, owners' views."""
+"""What every report writer shares: the `Reporter` shape, reason words, owners' views and
+their covering text."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
 from abc import ABC, abstractmethod
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import ClassVar
 
-from auditor.actions import finding_action
-from auditor.model import AuditResult, ProbeKind, ProbeResult, ProbeRun, Reason, Target
+from auditor.actions import NO_ACTION, finding_action, remediation_rows
+from auditor.model import (
+    VERDICT_ORDER,
+    AuditResult,
+    Change,
+    GhostFlow,
+    ProbeKind,
+    ProbeResult,
+    ProbeRun,
+    Reason,
+    Target,
+    Verdict,
+)
 
 #: Each reason code in words, as every report spells it out (SPEC: "the report spells each
 #: out in words").
@@ -68,24 +82,157 @@ def owner_names(result: AuditResult) -> list[str]:
 
 
 def owner_view(result: AuditResult, owner: str) -> AuditResult:
-    """`result` cut down to one owner: their records, sources and findings, no ghost flows.
+    """`result` cut down to one owner: their records, sources, findings and ghost flows.
 
     Each finding keeps only this owner's records; its `polled` flag and action are worked out
-    again from those records, so the owner reads what their own tools do. Network, log and
-    capture inputs stay: a failure there makes this owner's list incomplete too.
+    again from those records, so the owner reads what their own tools do. A finding whose
+    action is then "no action" (the address answers) is left out: the owner's list is their
+    work. A ghost flow is theirs when its attribution names one of their sources (`sent by
+    orion (NOC - SolarWinds)`) or its sender is the poller of one of their sources' records.
+    The changes since the last audit and the probes are cut to their addresses too. Network,
+    log and capture inputs stay: a failure there makes this owner's list incomplete too.
     """
-    sources = {s for s, o in result.owners.items() if o == owner}
+    sources = owner_sources(result, owner)
     findings = []
     for finding in result.findings:
         own = tuple(t for t in finding.records if record_owner(result, t) == owner)
-        if own:
-            sources.update(t.source for t in own)
+        if not own:
+            continue
+        action = finding_action(finding.verdict, own)
+        if action != NO_ACTION:
             findings.append(replace(finding, records=own, polled=any(t.polled for t in own),
-                                    action=finding_action(finding.verdict, own)))
+                                    action=action))
     inputs = tuple(i for i in result.inputs if i.role != "source" or i.name in sources)
+    changes = result.changes
+    if changes is not None:   # what changed for this owner's records only
+        def theirs(group: tuple[Change, ...]) -> tuple[Change, ...]:
+            return tuple(c for c in group if owner in c.owners)
+
+        changes = replace(changes, new=theirs(changes.new), resolved=theirs(changes.resolved),
+                          still_open=theirs(changes.still_open),
+                          not_checked=theirs(changes.not_checked))
+    probes = result.probes
+    if probes is not None:   # the probes of their addresses (and of the names linked there)
+        mine = {a for f in findings for a in (f.address, *f.names)}
+        probes = replace(probes, results=tuple(r for r in probes.results if r.address in mine),
+                         outside_allow=tuple(a for a in probes.outside_allow if a in mine))
     return replace(result, name=f"{result.name} - {owner}", inputs=inputs,
-                   findings=tuple(findings), ghost_flows=(),
-                   owners={s: o for s, o in result.owners.items() if o == owner})
+                   findings=tuple(findings), ghost_flows=owner_ghost_flows(result, owner),
+                   owners={s: o for s, o in result.owners.items() if o == owner},
+                   changes=changes, probes=probes)
+
+
+def owner_sources(result: AuditResult, owner: str) -> set[str]:
+    """The sources whose records `owner` fixes: configured with that owner, or holding a
+    record of theirs."""
+    sources = {s for s, o in result.owners.items() if o == owner}
+    sources.update(t.source for f in result.findings for t in f.records
+                   if record_owner(result, t) == owner)
+    return sources
+
+
+def owner_ghost_flows(result: AuditResult, owner: str) -> tuple[GhostFlow, ...]:
+    """The ghost flows `owner`'s tools send: attributed to one of their sources (`sent by
+    orion (NOC - SolarWinds)`), or from a poller address of their sources' records."""
+    sources = owner_sources(result, owner)
+    pollers = {t.poller for f in result.findings for t in f.records
+               if t.poller and t.source in sources}
+    return tuple(g for g in result.ghost_flows
+                 if g.src in pollers or _sent_by(g.attribution, sources, owner))
+
+
+def _sent_by(attribution: str | None, sources: set[str], owner: str) -> bool:
+    """Whether an attribution says one of `sources` (or a tool of `owner`) sends the flow:
+    its `sent by NAME` or `sent by NAME (OWNER)` part."""
+    for part in (attribution or "").split("; "):
+        if not part.startswith(SENT_BY):
+            continue
+        name, _, who = part[len(SENT_BY):].partition(" (")
+        if name in sources or (who.endswith(")") and who[:-1] == owner):
+            return True
+    return False
+
+
+#: How ghost-flow attribution names a known poller (`auditor.reconcile.attribute`).
+SENT_BY = "sent by "
+#: Remediation rows the covering text lists; the workbook has them all.
+COVER_ACTIONS = 5
+
+
+def owner_cover(result: AuditResult, owner: str, *, workbook: str,
+                full_reports: Sequence[str] | None = None,
+                view: AuditResult | None = None) -> str:
+    """A short text to paste into a ticket for `owner`: how many stale targets their tools
+    still poll, the top actions, the ghost flows they send, the audit's date, and where the
+    full report and their workbook are.
+
+    Args:
+        result: the whole audit (not `owner_view` of it).
+        owner: whose list it is.
+        workbook: the name of the owner's workbook, as they receive it.
+        full_reports: where the whole audit's reports were written (empty: nowhere);
+            None leaves the line out.
+        view: `owner_view(result, owner)`, when the caller has it already.
+    """
+    view = view if view is not None else owner_view(result, owner)
+    rows = remediation_rows(view.findings)
+    urgent = [f for f in view.findings if f.verdict is Verdict.STALE and f.polled]
+    answered = sum(1 for f in result.findings for t in f.records
+                   if record_owner(result, t) == owner and f.verdict is Verdict.ACTIVE)
+    failed = sorted(i.name for i in result.failed
+                    if i.role == "source" and (result.owners.get(i.name) or NO_OWNER) == owner)
+    tools = ", ".join(sorted(owner_sources(result, owner))) or "none"
+    lines = [f"Stale monitoring targets: {owner}",
+             f"Audit \"{result.name}\" as of {result.as_of:%Y-%m-%d %H:%M} UTC; your tools "
+             f"in it: {tools}.", ""]
+    for name in failed:
+        lines.append(f"!! Source {name} FAILED to load: its records are missing from this "
+                     f"list; fix the export and run the audit again.")
+    if failed:
+        lines.append("")
+    if urgent:
+        lines.append(f"{_count(len(urgent), 'stale target')} still polled: your tools keep "
+                     f"sending to {'an address' if len(urgent) == 1 else 'addresses'} whose "
+                     f"network is gone.")
+    else:
+        lines.append("No stale target is still polled by your tools"
+                     + (" (of the sources that loaded)." if failed else "."))
+    verdicts = Counter(f.verdict for f, _, _ in rows)
+    mix = ", ".join(f"{verdicts[v]} {v}" for v in VERDICT_ORDER if verdicts[v])
+    act = f"{_count(len(rows), 'record')} to act on" + (f" ({mix})" if mix else "")
+    if answered == 1:
+        act += "; 1 record that answers needs nothing and is not listed"
+    elif answered:
+        act += f"; {answered:,} records that answer need nothing and are not listed"
+    lines.append(act + ".")
+    flows = view.ghost_flows
+    if flows:
+        busiest = flows[0]
+        port = f"/{busiest.port}" if busiest.port is not None else ""
+        lines.append(f"{_count(len(flows), 'ghost flow')} ({sum(g.count for g in flows):,} "
+                     f"drop lines) from your tools to addresses no tool holds; the busiest: "
+                     f"{busiest.src} -> {busiest.dst} {busiest.protocol}{port} "
+                     f"({busiest.count:,} lines).")
+    if rows:
+        lines += ["", "Top actions:"]
+        for n, (f, t, action) in enumerate(rows[:COVER_ACTIONS], 1):
+            polled = "polled" if t.polled else "not polled"
+            lines.append(f"{n}. {f.address} {t.name} ({t.source} {t.id}; {f.verdict}, "
+                         f"{polled}): {action}")
+        if len(rows) > COVER_ACTIONS:
+            lines.append(f"... and {len(rows) - COVER_ACTIONS} more in the workbook.")
+    else:
+        lines += ["", "Nothing to fix in your tools" + (" that loaded." if failed else ".")]
+    lines += ["", f"Your list: {workbook} (sheets Findings, Remediation and Ghost flows)."]
+    if full_reports is not None:
+        lines.append("Full report: " + (", ".join(full_reports) if full_reports else
+                                        "none written in this run (only the owners' lists)."))
+    return "\n".join(lines) + "\n"
+
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 def probe_record(r: ProbeResult) -> dict[str, object]:

@@ -97,7 +97,10 @@ def test_audit_writes_reports_and_exits_1_on_stale(network: Path, tmp_path: Path
     assert [f["address"] for f in doc["findings"] if f["verdict"] == "stale" and f["polled"]] \
         == ["10.98.4.2", "10.99.4.20", "10.99.4.31", "10.99.7.5"]
     assert sorted(p.name for p in (out / "owners").iterdir()) == [
-        "data-center-dcnm.xlsx", "noc-solarwinds.xlsx", "service-desk-track-it.xlsx"]
+        "data-center-dcnm.txt", "data-center-dcnm.xlsx", "noc-solarwinds.txt",
+        "noc-solarwinds.xlsx", "service-desk-track-it.txt", "service-desk-track-it.xlsx"]
+    cover = (out / "owners" / "noc-solarwinds.txt").read_text()
+    assert f"Full report: {out / 'a.xlsx'}" in cover
     assert "10.99.4.31" in (out / "a.csv").read_text()
     assert "Stale and still polled (4)" in capsys.readouterr().out
 

@@ -34,7 +34,7 @@ from reports.csv_report import COLUMNS, CsvReporter, defuse, render_csv
 from reports.json_report import JsonReporter, render_json
 from reports.xlsx_report import DATE_FORMAT, FINDING_HEADERS, SHEETS, VERDICT_FILL, XlsxReporter
 from tests.conftest import FIXTURES
-from tests.report_sample import SNMP_ERROR, sample_result
+from tests.report_sample import AS_OF, SNMP_ERROR, sample_result
 
 GOLDEN = FIXTURES / "reports"
 
@@ -416,6 +416,49 @@ def test_xlsx_replaces_control_characters(tmp_path: Path) -> None:
     assert openpyxl.load_workbook(path)["Networks"]["E2"].value == "core\ufffd\ufffd aggregate"
 
 
+def test_xlsx_keeps_markup_characters_edge_spaces_and_early_dates(tmp_path: Path) -> None:
+    result = sample_result()
+    first = result.findings[0]
+    orion = replace(first.records[0], name=" <core> & 'edge' ",
+                    last_ok=datetime(1900, 1, 15, 12, 0))   # before Excel's 1900 leap day
+    findings = (replace(first, records=(orion, *first.records[1:])), *result.findings[1:])
+    book = openpyxl.load_workbook(_write_xlsx(tmp_path, replace(result, findings=findings)))
+    remediation = book["Remediation"]
+    row = _row_of(remediation, "NOC - SolarWinds") + 1
+    assert remediation.cell(row=row, column=7).value == " <core> & 'edge' "
+    assert book["Findings"]["J2"].value == datetime(1900, 1, 15, 12, 0)
+    assert book["Findings"]["K2"].value == (AS_OF - datetime(1900, 1, 15, 12, 0)).days
+
+
+def test_large_audit_writes_every_row_streamed(tmp_path: Path) -> None:
+    """The writer streams rows (`benchmarks/bench_xlsx.py` times 100,000 findings); a smaller
+    audit of the same shape reads back whole: every finding, record, probe and change."""
+    from benchmarks.bench_xlsx import synthetic_result
+
+    result = synthetic_result(3000, seed=7, probes=True)
+    book = openpyxl.load_workbook(_write_xlsx(tmp_path, result))
+    assert book.sheetnames == [*SHEETS, "Probes", "Changes"]
+    findings = book["Findings"]
+    assert findings.max_row == 3001
+    assert findings.freeze_panes == "A2" and findings.auto_filter.ref == "A1:S3001"
+    addresses = [row[0] for row in findings.iter_rows(min_row=2, max_col=1, values_only=True)]
+    assert addresses == [f.address for f in result.findings]
+    last = result.findings[-1]
+    assert _fill(findings.cell(row=3001, column=2)) == VERDICT_FILL[last.verdict]
+    assert findings.cell(row=3001, column=3).value == ("yes" if last.polled else "no")
+    remediation = book["Remediation"]
+    listed = [row for row in remediation.iter_rows(min_row=2, values_only=True) if row[1]]
+    assert len(listed) == sum(len(f.records) for f in result.findings
+                              if f.verdict is not Verdict.ACTIVE)
+    probes = book["Probes"]
+    assert probes.max_row == len(result.probes.results) + 1
+    changes = result.changes
+    groups = len(changes.new) + len(changes.resolved) + len(changes.still_open)
+    sheet = book["Changes"]
+    assert sheet.max_row == groups + 3
+    assert sheet.cell(row=groups + 3, column=1).value == changes.summary_line()
+
+
 def test_xlsx_opens_in_libreoffice(tmp_path: Path) -> None:
     office = shutil.which("libreoffice") or shutil.which("soffice")
     if office is None:
@@ -442,9 +485,13 @@ def test_owner_slug() -> None:
 
 def test_split_by_owner_writes_each_owner_their_list(tmp_path: Path) -> None:
     paths = write_owner_reports(sample_result(), tmp_path / "owners")
-    assert sorted(p.name for p in paths) == [
+    assert sorted(p.name for p in paths if p.suffix == ".xlsx") == [
         "data-center-network.xlsx", "monitoring-prtg.xlsx", "network-team.xlsx",
         "noc-solarwinds.xlsx", "service-desk-track-it.xlsx"]
+    # each beside its covering text (tests/test_owner_reports.py reads it)
+    assert sorted(p.name for p in paths if p.suffix == ".txt") == [
+        "data-center-network.txt", "monitoring-prtg.txt", "network-team.txt",
+        "noc-solarwinds.txt", "service-desk-track-it.txt"]
     noc = openpyxl.load_workbook(tmp_path / "owners" / "noc-solarwinds.xlsx")
     rem = noc["Remediation"]
     start = _row_of(rem, "NOC - SolarWinds")
@@ -456,7 +503,7 @@ def test_split_by_owner_writes_each_owner_their_list(tmp_path: Path) -> None:
     assert _values(findings, 2, 15)[6:9] == ["orion", "OLD-BLDG4-AP-CTRL", "NOC - SolarWinds"]
     assert findings["Q2"].value == (
         "Delete node OLD-BLDG4-AP-CTRL (NodeID 187) in SolarWinds, or unmanage it")
-    assert findings.max_row == 5  # 187, 203, 244, 12
+    assert findings.max_row == 4  # 187, 203, 244; CORE-SW1 answers: no action, not listed
     assert noc["Summary"]["A1"].value == (
         "Stale-target audit: Nightly hygiene audit - NOC - SolarWinds")
     assert noc["Summary"]["A2"].value is None  # another owner's failure is not theirs
@@ -630,12 +677,11 @@ def test_inbound_noise_sheet_and_ghost_flows_not_listed(tmp_path: Path) -> None:
     assert summary.cell(row=row, column=2).value == 1
 
 
-def test_summary_counts_centred_and_bars_in_verdict_colours() -> None:
+def test_summary_counts_centred_and_bars_in_verdict_colours(
+        workbook: openpyxl.Workbook) -> None:
     """Numbers sit centred under their headers (never `6ok` beside the status), each bar is
     drawn in its verdict's colour, and the axis counts whole findings from 0."""
-    from reports.xlsx_report import build_workbook
-
-    ws = build_workbook(sample_result())["Summary"]
+    ws = workbook["Summary"]
     top = _row_of(ws, "Records by verdict and source") + 1
     header = [ws.cell(row=top, column=c) for c in range(1, len(VERDICT_ORDER) + 4)]
     assert [c.value for c in header[-2:]] == ["Total", "Status"]
