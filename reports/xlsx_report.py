@@ -104,6 +104,10 @@ FINDING_HEADERS = ("Address", "Verdict", "Polled", "Reasons", "Reason text", "Ne
 #: Findings columns of free text, wrapped (a printed report keeps them readable).
 WRAPPED = ("Reason text", "Action")
 WRAP = Alignment(wrap_text=True, vertical="top")
+#: Characters a wrapped column (at most 60 wide) holds on one line, for row heights.
+WRAP_CHARS = 55
+#: A table with more columns than this prints two pages wide.
+WIDE_COLUMNS = 10
 CENTRED = Alignment(horizontal="center")
 REMEDIATION_HEADERS = ("Verdict", "Polled", "Address", "Tool", "Type", "Record ID",
                        "Record name", "Location", "Action")
@@ -158,6 +162,7 @@ HEADER = Look(font=BOLD, fill=HEADER_FILL)
 FAILED = Look(font=FAILED_FONT, fill=FAILED_FILL)
 NOTE = Look(font=Font(italic=True))
 WRAPPED_TEXT = Look(align=WRAP)
+TOP_TEXT = Look(align=Alignment(vertical="top"))
 CENTRE = Look(align=CENTRED)
 VERDICT_LOOK = {v: Look(fill=PatternFill("solid", fgColor=c)) for v, c in VERDICT_FILL.items()}
 
@@ -302,7 +307,7 @@ class Sheet:
         self._batch: list[str] = []
 
     def write(self, values: Sequence[Value], styles: Sequence[int] | None = None, *,
-              row: int | None = None, measure: bool = True) -> int:
+              row: int | None = None, measure: bool = True, lines: int = 1) -> int:
         """Write one row (the next, or `row`, below the last) and return its number.
 
         Args:
@@ -311,6 +316,8 @@ class Sheet:
                 `DATE_FORMAT` unless its style has a number format.
             row: the row number, when rows are left empty above it.
             measure: whether the row's values count for the column widths.
+            lines: the lines of text its tallest (wrapped) cell needs; more than one sets
+                the row's height, which spreadsheets do not grow on their own.
         """
         r = self.rows + 1 if row is None else row
         if r <= self.rows:
@@ -319,7 +326,8 @@ class Sheet:
         widths = self.widths
         letters = _LETTERS if len(values) <= len(_LETTERS) else \
             [_letter(c) for c in range(1, len(values) + 1)]
-        cells = [f'<row r="{r}">']
+        cells = [f'<row r="{r}">' if lines <= 1 else
+                 f'<row r="{r}" ht="{15 * min(lines, 20)}" customHeight="1">']
         for i, value in enumerate(values):
             sid = styles[i] if styles is not None else 0
             if value is None or value == "":
@@ -650,13 +658,15 @@ def _findings(book: Book, result: AuditResult) -> None:
                                                              PROBE_FINDING_HEADER)
     sheet.header(headers)
     wrapped = [FINDING_HEADERS.index(h) for h in WRAPPED]
-    plain = [book.style(WRAPPED_TEXT) if n in wrapped else 0 for n in range(len(headers))]
+    # every cell at the top of its row, as the wrapped ones are: a row reads across
+    plain = [book.style(WRAPPED_TEXT if n in wrapped else TOP_TEXT) for n in range(len(headers))]
     verdict_col = FINDING_HEADERS.index("Verdict")
-    looks = {v: [book.style(VERDICT_LOOK[v]) if n == verdict_col else s
+    looks = {v: [book.style(VERDICT_LOOK[v].over(TOP_TEXT)) if n == verdict_col else s
                  for n, s in enumerate(plain)] for v in Verdict}
     n = 0
     for f, values in zip(result.findings, finding_rows(result), strict=True):
-        sheet.write(values, looks[f.verdict])
+        lines = max(-(-len(str(values[c] or "")) // WRAP_CHARS) for c in wrapped)
+        sheet.write(values, looks[f.verdict], lines=lines)
         n += 1
     sheet.filter(len(headers), n)
     sheet.fit()
@@ -920,11 +930,16 @@ def build_workbook(result: AuditResult, *, cover: str | None = None) -> Book:
 
 
 def _print_setup(book: Book) -> None:
-    """Landscape, one page wide: a printed or PDF'd report keeps each table whole."""
+    """Landscape, one page wide; a wide table (Findings: 18 columns) two pages wide, its
+    header row and first column on every page: squeezed onto one, its text is unreadable."""
     for sheet in book.sheets:
         ws = sheet.ws
         ws.page_setup.orientation = "landscape"
-        ws.page_setup.fitToWidth = 1
+        wide = len(sheet.widths) > WIDE_COLUMNS
+        ws.page_setup.fitToWidth = 2 if wide else 1
+        if wide:
+            ws.print_title_rows = "1:1"
+            ws.print_title_cols = "A:A"
         ws.page_setup.fitToHeight = 0
         ws.sheet_properties.pageSetUpPr.fitToPage = True
         ws.print_options.gridLines = False

@@ -693,3 +693,20 @@ def test_summary_counts_centred_and_bars_in_verdict_colours(
     assert fills == [VERDICT_FILL[v] for v in VERDICT_ORDER]
     assert chart.y_axis.scaling.min == 0 and chart.y_axis.numFmt.formatCode == "0"
     assert chart.y_axis.majorUnit >= 1
+
+
+def test_findings_print_readably(workbook: openpyxl.Workbook) -> None:
+    """Printed or saved as PDF, the 18-column Findings sheet spans two pages with its header
+    row and address column on each (one page made its text unreadable), and a row is as tall
+    as its wrapped reason and action text."""
+    ws = workbook["Findings"]
+    assert ws.page_setup.fitToWidth == 2 and ws.page_setup.orientation == "landscape"
+    assert (ws.print_title_rows, ws.print_title_cols) == ("$1:$1", "$A:$A")
+    assert workbook["Summary"].page_setup.fitToWidth == 1
+    action = FINDING_HEADERS.index("Action") + 1
+    for row in range(2, ws.max_row + 1):
+        text = str(ws.cell(row=row, column=action).value or "")
+        lines = -(-len(text) // 55)
+        height = ws.row_dimensions[row].height
+        assert (height or 15) >= 15 * min(lines, 20)
+        assert ws.cell(row=row, column=1).alignment.vertical == "top"
