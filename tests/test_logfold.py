@@ -147,3 +147,24 @@ def test_streams_are_not_cut_in_ranges(tmp_path: Path) -> None:
     utf16 = tmp_path / "fw16.log"
     utf16.write_bytes(BUILT.encode("utf-16"))
     assert line_ranges(packed) is None and line_ranges(utf16) is None
+
+
+def test_a_worker_that_dies_fails_the_input_instead_of_waiting(
+        log: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A parsing process killed mid-way (out of memory, a signal) breaks the pool: the input
+    is failed as an internal error, with what was folded before kept; nothing hangs."""
+    import auditor.logfold as logfold
+
+    monkeypatch.setattr(logfold, "record_block", _dies)   # the forked workers inherit it
+    traffic, stats = TrafficIndex(set()), LogStats()
+    status = fold_input(SourceSpec("fw", "cisco-asa", (log,)), traffic, stats, as_of=AS_OF,
+                        workers=2, block_chars=40_000)
+    assert status.status == "failed" and status.internal
+    assert "BrokenProcessPool" in (status.error or "")
+
+
+def _dies(block: object) -> None:
+    """A worker's parse that kills its process, as the kernel's OOM killer would."""
+    import os
+
+    os._exit(9)
