@@ -158,7 +158,7 @@ def fold_input(spec: SourceSpec, traffic: TrafficIndex, stats: LogStats, *,
     """
     global _CONTEXT
     if spec.live:   # a SIEM folds (or filters) the logs where they live: no files here
-        return _fold_fetched(spec, traffic, stats, as_of)
+        return _fold_fetched(spec, traffic, stats, as_of=as_of)
     own = LogStats()
     merge = Merge(traffic, own)
     cores = _workers(spec) if workers is None else workers

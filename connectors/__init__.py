@@ -42,6 +42,7 @@ LOG_PARSERS: dict[str, str] = {
     "iptables": "connectors.logs.iptables:IptablesLogParser",
     "paloalto": "connectors.logs.paloalto:PanOsLogParser",
     "pfsense": "connectors.logs.pfsense:PfSenseLogParser",
+    "splunk": "connectors.logs.splunk:SplunkLogSource",
 }
 
 #: `[[captures]]`: who sent it (connection tables taken on a polling server).

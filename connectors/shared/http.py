@@ -99,6 +99,9 @@ class Call:
     """The full URL, query string included."""
     body: Any = None
     """A JSON body (POST), or None."""
+    form: Mapping[str, str] | None = None
+    """A form body (POST, `application/x-www-form-urlencoded`: Splunk's search endpoints)
+    instead of JSON."""
     cursor: int = 0
     """Where this page starts, for a paging rule that counts (SWQL row windows)."""
 
@@ -335,8 +338,9 @@ class HttpClient:
             call = follow(body, call)
 
     def send(self, call: Call, *, auth: AuthBase | None = None,
-             retries: int | None = None) -> requests.Response:
-        """Send `call`; retry what is worth retrying; return a 2xx response.
+             retries: int | None = None, stream: bool = False) -> requests.Response:
+        """Send `call`; retry what is worth retrying; return a 2xx response (with `stream`,
+        its body not read yet: the caller reads it, line by line, and closes it).
 
         Raises:
             HttpError: naming the source, method and URL (an error status, a redirect, a
@@ -352,7 +356,8 @@ class HttpClient:
                     # said once per source above, not once per request
                     warnings.simplefilter("ignore", InsecureRequestWarning)
                     response = session.request(
-                        call.method, call.url, json=call.body, auth=auth or self.auth,
+                        call.method, call.url, json=call.body, data=call.form,
+                        auth=auth or self.auth, stream=stream,
                         timeout=(self.connect_timeout, self.read_timeout),
                         # explicit: a session's verify loses to REQUESTS_CA_BUNDLE otherwise
                         verify=self.verify, allow_redirects=False)
