@@ -20,7 +20,7 @@ import netaddr
 from auditor.addresses import canonical_host, canonical_ip, canonical_prefix
 from auditor.config import AuditConfig
 from auditor.errors import ConfigError, SourceError, StaleAuditError, UsageError
-from auditor.logfold import fold_input, internal_failure
+from auditor.logfold import fold_input, internal_failure, skipped_notes
 from auditor.model import (
     AuditResult,
     GhostFlow,
@@ -52,8 +52,6 @@ from connectors import LOG_PARSERS, lookup
 from connectors.base import LogParser, SourceSpec
 from connectors.shared.files import STDIN, head_lines
 
-#: Skipped lines quoted per input (all are counted).
-NOTES = 5
 #: Config table -> the role its inputs have in reports.
 _ROLES = {"sources": "source", "networks": "network", "captures": "capture"}
 #: What a failed input of each table gives: nothing, of the right kind.
@@ -484,5 +482,5 @@ def load_source(spec: SourceSpec, table: str, inputs: list[InputStatus], *,
     skipped = connector.skipped
     inputs.append(InputStatus(
         spec.name, spec.type, role, SourceStatus.OK, len(loaded), skipped=len(skipped),
-        notes=tuple(f"{s.location}: {s.reason}" for s in skipped[:NOTES]), seconds=seconds))
+        notes=skipped_notes(skipped), seconds=seconds))
     return loaded

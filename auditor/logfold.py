@@ -24,7 +24,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections import OrderedDict, deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass
@@ -37,7 +37,7 @@ from auditor.model import InputStatus, LogStats, SourceStatus
 from auditor.progress import Progress
 from auditor.traffic import TrafficIndex
 from connectors import lookup
-from connectors.base import Deferred, LogParser, Recording, SourceSpec
+from connectors.base import Deferred, LogParser, Recording, SkippedLine, SourceSpec
 from connectors.shared import files
 from connectors.shared.files import BLOCK_CHARS
 
@@ -52,6 +52,7 @@ PAIR_LIMIT = 100_000
 #: `benchmarks/bench_logs.py`).
 OWN_EVERY = {"file": 4, "stream": 0}
 #: Skipped rows an input's status quotes.
+#: Skipped lines an input's status quotes (the count says how many there were).
 NOTES = 5
 #: Blocks read ahead of the fold, per worker: enough to keep them busy, bounded memory.
 AHEAD = 3
@@ -196,10 +197,13 @@ def _fold_fetched(spec: SourceSpec, traffic: TrafficIndex, stats: LogStats, *,
         stats.merge(parser.stats)
         return internal_failure(spec, "log", spec.url, exc)
     stats.merge(parser.stats)
-    skipped = parser.skipped
     return InputStatus(spec.name, spec.type, "log", SourceStatus.OK, parser.stats.lines,
-                       skipped=len(skipped),
-                       notes=tuple(f"{s.location}: {s.reason}" for s in skipped[:NOTES]))
+                       skipped=len(parser.skipped), notes=skipped_notes(parser.skipped))
+
+
+def skipped_notes(skipped: Sequence[SkippedLine]) -> tuple[str, ...]:
+    """The first `NOTES` lines an input passed over, as its status shows them."""
+    return tuple(f"{s.location}: {s.reason}" for s in skipped[:NOTES])
 
 
 def _fold_file(path: Path, merge: Merge, cores: int, block_chars: int,

@@ -44,6 +44,16 @@ REASON_TEXT: dict[Reason, str] = {
 }
 
 #: Shown where a record's tool has no owner configured.
+
+#: Each verdict's colour (RGB hex): the workbook's cell fills and the HTML page's bars.
+VERDICT_COLOUR = {
+    Verdict.STALE: "FFC7CE",        # red
+    Verdict.CONFLICT: "F8CBAD",     # orange
+    Verdict.UNREACHABLE: "FFEB9C",  # yellow
+    Verdict.UNVERIFIED: "D9D9D9",   # grey
+    Verdict.ACTIVE: "C6EFCE",       # green
+}
+
 NO_OWNER = "(no owner)"
 
 

@@ -51,6 +51,7 @@ from reports.atomic import atomic_write
 from reports.base import (
     NO_OWNER,
     REASON_TEXT,
+    VERDICT_COLOUR,
     Reporter,
     finding_probes,
     owner_names,
@@ -71,15 +72,6 @@ NAMES_SHOWN = 10
 #: Table rows joined into one piece of text before it is written.
 _BATCH = 500
 
-#: The workbook's verdict fills (`reports.xlsx_report.VERDICT_FILL`, held equal by
-#: `tests/test_html_report.py`); repeated here so the HTML path never imports openpyxl.
-VERDICT_COLOUR = {
-    Verdict.STALE: "FFC7CE",        # red
-    Verdict.CONFLICT: "F8CBAD",     # orange
-    Verdict.UNREACHABLE: "FFEB9C",  # yellow
-    Verdict.UNVERIFIED: "D9D9D9",   # grey
-    Verdict.ACTIVE: "C6EFCE",       # green
-}
 #: Text and outline on each fill: the dark tones spreadsheets pair with those fills.
 VERDICT_INK = {
     Verdict.STALE: "9C0006",

@@ -60,6 +60,7 @@ from reports.atomic import atomic_write
 from reports.base import (
     NO_OWNER,
     REASON_TEXT,
+    VERDICT_COLOUR,
     Reporter,
     finding_probes,
     owner_names,
@@ -77,13 +78,7 @@ README_SHEET = "Read me"
 LOGS_SHEETS = ("Summary", "Top destinations", "Top senders", "Ghost flows", "Log rates",
                "Inbound noise")
 
-VERDICT_FILL = {
-    Verdict.STALE: "FFC7CE",        # red
-    Verdict.CONFLICT: "F8CBAD",     # orange
-    Verdict.UNREACHABLE: "FFEB9C",  # yellow
-    Verdict.UNVERIFIED: "D9D9D9",   # grey
-    Verdict.ACTIVE: "C6EFCE",       # green
-}
+VERDICT_FILL = VERDICT_COLOUR
 FAILED_FILL = PatternFill("solid", fgColor="FFC7CE")
 FAILED_FONT = Font(bold=True, color="9C0006")
 BANNER_FILL = PatternFill("solid", fgColor="C00000")

@@ -75,6 +75,7 @@ from connectors.logs.syslog_header import (
     ZONE_OFFSETS,
     ZONES,
     Header,
+    Memo,
     SyslogHeader,
 )
 from connectors.shared.inputs import Inputs
@@ -204,20 +205,10 @@ def _xlate_match(line: str, pos: int) -> re.Match[str] | None:
 _NO_EVENT: Flow = (_OTHER, None, None, None, None, None, 0)
 
 
-class _Devices(dict[str, str]):
+def _devices(read: Callable[[str], Header]) -> Memo[str]:
     """Header shape (`_asa_scan.header_key`) -> the device it names, for the C scanner: read
     once per shape by a reader of its own (shapes have no real time to remember)."""
-
-    def __init__(self, read: Callable[[str], Header]) -> None:
-        super().__init__()
-        self._read = read
-
-    def __missing__(self, shape: str) -> str:
-        device = self._read(shape)[1] or ""
-        if len(self) >= 65536:   # a bound against junk; real files have a few shapes
-            self.clear()
-        self[shape] = device
-        return device
+    return Memo(lambda shape: read(shape)[1] or "", 65536)
 
 
 class AsaLogParser(LogParser):
@@ -305,7 +296,7 @@ class AsaLogParser(LogParser):
         line_event = self._line
         add = traffic.add
         scanner = _asa_scan.Scanner(
-            self._conns, _Devices(SyslogHeader(self.now, self.device).read), self.answered_for,
+            self._conns, _devices(SyslogHeader(self.now, self.device).read), self.answered_for,
             [int(m) for m in handlers], self.pair_limit, MAX_LINE,
             add=traffic.calls if isinstance(traffic, Recording) else traffic.add_fields,
             read_header=read_header,

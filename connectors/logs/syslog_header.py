@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 #: A year-less (RFC 3164) date may be this far after the clock and still count as this year:
 #: the relay's clock or zone can run ahead of the auditing machine's.
@@ -50,6 +51,8 @@ ZONES = frozenset(ZONE_OFFSETS)
 
 #: (time as naive UTC or None, device or the reader's default).
 Header = tuple[datetime | None, str | None]
+
+_V = TypeVar("_V")
 
 _MONTHS = {m: i for i, m in enumerate(
     ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
@@ -82,15 +85,17 @@ _COMMON = re.compile(
     r"(?: (\d{4}))? (\d\d):(\d\d):(\d\d)(?::| ([\w.:<>@-]{1,255}?) ?:)? ?")
 
 
-class _Cache(dict[str, Header]):
-    """Header text -> its reading; a miss reads it (the lookup stays in C when it hits)."""
+class Memo(dict[str, _V]):
+    """Text -> `read(text)`, read once; a miss reads it (the lookup stays in C when it
+    hits). Emptied when it holds `limit` entries: a bound against junk, never reached by
+    a real file's few header forms."""
 
-    def __init__(self, read: Callable[[str], Header], limit: int) -> None:
+    def __init__(self, read: Callable[[str], _V], limit: int) -> None:
         super().__init__()
         self._read = read
         self._limit = limit
 
-    def __missing__(self, text: str) -> Header:
+    def __missing__(self, text: str) -> _V:
         hit = self._read(text)
         if len(self) >= self._limit:
             self.clear()
@@ -130,7 +135,7 @@ class SyslogHeader:
         self.clock = clock
         self.device = device
         self._latest: datetime | None = None   # clock + CLOCK_SKEW, once needed
-        self._cache = _Cache(self._read, limit)
+        self._cache: Memo[Header] = Memo(self._read, limit)
         self.read = self._cache.__getitem__
 
     def split(self, line: str, pos: int = 0) -> tuple[datetime | None, str | None, int]:

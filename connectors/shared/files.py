@@ -95,11 +95,9 @@ def line_ranges(path: Path, size: int = BLOCK_CHARS) -> list[tuple[int, int]] | 
         return None
     try:
         total = path.stat().st_size
-        with open(path, "rb") as fh:
-            head = fh.read(512)
-            if _bomless_utf16(head) or head.startswith(
-                    (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-                return None
+        with _open_binary(path) as fh:
+            if _sniff_encoding(fh) not in ("utf-8", "utf-8-sig"):
+                return None   # UTF-16: a newline is two bytes
             cuts = [0]
             at = size
             while at < total:
