@@ -180,7 +180,7 @@ def fold_input(spec: SourceSpec, traffic: TrafficIndex, stats: LogStats, *,
     finally:
         _CONTEXT = None
     stats.merge(own)
-    return InputStatus(spec.name, spec.type, "log", SourceStatus.OK, own.lines)
+    return InputStatus(spec.name, spec.type, "log", SourceStatus.OK, own.lines, engine="local")
 
 
 def _fold_fetched(spec: SourceSpec, traffic: TrafficIndex, stats: LogStats, *,
@@ -192,13 +192,15 @@ def _fold_fetched(spec: SourceSpec, traffic: TrafficIndex, stats: LogStats, *,
     except SourceError as exc:
         stats.merge(parser.stats)
         return InputStatus(spec.name, spec.type, "log", SourceStatus.FAILED, parser.stats.lines,
-                           str(exc))
+                           str(exc), engine=parser.engine, query=parser.query(),
+                           rows=parser.rows)
     except Exception as exc:  # a connector bug fails its input, never the audit
         stats.merge(parser.stats)
         return internal_failure(spec, "log", spec.url, exc)
     stats.merge(parser.stats)
     return InputStatus(spec.name, spec.type, "log", SourceStatus.OK, parser.stats.lines,
-                       skipped=len(parser.skipped), notes=skipped_notes(parser.skipped))
+                       skipped=len(parser.skipped), notes=skipped_notes(parser.skipped),
+                       engine=parser.engine, query=parser.query(), rows=parser.rows)
 
 
 def skipped_notes(skipped: Sequence[SkippedLine]) -> tuple[str, ...]:

@@ -398,6 +398,12 @@ class InputStatus:
     """The first few skipped lines, `location: reason`."""
     seconds: float | None = None
     """How long reading it took (`stale-audit sources` shows it; not in the JSON report)."""
+    engine: str | None = None
+    """Logs only: where the lines were folded (`local`, `spark`, `splunk`, ...)."""
+    query: str | None = None
+    """Logs only: the query a SIEM ran, or the job an engine ran, secrets removed."""
+    rows: int | None = None
+    """Logs only: rows a SIEM (or an engine's partial folds) returned."""
 
 
 @dataclass(frozen=True, slots=True)

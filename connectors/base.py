@@ -214,6 +214,16 @@ class LogParser(Connector):
     #: Lines longer than this are counted unparsed without a look (syslog caps a message
     #: near 1 KiB; a regex over megabytes of junk is not worth the time).
     max_line: ClassVar[int] = 16384
+    #: Where the lines are folded, as the report shows it: `local` (this machine), or the
+    #: SIEM that folds or filters them (`splunk`, `elasticsearch`, ...).
+    engine: ClassVar[str] = "local"
+    rows: int | None = None
+    """Rows (or raw lines) the last fetch of a SIEM returned; None for files."""
+
+    def query(self) -> str | None:
+        """The query a SIEM type runs, secrets removed (the report shows it); None for
+        files."""
+        return None
 
     def numbered(self, lines: Iterable[str], start: int = 1) -> Iterator[tuple[int, str]]:
         """(line number, line) for every line a parser should read, counted in `stats`.

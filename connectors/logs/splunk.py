@@ -74,6 +74,7 @@ class SplunkLogSource(LogParser):
     """Firewall traffic folded by Splunk (`aggregate`) or filtered by it (`raw`)."""
 
     type: ClassVar[str] = "splunk"
+    engine: ClassVar[str] = "splunk"
     api: ClassVar[bool] = True
     api_options: ClassVar[frozenset[str]] = frozenset(
         {"token_env", "search", "earliest", "latest", "mode"})
