@@ -128,9 +128,7 @@ class Merge:
 
     def replay(self, part: Part) -> None:
         """Make the fold calls a worker recorded."""
-        add_fields = self.traffic.add_fields
-        for call in part.calls:
-            add_fields(*call)
+        self.traffic.add_calls(part.calls)
         self.close(part.stats, part.deferred, part.pairs)
 
     def close(self, stats: LogStats, deferred: list[Deferred],

@@ -19,8 +19,14 @@ from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from auditor.model import DROP_SIGNALS, LogEvent, Signal, Traffic
+
+try:   # the drop-flow table in C (`auditor/_flows.c`), where the install could build it
+    from auditor._flows import FlowTable
+except ImportError:   # pragma: no cover - no C compiler at install: the same fold in Python
+    FlowTable = None  # type: ignore[assignment,misc]
 
 FlowKey = tuple[str, str, str, int | None]
 MAX_SPORTS = 32
@@ -141,12 +147,12 @@ class TrafficIndex:
 
     def __init__(self, held: Collection[str] | None = None, *,
                  max_flows: int = MAX_FLOWS,
-                 is_noise: Callable[[str], bool] | None = None) -> None:
+                 is_noise: Callable[[str], bool] | None = None,
+                 native: bool = True) -> None:
         self.max_flows = max_flows
         """Distinct flows kept exactly. Past it, new flows fold into coarser keys
         (`_folded_key`), so a scan cannot grow memory without end."""
-        self.folded = 0
-        """Drop lines counted in a folded (many senders) flow."""
+        self._folded = 0
         self.held = held
         """When given, answered traffic is kept only for these addresses (the ones some
         source holds): on a firewall logging every teardown, that is every destination
@@ -154,8 +160,7 @@ class TrafficIndex:
         self.by_dst: dict[str, Tally] = {}
         """Evidence per destination other than drops (answered traffic); drops are in
         `flows`. `summary` gives both together."""
-        self.flows: dict[FlowKey, FlowTally] = {}
-        """Drops per (source, destination, protocol, destination port)."""
+        self._flows: dict[FlowKey, FlowTally] = {}
         self.hourly: Counter[datetime] = Counter()
         """Drop lines per hour (hour start -> lines)."""
         self.hourly_messages: Counter[tuple[datetime, str]] = Counter()
@@ -172,6 +177,55 @@ class TrafficIndex:
         self._when: datetime | None = None
         self._hour: datetime | None = None
         self._hour_end: datetime | None = None
+        self._table: FlowTable | None = None
+        """While folding, the drops' flows are in C (`auditor/_flows.c`, the same fold as
+        `add_fields`' Python); the first read of `flows` moves them here, for good."""
+        if native and FlowTable is not None:
+            self._table = FlowTable(held, is_noise, self.noise, self.hourly,
+                                    self.hourly_messages, max_flows, DROP_SIGNALS, _OTHER)
+
+    @property
+    def flows(self) -> dict[FlowKey, FlowTally]:
+        """Drops per (source, destination, protocol, destination port)."""
+        if self._table is not None:
+            self._drain()
+        return self._flows
+
+    @property
+    def folded(self) -> int:
+        """Drop lines counted in a folded (many senders) flow."""
+        if self._table is not None:
+            self._drain()
+        return self._folded
+
+    def _drain(self) -> None:
+        """The C table's flows into `_flows` (empty until now); the fold goes on in Python."""
+        table, self._table = self._table, None
+        assert table is not None and not self._flows
+        self._flows = table.drain(FlowTally, array)
+        self._folded += table.folded
+        self._flows_to = None
+
+    def drop_adder(self) -> Callable[..., None]:
+        """What a parser hands each drop's fields to (`add_fields`' signature): the C
+        table's `add` while there is one (drops only: `src`, `dst` set, a drop signal),
+        else `add_fields`. Asked per block, never kept past a read of `flows`."""
+        return self._table.add if self._table is not None else self.add_fields
+
+    def add_calls(self, calls: list[tuple[Any, ...]]) -> None:
+        """Make a worker's recorded `add_fields` calls, in order."""
+        if self._table is not None:
+            self._table.add_calls(calls, self.add_fields)
+            return
+        add_fields = self.add_fields
+        for call in calls:
+            add_fields(*call)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled (a part folded elsewhere) as Python dicts: the C table does not travel."""
+        if self._table is not None:
+            self._drain()
+        return dict(self.__dict__)
 
     def add(self, event: LogEvent) -> None:
         """Fold one event (`add_fields` of its fields)."""
@@ -195,6 +249,9 @@ class TrafficIndex:
             return
         if src is None:  # a masked or named sender: no flow (SPEC), nothing to attribute
             return
+        if self._table is not None:
+            self._table.add(time, message, signal, protocol, src, sport, dst, dport, count)
+            return
         hour: datetime | None = None
         if time is not None:   # the line counts in its hour (inline: once per drop line)
             if time is not self._when:
@@ -206,7 +263,7 @@ class TrafficIndex:
             self.hourly[hour] += count   # type: ignore[index]
             self.hourly_messages[(hour, message)] += count   # type: ignore[index]
         key = (src, dst, protocol or "?", dport)
-        flows = self.flows
+        flows = self._flows
         flow = flows.get(key)
         if flow is None:
             held = self.held is not None and dst in self.held
@@ -217,7 +274,7 @@ class TrafficIndex:
             if len(flows) >= self.max_flows:
                 key = self._folded_key(key, held)
                 flow = flows.get(key)
-                self.folded += count
+                self._folded += count
             if flow is None:
                 flows[key] = FlowTally.of_line(time, message, signal, count, sport, hour)
                 self._flows_to = None
@@ -245,7 +302,7 @@ class TrafficIndex:
         an index that holds nothing yet).
         """
         if not (self.flows or self.by_dst or self.hourly or self.noise.lines or self.folded):
-            self.flows, self.by_dst, self.folded = other.flows, other.by_dst, other.folded
+            self._flows, self.by_dst, self._folded = other.flows, other.by_dst, other.folded
             self.hourly, self.hourly_messages = other.hourly, other.hourly_messages
             self.noise = other.noise
             self._flows_to = None
@@ -262,7 +319,7 @@ class TrafficIndex:
                 key = folded_key(key, held is not None and key[1] in held, len(flows),
                                  self.max_flows)
                 mine = flows.get(key)
-                self.folded += flow.count
+                self._folded += flow.count
                 if mine is None:
                     flows[key] = flow
                     continue
@@ -277,7 +334,7 @@ class TrafficIndex:
         self.hourly.update(other.hourly)
         self.hourly_messages.update(other.hourly_messages)
         self.noise.merge(other.noise)
-        self.folded += other.folded
+        self._folded += other.folded
         self._flows_to = None
 
     # -- reading ----------------------------------------------------------------------------
@@ -295,7 +352,7 @@ class TrafficIndex:
             self._hour_end = datetime.max
 
     def _folded_key(self, key: FlowKey, held: bool) -> FlowKey:
-        return folded_key(key, held, len(self.flows), self.max_flows)
+        return folded_key(key, held, len(self._flows), self.max_flows)
 
     def destinations(self) -> set[str]:
         """Every address `summary` has something to say about (asked once per audit, so

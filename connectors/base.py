@@ -16,7 +16,7 @@ for the same body a saved export holds, and hands it to the same `parse()`.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -166,6 +166,11 @@ class Fold(Protocol):
                    protocol: str | None, src: str | None, sport: int | None,
                    dst: str | None, dport: int | None, count: int) -> None: ...
 
+    def drop_adder(self) -> Callable[..., None]:
+        """What to hand a drop's fields to (`add_fields`, or a faster path for drops alone:
+        `src` and `dst` set, a drop signal); asked once per block."""
+        ...
+
 
 class Recording:
     """A `Fold` that only records: the arguments of every fold call, in order (`calls`), for
@@ -181,6 +186,9 @@ class Recording:
 
     def add_fields(self, *fields: object) -> None:
         self.calls.append(fields)
+
+    def drop_adder(self) -> Callable[..., None]:
+        return self.add_fields
 
 
 class LogParser(Connector):

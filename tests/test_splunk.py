@@ -105,6 +105,9 @@ class Only:
         if fields[1] in self.messages:
             self.traffic.add_fields(*fields)
 
+    def drop_adder(self) -> Any:
+        return self.add_fields
+
 
 def _flows(traffic: TrafficIndex, *, sports: bool) -> dict[Any, Any]:
     return {key: (t.count, t.first, t.last, dict(t.messages), dict(t.signals), dict(t.hours),

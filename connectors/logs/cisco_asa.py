@@ -285,7 +285,7 @@ class AsaLogParser(LogParser):
         """Fold a block of whole lines into `traffic`, as `parse_block` and `traffic.add`
         would: with `evidence_only`, the C scanner (`_asa_scan.c`), where it is built,
         reads the bulk lines (Built/Teardown bookkeeping, lines only counted) and the
-        commonest drops in their plain template, handing those to `traffic.add_fields`;
+        commonest drops in their plain template, handing those to `traffic.drop_adder()`;
         Python reads the rest, in order, as one pass."""
         if not self.evidence_only or _asa_scan is None:
             super().fold_block(block, traffic, start)
@@ -298,7 +298,7 @@ class AsaLogParser(LogParser):
         scanner = _asa_scan.Scanner(
             self._conns, _devices(SyslogHeader(self.now, self.device).read), self.answered_for,
             [int(m) for m in handlers], self.pair_limit, MAX_LINE,
-            add=traffic.calls if isinstance(traffic, Recording) else traffic.add_fields,
+            add=traffic.calls if isinstance(traffic, Recording) else traffic.drop_adder(),
             read_header=read_header,
             signals=(_ACL_DENY, _NO_ROUTE, _SYN_RETRANSMIT, _SYN_TIMEOUT),
             latest=reader.year_limit(), zones=ZONES)

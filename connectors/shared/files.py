@@ -15,9 +15,17 @@ import zlib
 from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import ModuleType
 from typing import IO, Any
 
 from auditor.errors import SourceError
+
+_inflating: ModuleType
+try:   # ISA-L's inflate: the same deflate, 3-4x faster than zlib's on a gz log (its wheel
+    # is a dependency; zlib stays the fallback where it cannot be installed)
+    from isal import isal_zlib as _inflating
+except ImportError:   # pragma: no cover
+    _inflating = zlib
 
 
 def open_text(path: Path, encoding: str | None = None) -> IO[str]:
@@ -260,7 +268,7 @@ def _stdin_replay() -> _Replay:
         raw = buffer if isinstance(buffer, io.BufferedReader) else io.BufferedReader(buffer)
         head = raw.peek(3)[:3]
         if head.startswith(b"\x1f\x8b"):
-            raw = io.BufferedReader(_Decompressed(gzip.GzipFile(fileobj=raw), STDIN, "gzip"),
+            raw = io.BufferedReader(_ReadAhead(_Decompressed(_Inflated(raw), STDIN, "gzip")),
                                     _BUFFER)
         elif head.startswith(b"BZh"):
             raw = io.BufferedReader(_Decompressed(bz2.BZ2File(raw), STDIN, "bzip2"), _BUFFER)
@@ -295,7 +303,8 @@ def head_lines(path: Path, count: int = 200) -> list[str]:
 _BUFFER = 1 << 16
 
 #: What a damaged or mislabelled archive raises from inside gzip, bz2 and zlib.
-_DAMAGED = (OSError, EOFError, zlib.error)
+_DAMAGED: tuple[type[Exception], type[Exception], type[Exception], type[Exception]] = (
+    OSError, EOFError, zlib.error, _inflating.error)
 
 
 #: Seconds the thread holding the interpreter lock keeps it while a read-ahead thread waits.
@@ -381,7 +390,7 @@ class _ReadAhead(io.RawIOBase):
 
 
 class _Inflated(io.RawIOBase):
-    """A gzip file's content, inflated a megabyte of input at a time with `zlib`.
+    """A gzip file's content, inflated a megabyte of input at a time (ISA-L, or `zlib`).
 
     What `gzip.GzipFile` reads, members one after another (zero padding between them
     allowed, CRC and length checked by zlib), but in big steps: each step lets go of the
@@ -394,7 +403,7 @@ class _Inflated(io.RawIOBase):
         super().__init__()
         self._disk = disk
         self._step = step
-        self._inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        self._inflater = _inflating.decompressobj(16 + zlib.MAX_WBITS)
         self._fed = False
         self._out = b""
         self._at = 0
@@ -416,7 +425,7 @@ class _Inflated(io.RawIOBase):
                     data = data.lstrip(b"\0")
                     if not data:
                         break
-                    self._inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+                    self._inflater = _inflating.decompressobj(16 + zlib.MAX_WBITS)
                 self._fed = True
                 out.append(self._inflater.decompress(data))
                 data = self._inflater.unused_data if self._inflater.eof else b""
