@@ -111,6 +111,22 @@ def test_reading_for_evidence_counts_as_a_full_read_and_keeps_every_evidence_eve
                                            full.stats.unparsed, full.stats.by_message), log
 
 
+@pytest.mark.parametrize("length", [65535, 65536, 65537, 98304, 131073])
+@pytest.mark.parametrize("at", [0, 1, 40_000])
+def test_a_range_cuts_every_line_over_the_limit_wherever_it_lies(
+        tmp_path: Path, length: int, at: int) -> None:
+    """The long-line check looks at windows, not lines: a line just over the limit is
+    still cut, wherever it starts; one at the limit is kept whole."""
+    from connectors.shared.files import MAX_LINE_CHARS, read_range
+
+    raw = b"a" * at + (b"\n" if at else b"") + b"y" * length + b"\n" + TEAR.encode()
+    path = tmp_path / "long.log"
+    path.write_bytes(raw)
+    lines = read_range(path, 0, len(raw)).split("\n")
+    assert len(lines[1 if at else 0]) == min(length, MAX_LINE_CHARS)
+    assert TEAR.rstrip("\n") in lines
+
+
 @pytest.mark.parametrize("size", [1, 37, 4096])
 def test_ranges_read_what_one_reader_reads(tmp_path: Path, size: int) -> None:
     """Blocks that workers read themselves (byte ranges of whole lines) hold the text one
