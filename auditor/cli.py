@@ -57,6 +57,7 @@ from auditor.progress import Progress
 from auditor.reconcile import address_sort_key
 from auditor.starter import DEFAULT_NAME, starter_config
 from auditor.summary import colour, format_logs_summary, format_summary
+from connectors import SIEM_LOGS
 from reports import Output, write_outputs
 
 #: `-o` picks its writer by extension; these are the ones there is a writer for.
@@ -290,7 +291,7 @@ def build_parser() -> argparse.ArgumentParser:
         [(EXIT_OK, "read"),
          (EXIT_USAGE, "a missing file, or lines in no format this version reads"),
          (EXIT_SOURCE_FAILED, "a log could not be read (e.g. a damaged .gz)"), _EXIT_BUG])
-    _log_args(logs, types["logs"])
+    _log_args(logs, [t for t in types["logs"] if t not in SIEM_LOGS])
     _report_args(logs, default_xlsx=None)
     _as_of_arg(logs)
     logs.set_defaults(run=cmd_logs)
@@ -306,7 +307,7 @@ def build_parser() -> argparse.ArgumentParser:
         [(EXIT_OK, "read"),
          (EXIT_USAGE, "a missing file, or lines in no format this version reads"),
          (EXIT_SOURCE_FAILED, "a log could not be read"), _EXIT_BUG])
-    _log_args(events, types["logs"])
+    _log_args(events, [t for t in types["logs"] if t not in SIEM_LOGS])
     _as_of_arg(events)
     events.set_defaults(run=cmd_events)
     return parser

@@ -48,7 +48,7 @@ from auditor.reconcile import (
     reconcile,
 )
 from auditor.traffic import TrafficIndex
-from connectors import LOG_PARSERS, lookup
+from connectors import LOG_PARSERS, SIEM_LOGS, lookup
 from connectors.base import LogParser, SourceSpec
 from connectors.shared.files import STDIN, head_lines
 
@@ -276,12 +276,12 @@ def detect_log_type(path: Path, sample: int = 200) -> str:
     if not lines:
         return "cisco-asa"
     scores = {name: sum(1 for line in lines if lookup("logs", name).recognises(line))
-              for name in sorted(LOG_PARSERS)}
+              for name in sorted(LOG_PARSERS.keys() - SIEM_LOGS)}
     best = max(scores, key=lambda name: (scores[name], name == "cisco-asa"))
     if scores[best] == 0:
         raise UsageError(f"{path}: none of the first {len(lines)} lines is in a log format "
                          f"this version reads; pass --type (valid: "
-                         f"{', '.join(sorted(LOG_PARSERS))})")
+                         f"{', '.join(sorted(LOG_PARSERS.keys() - SIEM_LOGS))})")
     return best
 
 

@@ -45,6 +45,10 @@ LOG_PARSERS: dict[str, str] = {
     "splunk": "connectors.logs.splunk:SplunkLogSource",
 }
 
+#: Log types a SIEM answers (`url`, no files): never guessed from a file's content, and not
+#: a `--type` for files.
+SIEM_LOGS = frozenset({"elasticsearch", "opensearch", "splunk"})
+
 #: `[[captures]]`: who sent it (connection tables taken on a polling server).
 CAPTURES: dict[str, str] = {
     "linux-ss": "connectors.captures.netstat:LinuxSsCapture",
