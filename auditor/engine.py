@@ -216,7 +216,9 @@ def fold_logs(spec: SourceSpec, traffic: TrafficIndex, stats: LogStats, *, as_of
               progress: Progress | None = None) -> InputStatus:
     """Fold every file of one `[[logs]]` input into `traffic` (on every core where it pays);
     count into `stats`."""
-    return fold_input(spec, traffic, stats, as_of=as_of, progress=progress)
+    started = time.perf_counter()
+    status = fold_input(spec, traffic, stats, as_of=as_of, progress=progress)
+    return replace(status, seconds=time.perf_counter() - started)
 
 
 def stream_events(parser: LogParser, paths: Iterable[Path],

@@ -82,8 +82,13 @@ def ghost_record(g: GhostFlow) -> dict[str, Any]:
 
 
 def input_record(i: InputStatus) -> dict[str, Any]:
-    return {"name": i.name, "type": i.type, "status": str(i.status), "records": i.records,
-            "error": i.error}
+    record = {"name": i.name, "type": i.type, "status": str(i.status), "records": i.records,
+              "error": i.error}
+    if i.role == "log" and i.engine not in (None, "local"):
+        # folded by a SIEM or Spark: by what, the query, the rows (no time: the JSON stays
+        # reproducible; a local file's record keeps the SPEC's five keys)
+        record.update(engine=i.engine, query=i.query, rows=i.rows)
+    return record
 
 
 def log_stats_record(s: LogStats) -> dict[str, Any]:

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from collections import Counter
 
-from auditor.model import VERDICT_ORDER, AuditResult, Finding, Reason, SourceStatus, Verdict
+from auditor.model import (
+    VERDICT_ORDER,
+    AuditResult,
+    Finding,
+    InputStatus,
+    Reason,
+    SourceStatus,
+    Verdict,
+)
 from auditor.rates import rises, series
 
 TOP = 10
@@ -25,6 +33,7 @@ def format_summary(result: AuditResult) -> str:
         unit = "lines" if i.role == "log" else "records"
         skipped = f", {i.skipped} lines skipped" if i.skipped else ""
         lines.append(f"  {i.name:<20} {i.type:<16} {mark:<7} {i.records:>9} {unit}{skipped}")
+        lines += _where_read(i)
         lines += [f"      skipped {note}" for note in i.notes]
     if result.logs.lines:
         lines.append(f"  logs: {result.logs.lines} lines, {result.logs.parsed} parsed, "
@@ -109,6 +118,14 @@ def _stale_lines(result: AuditResult, f: Finding) -> list[str]:
     return [f"  {f.address:<16} {owners}: {when}{drops}", f"      why: {why}"]
 
 
+def _where_read(i: InputStatus) -> list[str]:
+    """A log input folded elsewhere (a SIEM, Spark): by what, and the query it ran."""
+    where = i.where_read()
+    if where is None:
+        return []
+    return [f"      folded by {where}"] + ([f"      query: {i.query}"] if i.query else [])
+
+
 def colour(text: str) -> str:
     """The summary for a terminal: FAILED and the failed-inputs banner in red, stale counts
     in bold (ANSI escapes; the caller uses it only when writing to a terminal)."""
@@ -140,7 +157,10 @@ def _rates(result: AuditResult) -> list[str]:
 
 def format_logs_summary(result: AuditResult) -> str:
     """For `stale-audit logs`: top unanswered destinations, senders, hourly rates."""
-    lines = [f"{i.name}: read as {i.type}" for i in result.inputs]
+    lines = []
+    for i in result.inputs:
+        lines.append(f"{i.name}: read as {i.type}")
+        lines += _where_read(i)
     lines.append(f"{result.logs.lines} lines, {result.logs.parsed} parsed, "
                  f"{result.logs.unparsed} unrecognised (skipped)")
     for i in result.failed:

@@ -739,6 +739,10 @@ def _input_row(i: InputStatus) -> str:
     failed = i.status is SourceStatus.FAILED
     notes = "".join(f"<li>skipped {_e(note)}</li>" for note in i.notes)
     detail = _e(i.error or "") + (f"<ul class=\"notes\">{notes}</ul>" if notes else "")
+    where = i.where_read()
+    if where is not None:   # folded by a SIEM or Spark: by what, and the query it ran
+        query = f"<br><code>{_e(i.query)}</code>" if i.query else ""
+        detail = f"<p class=\"where\">folded by {_e(where)}{query}</p>" + detail
     unit = "lines" if i.role == "log" else "records"
     return (f"<tr data-input=\"{_e(i.name)}\" data-status=\"{i.status}\""
             f"{_FAILED_CLASS if failed else ''}><td>{_e(i.name)}</td><td>{_e(i.type)}"

@@ -110,6 +110,9 @@ GHOST_HEADERS = ("Source", "Destination", "Protocol", "Port", "Count", "First se
                  "Last seen", "Reasons", "Attribution")
 NETWORK_HEADERS = ("Prefix", "Status", "Source", "Location", "Description")
 INPUT_HEADERS = ("Name", "Type", "Role", "Status", "Records", "Error", "Skipped lines")
+#: The Sources sheet adds how each input was read: a log input's engine (`local`, `spark`, a
+#: SIEM), the rows it returned and the query it ran (secrets never in it), and the time.
+READ_HEADERS = ("Engine", "Rows", "Seconds", "Query")
 LOG_INPUT_HEADERS = ("File", "Format", "Status", "Lines", "Error", "Skipped lines")
 #: The sheet, and the Findings column, added when the opt-in probes ran.
 PROBE_SHEET = "Probes"
@@ -428,9 +431,11 @@ class Grid:
 
 
 def _input_rows(grid: Grid, top: int, inputs: Sequence[InputStatus], *,
-                error_chars: int | None, logs: bool = False) -> int:
-    """The input status table at row `top`; a failed input's row is red. Returns next row."""
-    grid.row(top, LOG_INPUT_HEADERS if logs else INPUT_HEADERS, HEADER)
+                error_chars: int | None, logs: bool = False, read: bool = False) -> int:
+    """The input status table at row `top`; a failed input's row is red. Returns next row.
+    `read`: with how each was read (`READ_HEADERS`)."""
+    headers = LOG_INPUT_HEADERS if logs else INPUT_HEADERS
+    grid.row(top, headers + READ_HEADERS if read else headers, HEADER)
     row = top + 1
     for i in inputs:
         error = i.error or "; ".join(f"skipped {note}" for note in i.notes) or None
@@ -441,6 +446,10 @@ def _input_rows(grid: Grid, top: int, inputs: Sequence[InputStatus], *,
         values: tuple[Value, ...] = (
             (i.name, i.type, status, i.records, error, i.skipped or None) if logs else
             (i.name, i.type, i.role, status, i.records, error, i.skipped or None))
+        if read:
+            engine = (i.engine or "local") if i.role == "log" else None
+            seconds = round(i.seconds, 2) if i.seconds is not None else None
+            values += (engine, i.rows, seconds, i.query)
         grid.row(row, values, FAILED if failed else PLAIN)
         row += 1
     return row
@@ -790,10 +799,10 @@ def _networks(book: Book, result: AuditResult) -> None:
 def _sources(book: Book, result: AuditResult) -> None:
     sheet = book.sheet("Sources")
     grid = Grid()
-    _input_rows(grid, 1, result.inputs, error_chars=None)
+    _input_rows(grid, 1, result.inputs, error_chars=None, read=True)
     grid.emit(sheet, cap=120)
     sheet.ws.freeze_panes = "A2"
-    sheet.filter(len(INPUT_HEADERS), len(result.inputs))
+    sheet.filter(len(INPUT_HEADERS) + len(READ_HEADERS), len(result.inputs))
 
 
 def _log_rates(book: Book, result: AuditResult, *, messages: bool = False) -> None:
@@ -1023,7 +1032,8 @@ def _logs_summary(book: Book, result: AuditResult) -> None:
     if peak:
         grid.dress(row - 2, 2, Look(fmt=HOUR_FORMAT))
     row = _section(grid, row + 1, "Inputs")
-    row = _input_rows(grid, row, result.inputs, error_chars=SUMMARY_ERROR_CHARS, logs=True)
+    row = _input_rows(grid, row, result.inputs, error_chars=SUMMARY_ERROR_CHARS, logs=True,
+                      read=True)
     row = _section(grid, row + 1, "Lines per message")
     grid.row(row, ("Message", "Lines", "Drop lines"), HEADER)
     drops_by = {m: sum(rates.values()) for m, rates in result.hourly_messages.items()}

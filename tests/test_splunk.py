@@ -11,9 +11,10 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, datetime
+from html import escape as html_escape
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, quote
 
 import pytest
 
@@ -239,3 +240,77 @@ def test_splunk_fatal_message_fails_the_input(server: ReplayServer, log: Path,
     status = fold_input(_spec(server, "aggregate"), TrafficIndex(), LogStats(), as_of=AS_OF)
     assert status.status is SourceStatus.FAILED
     assert "Unable to parse the search" in (status.error or "")
+
+
+def test_reports_say_where_the_traffic_was_folded(
+        server: ReplayServer, log: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Each log input shows its engine, the query it ran (no secret), the rows it returned
+    and the time it took: in the JSON (no time: reproducible), the Sources sheet, the HTML
+    and the terminal; a file folded here keeps the SPEC's five JSON keys."""
+    import openpyxl
+
+    from tests.outputs import output_texts
+
+    monkeypatch.setenv("SPLUNK_TOKEN", TOKEN)
+    sent: list[dict[str, str]] = []
+    answer = splunk_export(log)
+
+    def handle(request: Request) -> Reply:
+        sent.append({k: v[-1] for k, v in parse_qs(request.body.decode()).items()})
+        return answer(request)
+
+    server.route("POST", EXPORT, handle)
+    out = tmp_path / "out"
+    (tmp_path / "targets.csv").write_text("address,name\n10.99.1.1,gone\n")
+    config = tmp_path / "audit.toml"
+    config.write_text(f'''[[sources]]
+name = "list"
+type = "csv"
+path = "targets.csv"
+
+[[logs]]
+name = "siem"
+type = "splunk"
+url = "{server.url}"
+token_env = "SPLUNK_TOKEN"
+search = 'index=firewall sourcetype IN ("cisco:asa")'
+earliest = "-30d@d"
+
+[[logs]]
+name = "fw-file"
+type = "cisco-asa"
+path = "{log}"
+''')
+    assert main(["audit", "-c", str(config), "--json", str(out / "a.json"),
+                 "-o", str(out / "a.xlsx"), "--html", str(out / "a.html")]) in (0, 1)
+    printed = capsys.readouterr()
+    query = sent[0]["search"]
+    body = answer(Request("POST", EXPORT, {"authorization": f"Bearer {TOKEN}"},
+                          "&".join(f"{k}={quote(v)}" for k, v in sent[0].items()).encode(),
+                          server.url))
+    rows = sum(1 for line in body.body.decode().splitlines()
+               if line.strip() and json.loads(line).get("preview") is False)
+    assert rows > 50
+
+    inputs = {i["name"]: i for i in json.loads((out / "a.json").read_text())["sources"]}
+    assert inputs["siem"]["engine"] == "splunk"
+    assert inputs["siem"]["query"] == query and inputs["siem"]["rows"] == rows
+    assert set(inputs["fw-file"]) == {"name", "type", "status", "records", "error"}
+
+    sheet = openpyxl.load_workbook(out / "a.xlsx")["Sources"]
+    table = [[c.value for c in row] for row in sheet.iter_rows()]
+    head = table[0]
+    by_name = {row[0]: dict(zip(head, row, strict=False)) for row in table[1:]}
+    siem, local = by_name["siem"], by_name["fw-file"]
+    assert (siem["Engine"], siem["Rows"], siem["Query"]) == ("splunk", rows, query)
+    assert isinstance(siem["Seconds"], float) and siem["Seconds"] >= 0
+    assert (local["Engine"], local["Rows"], local["Query"]) == ("local", None, None)
+    assert by_name["list"]["Engine"] is None
+
+    html = (out / "a.html").read_text()
+    assert f"folded by splunk, {rows:,} rows in " in html
+    assert html_escape(query) in html
+    assert f"folded by splunk, {rows:,} rows in " in printed.out
+    assert f"query: {query}" in printed.out
+    assert not any(TOKEN in text for text in output_texts(printed, out))
