@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TextIO
 
 from auditor import __version__
-from auditor.config import api_types, load_config, valid_types
+from auditor.config import api_types, file_log_types, load_config, valid_types
 from auditor.engine import (
     check_inputs,
     events,
@@ -57,7 +57,6 @@ from auditor.progress import Progress
 from auditor.reconcile import address_sort_key
 from auditor.starter import DEFAULT_NAME, starter_config
 from auditor.summary import colour, format_logs_summary, format_summary
-from connectors import SIEM_LOGS
 from reports import Output, write_outputs
 
 #: `-o` picks its writer by extension; these are the ones there is a writer for.
@@ -106,7 +105,6 @@ _EXIT_BUG = (EXIT_INTERNAL, f"internal error, a bug: one line naming the input (
 
 
 def build_parser() -> argparse.ArgumentParser:
-    types = valid_types()
     parser = argparse.ArgumentParser(
         prog="stale-audit", formatter_class=argparse.RawDescriptionHelpFormatter,
         description=_wrap(
@@ -291,7 +289,7 @@ def build_parser() -> argparse.ArgumentParser:
         [(EXIT_OK, "read"),
          (EXIT_USAGE, "a missing file, or lines in no format this version reads"),
          (EXIT_SOURCE_FAILED, "a log could not be read (e.g. a damaged .gz)"), _EXIT_BUG])
-    _log_args(logs, [t for t in types["logs"] if t not in SIEM_LOGS])
+    _log_args(logs, file_log_types())
     _report_args(logs, default_xlsx=None)
     _as_of_arg(logs)
     logs.set_defaults(run=cmd_logs)
@@ -307,7 +305,7 @@ def build_parser() -> argparse.ArgumentParser:
         [(EXIT_OK, "read"),
          (EXIT_USAGE, "a missing file, or lines in no format this version reads"),
          (EXIT_SOURCE_FAILED, "a log could not be read"), _EXIT_BUG])
-    _log_args(events, [t for t in types["logs"] if t not in SIEM_LOGS])
+    _log_args(events, file_log_types())
     _as_of_arg(events)
     events.set_defaults(run=cmd_events)
     return parser

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from auditor.addresses import canonical_ip, canonical_prefix
 from auditor.errors import ConfigError
 from auditor.probe.settings import AUTH_PROTOCOLS, PRIV_PROTOCOLS, ProbeSettings
-from connectors import REGISTRIES, lookup
+from connectors import REGISTRIES, SIEM_LOGS, lookup
 from connectors.base import SourceSpec
 
 #: Keys every table of a kind accepts; connector classes add their own (`options`).
@@ -458,3 +458,8 @@ def api_types(kind: str) -> list[str]:
 def valid_types() -> dict[str, list[str]]:
     """Every config table and the types it accepts (for `--help` and error hints)."""
     return {kind: sorted(reg) for kind, reg in REGISTRIES.items()}
+
+
+def file_log_types() -> list[str]:
+    """The log types read from files (`logs` and `events --type`): not the SIEMs'."""
+    return sorted(REGISTRIES["logs"].keys() - SIEM_LOGS)
