@@ -118,7 +118,7 @@ static void names_clear(Names *names) {
 
 /* A dict of the tallies, in order. */
 static PyObject *names_dict(Names *names) {
-    PyObject *d = PyDict_New();
+    PyObject *d = names->len > 5 ? _PyDict_NewPresized(names->len) : PyDict_New();
     if (d == NULL) return NULL;
     for (Py_ssize_t i = 0; i < names->len; i++) {
         PyObject *n = PyLong_FromLongLong(names->v[i].n);
@@ -425,10 +425,14 @@ static PyObject *FlowTable_drain(FlowTable *self, PyObject *args) {
     PyObject *cls, *array;
     if (!PyArg_ParseTuple(args, "O!O", &PyType_Type, &cls, &array)) return NULL;
     PyTypeObject *type = (PyTypeObject *)cls;
-    PyObject *out = PyDict_New();
+    PyObject *out = _PyDict_NewPresized(self->len);
     if (out == NULL) return NULL;
-    for (Py_ssize_t i = 0; i < self->len; i++) {
-        Flow *f = &self->flows[i];
+    /* The index holds the keys in flow order with their hashes: no key is hashed again. */
+    Py_ssize_t pos = 0, i = 0;
+    PyObject *key, *at;
+    Py_hash_t hash;
+    while (_PyDict_Next(self->index, &pos, &key, &at, &hash)) {
+        Flow *f = &self->flows[i++];
         PyObject *values[7] = {NULL};
         values[0] = PyLong_FromLongLong(f->count);
         values[1] = f->first ? Py_NewRef(f->first) : Py_NewRef(Py_None);
@@ -437,7 +441,8 @@ static PyObject *FlowTable_drain(FlowTable *self, PyObject *args) {
         values[4] = names_dict(&f->messages);
         PyObject *raw = PyBytes_FromStringAndSize((const char *)f->sports,
                                                   f->nsports * sizeof(unsigned short));
-        values[5] = raw ? PyObject_CallFunctionObjArgs(array, STR_H, raw, NULL) : NULL;
+        PyObject *array_args[2] = {STR_H, raw};
+        values[5] = raw ? PyObject_Vectorcall(array, array_args, 2, NULL) : NULL;
         Py_XDECREF(raw);
         values[6] = names_dict(&f->hours);
         PyObject *tally = NULL;
@@ -448,14 +453,14 @@ static PyObject *FlowTable_drain(FlowTable *self, PyObject *args) {
             if (PyObject_SetAttr(tally, FIELDS[k], values[k]) < 0) Py_CLEAR(tally);
         }
         for (int k = 0; k < 7; k++) Py_XDECREF(values[k]);
-        if (tally == NULL || PyDict_SetItem(out, f->key, tally) < 0) {
+        if (tally == NULL || _PyDict_SetItem_KnownHash(out, key, tally, hash) < 0) {
             Py_XDECREF(tally);
             Py_DECREF(out);
             return NULL;
         }
         Py_DECREF(tally);
     }
-    for (Py_ssize_t i = 0; i < self->len; i++) flow_clear(&self->flows[i]);
+    for (i = 0; i < self->len; i++) flow_clear(&self->flows[i]);
     self->len = 0;
     self->drained = 1;
     PyDict_Clear(self->index);
