@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import netaddr
 
@@ -35,8 +35,6 @@ from auditor.model import (
     Target,
 )
 from auditor.netindex import NetworkIndex, ip_key
-from auditor.probe.dns import Resolver
-from auditor.probe.run import run_probes as probe_targets
 from auditor.progress import Progress
 from auditor.reconcile import (
     address_sort_key,
@@ -51,6 +49,9 @@ from auditor.traffic import TrafficIndex
 from connectors import LOG_PARSERS, SIEM_LOGS, lookup
 from connectors.base import LogParser, SourceSpec
 from connectors.shared.files import STDIN, head_lines
+
+if TYPE_CHECKING:   # probing (asyncio, pysnmp) is imported only when it runs
+    from auditor.probe.dns import Resolver
 
 #: Config table -> the role its inputs have in reports.
 _ROLES = {"sources": "source", "networks": "network", "captures": "capture"}
@@ -169,6 +170,8 @@ def _probe(config: AuditConfig, targets: Sequence[Target], *,
            progress: Progress | None = None) -> ProbeRun:
     """`auditor.probe.run.run_probes`, its config errors naming the config file."""
     try:
+        from auditor.probe.run import run_probes as probe_targets
+
         return probe_targets(config.probe, targets, only=only, resolver=resolver,
                              progress=progress)
     except ConfigError as exc:
