@@ -25,6 +25,7 @@
 
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <stdint.h>
 #include <string.h>
 
 #define MAX_SPORTS 32
@@ -242,7 +243,7 @@ static Flow *new_flow(FlowTable *self, PyObject *key) {
 
 /* One drop line (or `count` of them) into its flow: the drop branch of `add_fields`. */
 static int add_drop(FlowTable *self, PyObject *when, PyObject *message, PyObject *signal,
-                    PyObject *protocol, PyObject *src, PyObject *sport, PyObject *dst,
+                    PyObject *protocol, PyObject *src, long sport, PyObject *dst,
                     PyObject *dport, long long count) {
     PyObject *hour = NULL;
     if (when != Py_None) {
@@ -312,11 +313,7 @@ static int add_drop(FlowTable *self, PyObject *when, PyObject *message, PyObject
             }
             if (names_add(&f->signals, signal, count) < 0
                 || names_add(&f->messages, message, count) < 0) return -1;
-            if (sport != Py_None) {
-                long p = PyLong_AsLong(sport);
-                if (p == -1 && PyErr_Occurred()) return -1;
-                if (p >= 0 && p <= 0xFFFF) f->sports[f->nsports++] = (unsigned short)p;
-            }
+            if (sport >= 0 && sport <= 0xFFFF) f->sports[f->nsports++] = (unsigned short)sport;
             if (hour != NULL && names_add(&f->hours, hour, count) < 0) return -1;
             return 0;
         }
@@ -347,15 +344,11 @@ static int add_drop(FlowTable *self, PyObject *when, PyObject *message, PyObject
             }
         }
     }
-    if (sport != Py_None && f->nsports < MAX_SPORTS) {
-        long p = PyLong_AsLong(sport);
-        if (p == -1 && PyErr_Occurred()) return -1;
-        if (p >= 0 && p <= 0xFFFF) {
-            int seen = 0;
-            for (int i = 0; i < f->nsports; i++)
-                if (f->sports[i] == p) { seen = 1; break; }
-            if (!seen) f->sports[f->nsports++] = (unsigned short)p;
-        }
+    if (sport >= 0 && sport <= 0xFFFF && f->nsports < MAX_SPORTS) {
+        int seen = 0;
+        for (int i = 0; i < f->nsports; i++)
+            if (f->sports[i] == sport) { seen = 1; break; }
+        if (!seen) f->sports[f->nsports++] = (unsigned short)sport;
     }
     if (hour != NULL && names_add(&f->hours, hour, count) < 0) return -1;
     return 0;
@@ -371,14 +364,31 @@ static int is_drop(FlowTable *self, PyObject *const *a) {
     return PySet_Contains(self->drop_signals, a[2]);
 }
 
-static int add_args(FlowTable *self, PyObject *const *a) {
+static int check_open(FlowTable *self) {
     if (self->drained) {
         PyErr_SetString(PyExc_RuntimeError, "FlowTable: drained, its index folds in Python now");
         return -1;
     }
+    return 0;
+}
+
+static int add_args(FlowTable *self, PyObject *const *a) {
+    if (check_open(self) < 0) return -1;
     long long count = PyLong_AsLongLong(a[8]);
     if (count == -1 && PyErr_Occurred()) return -1;
-    return add_drop(self, a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], count);
+    /* a source port: any int (kept when 0-65535, as `add_fields` keeps it), or None */
+    long sport = -1;
+    if (a[5] != Py_None) {
+        if (!PyLong_Check(a[5])) {
+            PyErr_SetString(PyExc_TypeError, "sport must be an int or None");
+            return -1;
+        }
+        int overflow;
+        sport = PyLong_AsLongAndOverflow(a[5], &overflow);
+        if (sport == -1 && PyErr_Occurred()) return -1;
+        if (overflow || sport < 0) sport = -1;
+    }
+    return add_drop(self, a[0], a[1], a[2], a[3], a[4], sport, a[6], a[7], count);
 }
 
 static PyObject *FlowTable_add(FlowTable *self, PyObject *const *args, Py_ssize_t nargs) {
@@ -418,6 +428,80 @@ static PyObject *FlowTable_add_calls(FlowTable *self, PyObject *args) {
         }
     }
     Py_RETURN_NONE;
+}
+
+/* Replay a worker's packed recording (`connectors.base.Recording`): records of nine int32
+ * (`time message signal protocol src sport dst dport count`, objects as indexes into
+ * `objects`, time -1 for None), written by the ASA scanner (`pack_drop`); a record whose
+ * time is -2 stands for the next of `calls`, made in Python: a drop here, the rest to
+ * `other`. */
+static PyObject *FlowTable_add_packed(FlowTable *self, PyObject *args) {
+    Py_buffer blob;
+    PyObject *objects, *calls, *other;
+    if (!PyArg_ParseTuple(args, "y*O!O!O", &blob, &PyList_Type, &objects, &PyList_Type,
+                          &calls, &other))
+        return NULL;
+    PyObject *result = NULL;
+    const int32_t *rec = blob.buf;
+    Py_ssize_t records = blob.len / (Py_ssize_t)(9 * sizeof(int32_t)), next_call = 0;
+    Py_ssize_t nobjects = PyList_GET_SIZE(objects);
+    if (blob.len % (Py_ssize_t)(9 * sizeof(int32_t)) != 0 || check_open(self) < 0) {
+        if (!PyErr_Occurred())
+            PyErr_SetString(PyExc_ValueError, "a packed recording is records of nine int32");
+        goto done;
+    }
+    for (Py_ssize_t r = 0; r < records; r++, rec += 9) {
+        if (rec[0] == -2) {   /* the next call made in Python */
+            if (next_call >= PyList_GET_SIZE(calls)) {
+                PyErr_SetString(PyExc_ValueError, "a recording marks more calls than it has");
+                goto done;
+            }
+            PyObject *call = PyList_GET_ITEM(calls, next_call++);
+            if (!PyTuple_CheckExact(call) || PyTuple_GET_SIZE(call) != 9) {
+                PyErr_SetString(PyExc_TypeError, "a recorded call is a tuple of 9 fields");
+                goto done;
+            }
+            PyObject *const *a = &PyTuple_GET_ITEM(call, 0);
+            int drop = is_drop(self, a);
+            if (drop < 0) goto done;
+            if (drop) {
+                if (add_args(self, a) < 0) goto done;
+            } else {
+                PyObject *made = PyObject_Vectorcall(other, a, 9, NULL);
+                if (made == NULL) goto done;
+                Py_DECREF(made);
+            }
+            continue;
+        }
+        const int refs[5] = {1, 2, 3, 4, 6};
+        for (int k = 0; k < 5; k++) {
+            if (rec[refs[k]] < 0 || rec[refs[k]] >= nobjects) {
+                PyErr_SetString(PyExc_ValueError, "a packed record names no object");
+                goto done;
+            }
+        }
+        if (rec[0] < -1 || rec[0] >= nobjects) {
+            PyErr_SetString(PyExc_ValueError, "a packed record names no time");
+            goto done;
+        }
+        PyObject *when = rec[0] < 0 ? Py_None : PyList_GET_ITEM(objects, rec[0]);
+        PyObject *dport = PyLong_FromLong(rec[7]);
+        if (dport == NULL) goto done;
+        int rc = add_drop(self, when, PyList_GET_ITEM(objects, rec[1]),
+                          PyList_GET_ITEM(objects, rec[2]), PyList_GET_ITEM(objects, rec[3]),
+                          PyList_GET_ITEM(objects, rec[4]), rec[5],
+                          PyList_GET_ITEM(objects, rec[6]), dport, rec[8]);
+        Py_DECREF(dport);
+        if (rc < 0) goto done;
+    }
+    if (next_call != PyList_GET_SIZE(calls)) {
+        PyErr_SetString(PyExc_ValueError, "a recording has calls it does not mark");
+        goto done;
+    }
+    result = Py_NewRef(Py_None);
+done:
+    PyBuffer_Release(&blob);
+    return result;
 }
 
 /* The flows as `{key: FlowTally}`, in first-seen order; the table is left empty. */
@@ -524,6 +608,8 @@ static PyMethodDef FlowTable_methods[] = {
      "add(time, message, signal, protocol, src, sport, dst, dport, count): one drop"},
     {"add_calls", (PyCFunction)FlowTable_add_calls, METH_VARARGS,
      "add_calls(calls, other): recorded calls in order; drops here, the rest to other"},
+    {"add_packed", (PyCFunction)FlowTable_add_packed, METH_VARARGS,
+     "add_packed(blob, objects, calls, other): a worker's packed recording, in order"},
     {"drain", (PyCFunction)FlowTable_drain, METH_VARARGS,
      "drain(FlowTally, array) -> {key: FlowTally}; the table is left empty"},
     {NULL},

@@ -63,7 +63,7 @@ class Part:
     """What a worker makes of one block: the fold calls to make, in order, and its counts,
     held-back Teardowns and open pairs."""
 
-    calls: list[tuple[Any, ...]]
+    calls: Recording
     stats: LogStats
     deferred: list[Deferred]
     pairs: dict[str, dict[tuple[str, str], bool]]
@@ -106,7 +106,7 @@ def record_block(block: Block) -> Part:
     parser = _parser()
     recording = Recording()
     parser.fold_block(_text(block), recording)
-    return Part(recording.calls, parser.stats, parser.deferred, parser.open_pairs())
+    return Part(recording, parser.stats, parser.deferred, parser.open_pairs())
 
 
 class Merge:
@@ -128,7 +128,7 @@ class Merge:
 
     def replay(self, part: Part) -> None:
         """Make the fold calls a worker recorded."""
-        self.traffic.add_calls(part.calls)
+        self.traffic.add_recording(part.calls)
         self.close(part.stats, part.deferred, part.pairs)
 
     def close(self, stats: LogStats, deferred: list[Deferred],

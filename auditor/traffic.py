@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from auditor.model import DROP_SIGNALS, LogEvent, Signal, Traffic
 
@@ -29,6 +29,17 @@ except ImportError:   # pragma: no cover - no C compiler at install: the same fo
     FlowTable = None  # type: ignore[assignment,misc]
 
 FlowKey = tuple[str, str, str, int | None]
+
+
+class Recorded(Protocol):
+    """A worker's recorded fold calls (`connectors.base.Recording`), as the fold reads them."""
+
+    blob: bytearray
+    objects: list[object]
+    calls: list[tuple[object, ...]]
+
+    def replay(self) -> Iterator[tuple[Any, ...]]: ...
+
 MAX_SPORTS = 32
 #: Distinct drop flows kept exactly (about 1 KB each); see `TrafficIndex.max_flows`.
 MAX_FLOWS = 100_000
@@ -211,6 +222,16 @@ class TrafficIndex:
         table's `add` while there is one (drops only: `src`, `dst` set, a drop signal),
         else `add_fields`. Asked per block, never kept past a read of `flows`."""
         return self._table.add if self._table is not None else self.add_fields
+
+    def add_recording(self, recording: Recorded) -> None:
+        """Make the fold calls a worker recorded, in order (`connectors.base.Recording`)."""
+        if self._table is not None:
+            self._table.add_packed(recording.blob, recording.objects, recording.calls,
+                                   self.add_fields)
+            return
+        add_fields = self.add_fields
+        for call in recording.replay():
+            add_fields(*call)
 
     def add_calls(self, calls: list[tuple[Any, ...]]) -> None:
         """Make a worker's recorded `add_fields` calls, in order."""

@@ -15,6 +15,7 @@ for the same body a saved export holds, and hands it to the same `parse()`.
 
 from __future__ import annotations
 
+import struct
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
@@ -172,23 +173,62 @@ class Fold(Protocol):
         ...
 
 
+#: One packed record of a `Recording`: nine int32, `time message signal protocol src sport
+#: dst dport count`, objects as indexes into `Recording.objects` (time -1: None). Written by
+#: the ASA scanner (`_asa_scan.c`, `pack_drop`), read by the fold (`_flows.c`, `add_packed`).
+RECORD = struct.Struct("<9i")
+#: The record that stands for the next of `Recording.calls` (a call made in Python).
+PYTHON_CALL = RECORD.pack(-2, 0, 0, 0, 0, 0, 0, 0, 0)
+
+
 class Recording:
-    """A `Fold` that only records: the arguments of every fold call, in order (`calls`), for
-    the process that holds the real fold to make (`auditor.logfold`: a worker parses, the
-    parent folds). The ASA scanner appends its drops to `calls` directly."""
+    """A `Fold` that only records: every fold call, in order, for the process that holds
+    the real fold to make (`auditor.logfold`: a worker parses, the parent folds).
+
+    The ASA scanner packs its drops into `blob` (nine int32 each, `RECORD`; the times,
+    message ids and addresses once each in `objects`): pickling and replaying them costs a
+    tenth of a tuple per call. A call made in Python is kept whole in `calls` and marked in
+    `blob` where it came (`PYTHON_CALL`), so the replay keeps the order."""
 
     def __init__(self) -> None:
+        self.blob = bytearray()
+        self.objects: list[object] = []
         self.calls: list[tuple[object, ...]] = []
+        self._index: dict[object, int] = {}   # object -> where it is in `objects`
+
+    def packed(self) -> tuple[bytearray, list[object], dict[object, int]]:
+        """What the ASA scanner writes to (`add=`)."""
+        return self.blob, self.objects, self._index
 
     def add(self, event: LogEvent) -> None:
-        self.calls.append((event.time, event.message, event.signal, event.protocol,
-                           event.src, event.sport, event.dst, event.dport, event.count))
+        self.add_fields(event.time, event.message, event.signal, event.protocol,
+                        event.src, event.sport, event.dst, event.dport, event.count)
 
     def add_fields(self, *fields: object) -> None:
         self.calls.append(fields)
+        self.blob += PYTHON_CALL
 
     def drop_adder(self) -> Callable[..., None]:
         return self.add_fields
+
+    def replay(self) -> Iterator[tuple[Any, ...]]:
+        """The recorded calls as `add_fields` arguments, in order (the fold without C)."""
+        objects, calls = self.objects, iter(self.calls)
+        for time, message, signal, protocol, src, sport, dst, dport, count in \
+                RECORD.iter_unpack(self.blob):
+            if time == -2:
+                yield next(calls)
+            else:
+                yield (objects[time] if time >= 0 else None, objects[message],
+                       objects[signal], objects[protocol], objects[src], sport, objects[dst],
+                       dport, count)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Sent without the index (the receiver only reads)."""
+        return {"blob": self.blob, "objects": self.objects, "calls": self.calls}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state, _index={})
 
 
 class LogParser(Connector):

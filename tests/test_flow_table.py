@@ -171,3 +171,61 @@ def test_bad_fields_raise_as_python_does() -> None:
     with pytest.raises(TypeError):
         python.add_fields(*mixed)
         python.add_fields(*aware)
+
+
+def test_a_packed_recording_replays_as_the_fold_itself(tmp_path: Any) -> None:
+    """A worker's recording (the ASA scanner packs its drops, Python lines stay whole) made
+    by the C table, by Python (`Recording.replay`), and the block folded directly: equal."""
+    from benchmarks.asa_traffic import write_log
+    from connectors.base import Recording, SourceSpec
+    from connectors.logs.cisco_asa import AsaLogParser
+
+    log = tmp_path / "fw.log"
+    write_log(log, 30_000)
+    text = log.read_text()
+    text += ("Nov 25 2026 10:00:00: %ASA-4-419002: Received duplicate TCP SYN from "
+             "dc:2001:db8::5/40001 to fab:2001:db8:99::9/6711 with different initial "
+             "sequence number.\n")   # IPv6: read in Python, recorded whole
+    spec = SourceSpec("fw", "cisco-asa")
+    held = {"10.20.9.9"}
+
+    def parser() -> AsaLogParser:
+        made = AsaLogParser(spec, clock=datetime(2026, 11, 26))
+        made.evidence_only = True
+        made.answered_for = held
+        return made
+
+    recording = Recording()
+    parser().fold_block(text, recording)
+    assert recording.calls and len(recording.blob) > 1000 * 36, "both kinds were recorded"
+    # each time, message id, signal and protocol once, not per call (addresses mostly new)
+    assert len(recording.objects) < 3 * len(recording.blob) // 36
+    sent = pickle.loads(pickle.dumps(recording))
+    direct = TrafficIndex(held, is_noise=is_noise, native=False)
+    parser().fold_block(text, direct)
+    by_c = TrafficIndex(held, is_noise=is_noise)
+    by_c.add_recording(sent)
+    by_python = TrafficIndex(held, is_noise=is_noise, native=False)
+    by_python.add_recording(sent)
+    assert view(by_c) == view(direct) == view(by_python)
+    assert len(view(direct)[0]) > 100
+
+
+def test_a_broken_recording_is_refused_not_misread() -> None:
+    from connectors.base import PYTHON_CALL, RECORD, Recording
+
+    table = pair(100)[0]
+    packed = table._table.add_packed  # type: ignore[union-attr]
+    with pytest.raises(ValueError, match="nine int32"):
+        packed(b"\0" * 35, [], [], table.add_fields)
+    with pytest.raises(ValueError, match="names no object"):
+        packed(RECORD.pack(-1, 0, 0, 0, 0, 5, 7, 161, 1), ["419002"], [], table.add_fields)
+    with pytest.raises(ValueError, match="marks more calls"):
+        packed(PYTHON_CALL, [], [], table.add_fields)
+    with pytest.raises(ValueError, match="does not mark"):
+        packed(b"", [], [(None,) * 9], table.add_fields)
+    recording = Recording()
+    recording.add_fields(START, "419002", Signal.SYN_RETRANSMIT, "tcp", "10.1.1.1", 5,
+                         "10.250.0.9", 6711, 1)
+    table.add_recording(recording)
+    assert [k for k in table.flows] == [("10.1.1.1", "10.250.0.9", "tcp", 6711)]

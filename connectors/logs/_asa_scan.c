@@ -17,11 +17,11 @@
  *     seen: the pair is popped and tells who opened it, and the drop is folded (below);
  *   - NAT translations 305011/305012, 106100 permits: counted parsed;
  *   - drops in their plain template, IPv4 and numeric ports: 106023, 110003, 419002, 106100
- *     denied. Each goes to `add`: `TrafficIndex.add_fields` called with the event's fields
+ *     denied. Each goes to `add`: the fold's drop adder called with the event's fields
  *     (time, message, signal, protocol, src, sport, dst, dport, count), or, when `add` is a
- *     list, those fields appended to it as a tuple (a worker records the calls for the
- *     process that folds to make, in order). The time is told here for the common header
- *     forms, else asked of the parser's header reader.
+ *     packed recording (bytearray, objects, index), appended to it as nine int32 (a worker
+ *     records the calls for the process that folds to make, in order; `pack_drop`). The
+ *     time is told here for the common header forms, else asked of the parser's reader.
  *
  * It stops at the first line it cannot vouch for and returns that line's offset: the Python
  * parser reads it (any other message or template, IPv6, an unpaired SYN Timeout, an odd
@@ -45,6 +45,7 @@
 #include <structmember.h>
 #include <datetime.h>
 #include <string.h>
+#include <stdint.h>
 
 #define MAX_HEADER 240      /* longer headers go to Python */
 #define CACHE_SLOTS 16      /* header shapes remembered in C, before asking `devices` */
@@ -78,7 +79,10 @@ typedef struct {
     Slot cache[CACHE_SLOTS];
     int next_slot;
     /* folding drops (all NULL/None when the scanner only keeps the books) */
-    PyObject *add;          /* TrafficIndex.add_fields */
+    PyObject *add;          /* TrafficIndex.add_fields, or a recording (see `emit_drop`) */
+    PyObject *blob, *objects, *index;   /* a packed recording: borrowed from `add` */
+    PyObject *last_time;    /* the last time packed (borrowed from `objects`) and its index */
+    int last_time_at;
     PyObject *read_header;  /* the parser's header reader: header -> (time, device) */
     PyObject *signals;      /* (acl-deny, no-route, syn-retransmit) */
     PyObject *latest;       /* the newest time a year-less date may have, or None */
@@ -640,11 +644,74 @@ static int drop_plain(Drop *drop, char *proto, Py_ssize_t *plen, long *sport, lo
            && canonical_ipv4(drop->b.addr, drop->b.addr_end);
 }
 
+/* `obj`'s index in a packed recording's `objects`, appending it when new (equal objects
+ * share one index). -1 with an exception. */
+static int pack_ref(Scanner *self, PyObject *obj) {
+    PyObject *at = PyDict_GetItemWithError(self->index, obj);
+    if (at != NULL) return (int)PyLong_AsLong(at);
+    if (PyErr_Occurred()) return -1;
+    Py_ssize_t n = PyList_GET_SIZE(self->objects);
+    if (n >= 0x7fffffff) {
+        PyErr_SetString(PyExc_OverflowError, "too many objects in one recording");
+        return -1;
+    }
+    PyObject *num = PyLong_FromSsize_t(n);
+    if (num == NULL) return -1;
+    int rc = PyDict_SetItem(self->index, obj, num);
+    Py_DECREF(num);
+    if (rc < 0 || PyList_Append(self->objects, obj) < 0) return -1;
+    return (int)n;
+}
+
+static int pack_text(Scanner *self, const char *p, Py_ssize_t n) {
+    PyObject *text = PyUnicode_DecodeASCII(p, n, NULL);
+    if (text == NULL) return -1;
+    int at = pack_ref(self, text);
+    Py_DECREF(text);
+    return at;
+}
+
+/* One drop as a packed record: nine little-endian int32, `time message signal protocol src
+ * sport dst dport count`, the objects as indexes into `objects` (time -1: None), the
+ * numbers as they are (`auditor/_flows.c` reads them back: `FlowTable.add_packed`). */
+static int pack_drop(Scanner *self, PyObject *when, Drop *drop, const char *proto,
+                     Py_ssize_t plen, long sport, long dport) {
+    int32_t rec[9];
+    if (when == Py_None) rec[0] = -1;
+    else if (when == self->last_time) rec[0] = self->last_time_at;
+    else {
+        rec[0] = pack_ref(self, when);
+        if (rec[0] < 0) return FAILED;
+        /* the object `objects` holds (alive as long as the recording): an equal time
+         * found there may be another object, which must not be remembered by address */
+        self->last_time = PyList_GET_ITEM(self->objects, rec[0]);
+        self->last_time_at = rec[0];
+    }
+    rec[1] = pack_ref(self, self->ids[drop->message]);
+    rec[2] = pack_ref(self, PyTuple_GET_ITEM(self->signals, drop->signal));
+    rec[3] = pack_text(self, proto, plen);
+    rec[4] = pack_text(self, drop->a.addr, drop->a.addr_end - drop->a.addr);
+    rec[5] = (int32_t)sport;
+    rec[6] = pack_text(self, drop->b.addr, drop->b.addr_end - drop->b.addr);
+    rec[7] = (int32_t)dport;
+    rec[8] = (int32_t)drop->count;
+    if (rec[1] < 0 || rec[2] < 0 || rec[3] < 0 || rec[4] < 0 || rec[6] < 0) return FAILED;
+    Py_ssize_t size = PyByteArray_GET_SIZE(self->blob);
+    if (PyByteArray_Resize(self->blob, size + (Py_ssize_t)sizeof rec) < 0) return FAILED;
+    memcpy(PyByteArray_AS_STRING(self->blob) + size, rec, sizeof rec);
+    return DONE;
+}
+
 /* Hand a drop that is `drop_plain` to `add`, as `TrafficIndex.add` would get its event. */
 static int emit_drop(Scanner *self, const char *s, const char *tag, Drop *drop,
                      const char *proto, Py_ssize_t plen, long sport, long dport) {
     PyObject *when = time_of(self, s, tag);
     if (when == NULL) return FAILED;
+    if (self->blob != NULL) {   /* a packed recording */
+        int outcome = pack_drop(self, when, drop, proto, plen, sport, dport);
+        Py_DECREF(when);
+        return outcome;
+    }
     PyObject *args[9] = {when, self->ids[drop->message],
                          PyTuple_GET_ITEM(self->signals, drop->signal), NULL, NULL, NULL,
                          NULL, NULL, NULL};
@@ -656,20 +723,7 @@ static int emit_drop(Scanner *self, const char *s, const char *tag, Drop *drop,
     args[8] = PyLong_FromLong(drop->count);
     PyObject *done = NULL;
     if (args[3] && args[4] && args[5] && args[6] && args[7] && args[8]) {
-        if (PyList_CheckExact(self->add)) {   /* recording: the call's arguments, in order */
-            PyObject *call = PyTuple_New(9);
-            if (call != NULL) {
-                for (int i = 0; i < 9; i++) {
-                    Py_INCREF(args[i]);
-                    PyTuple_SET_ITEM(call, i, args[i]);
-                }
-                if (PyList_Append(self->add, call) == 0) done = Py_None;
-                Py_DECREF(call);
-                Py_XINCREF(done);
-            }
-        } else {
-            done = PyObject_Vectorcall(self->add, args, 9, NULL);
-        }
+        done = PyObject_Vectorcall(self->add, args, 9, NULL);
     }
     Py_DECREF(when);
     for (int i = 3; i < 9; i++) Py_XDECREF(args[i]);
@@ -903,7 +957,11 @@ static int Scanner_init(Scanner *self, PyObject *args, PyObject *kwds) {
                                      &held, &handled, &pair_limit, &max_line, &add,
                                      &read_header, &signals, &latest, &zones))
         return -1;
-    if (add != Py_None && ((!PyCallable_Check(add) && !PyList_CheckExact(add))
+    int packed = PyTuple_CheckExact(add) && PyTuple_GET_SIZE(add) == 3
+                 && PyByteArray_CheckExact(PyTuple_GET_ITEM(add, 0))
+                 && PyList_CheckExact(PyTuple_GET_ITEM(add, 1))
+                 && PyDict_CheckExact(PyTuple_GET_ITEM(add, 2));
+    if (add != Py_None && ((!PyCallable_Check(add) && !packed)
                            || !PyCallable_Check(read_header)
                            || !PyTuple_Check(signals) || PyTuple_GET_SIZE(signals) != 4
                            || zones == Py_None)) {
@@ -916,6 +974,10 @@ static int Scanner_init(Scanner *self, PyObject *args, PyObject *kwds) {
         return -1;
     }
     Py_INCREF(add); Py_XSETREF(self->add, add);
+    self->blob = packed ? PyTuple_GET_ITEM(add, 0) : NULL;
+    self->objects = packed ? PyTuple_GET_ITEM(add, 1) : NULL;
+    self->index = packed ? PyTuple_GET_ITEM(add, 2) : NULL;
+    self->last_time = NULL;
     Py_INCREF(read_header); Py_XSETREF(self->read_header, read_header);
     Py_INCREF(signals); Py_XSETREF(self->signals, signals);
     Py_INCREF(latest); Py_XSETREF(self->latest, latest);

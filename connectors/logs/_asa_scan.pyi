@@ -10,7 +10,8 @@ class Scanner:
     def __init__(self, conns: MutableMapping[tuple[str, str], bool],
                  devices: MutableMapping[str, str], held: Collection[str] | None,
                  handled: Iterable[int], pair_limit: int, max_line: int, *,
-                 add: Callable[..., object] | list[tuple[object, ...]] | None = ...,
+                 add: Callable[..., object]
+                 | tuple[bytearray, list[object], dict[object, int]] | None = ...,
                  read_header: Callable[[str], tuple[datetime | None, str | None]] | None = ...,
                  signals: tuple[object, object, object, object] | None = ...,
                  latest: datetime | None = ..., zones: Collection[str] | None = ...) -> None: ...

@@ -298,7 +298,7 @@ class AsaLogParser(LogParser):
         scanner = _asa_scan.Scanner(
             self._conns, _devices(SyslogHeader(self.now, self.device).read), self.answered_for,
             [int(m) for m in handlers], self.pair_limit, MAX_LINE,
-            add=traffic.calls if isinstance(traffic, Recording) else traffic.drop_adder(),
+            add=traffic.packed() if isinstance(traffic, Recording) else traffic.drop_adder(),
             read_header=read_header,
             signals=(_ACL_DENY, _NO_ROUTE, _SYN_RETRANSMIT, _SYN_TIMEOUT),
             latest=reader.year_limit(), zones=ZONES)
