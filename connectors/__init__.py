@@ -38,8 +38,10 @@ NETWORK_SOURCES: dict[str, str] = {
 #: `[[logs]]`: what the firewalls saw.
 LOG_PARSERS: dict[str, str] = {
     "cisco-asa": "connectors.logs.cisco_asa:AsaLogParser",
+    "elasticsearch": "connectors.logs.elasticsearch:ElasticLogSource",
     "fortigate": "connectors.logs.fortigate:FortiGateLogParser",
     "iptables": "connectors.logs.iptables:IptablesLogParser",
+    "opensearch": "connectors.logs.elasticsearch:OpenSearchLogSource",
     "paloalto": "connectors.logs.paloalto:PanOsLogParser",
     "pfsense": "connectors.logs.pfsense:PfSenseLogParser",
     "splunk": "connectors.logs.splunk:SplunkLogSource",

@@ -31,7 +31,7 @@ from typing import Any, ClassVar
 
 from auditor.addresses import canonical_ip
 from auditor.errors import ConfigError, SourceError
-from auditor.model import LogEvent, Signal
+from auditor.model import LogEvent, LogStats, Signal
 from connectors.base import Fold, LogParser, SkippedLine, SourceSpec
 from connectors.logs.cisco_asa import AsaLogParser
 from connectors.shared.inputs import Inputs
@@ -139,19 +139,7 @@ class SplunkLogSource(LogParser):
     def fold_lines(self, lines: Iterable[str], traffic: Fold, origin: str = "splunk") -> None:
         """Fold an export body (one JSON object per line) into `traffic`."""
         if self.mode == "raw":
-            asa = self._raw_parser(traffic)
-            block: list[str] = []
-            start = 1
-            for raw in self._raw_lines(lines, origin):
-                block.append(raw)
-                if len(block) >= RAW_BLOCK:
-                    asa.fold_block("".join(block), traffic, start)
-                    start += len(block)
-                    block = []
-            if block:
-                asa.fold_block("".join(block), traffic, start)
-            self.stats.merge(asa.stats)
-            asa.stats = type(asa.stats)()
+            fold_raw(self, self._raw_lines(lines, origin), traffic)
             return
         for event in self._aggregate_events(lines, origin):
             traffic.add(event)
@@ -160,20 +148,11 @@ class SplunkLogSource(LogParser):
         """Events from a saved export body: two per aggregate row (first and last seen;
         the row's count between them), or the ASA parser's events of the raw lines."""
         if self.mode == "raw":
-            asa = self._raw_parser(None)
-            yield from asa.parse(self._raw_lines(lines, "splunk"), start)
-            self.stats.merge(asa.stats)
+            yield from parse_raw(self, self._raw_lines(lines, "splunk"), start)
             return
         yield from self._aggregate_events(lines, "splunk")
 
     # -- rows --------------------------------------------------------------------------
-
-    def _raw_parser(self, traffic: Fold | None) -> AsaLogParser:
-        asa = AsaLogParser(self.spec, clock=self.clock, io=self.io)
-        if traffic is not None:
-            asa.evidence_only = True
-            asa.answered_for = getattr(traffic, "held", None)
-        return asa
 
     def _results(self, lines: Iterable[str], origin: str) -> Iterator[tuple[int, Any]]:
         """(row number, `result` object) of every document; FATAL/ERROR raised."""
@@ -195,7 +174,7 @@ class SplunkLogSource(LogParser):
                 raise SourceError(f"logs {self.spec.name!r}, {origin}: Splunk says: {text}")
             if doc.get("preview") is True or "result" not in doc:
                 continue   # previews are superseded by final rows; other objects are notes
-            self.rows += 1
+            self.rows = (self.rows or 0) + 1
             yield number, doc["result"]
 
     def _raw_lines(self, lines: Iterable[str], origin: str) -> Iterator[str]:
@@ -207,25 +186,20 @@ class SplunkLogSource(LogParser):
             yield raw.rstrip("\r\n") + "\n"
 
     def _aggregate_events(self, lines: Iterable[str], origin: str) -> Iterator[LogEvent]:
-        stats = self.stats
         for number, result in self._results(lines, origin):
             try:
                 events = self._row_events(number, result)
             except ValueError as exc:
                 self._skip(origin, number, str(exc))
                 continue
-            n = sum(e.count for e in events)   # a row stands for its n lines
-            stats.lines += n
-            stats.parsed += n
-            stats.by_message[events[0].message] += n
+            count_flow(self.stats, events)
             yield from events
 
     def _row_events(self, number: int, row: Any) -> list[LogEvent]:
         if not isinstance(row, dict):
             raise ValueError("result is not an object")
         message = str(row.get("message_id", ""))
-        signal = AGGREGATE_MESSAGES.get(message)
-        if signal is None:
+        if message not in AGGREGATE_MESSAGES:
             raise ValueError(f"message_id {message!r} is not one the search asks for")
         src, dst = _address(row, "src"), _address(row, "dest")
         protocol = str(row.get("transport") or "").lower() or None
@@ -237,20 +211,82 @@ class SplunkLogSource(LogParser):
         if n < 1:
             raise ValueError(f"n is {n}, not a count")
         first, last = _epoch(row, "first_seen"), _epoch(row, "last_seen")
-        if last < first:
-            raise ValueError("last_seen is before first_seen")
         device = str(row.get("dvc") or self.device)
-        events = [LogEvent(number, first, device, message, signal, protocol, src, None, dst,
-                           dport, n if n == 1 else n - 1)]
-        if n > 1:   # first and last seen are two of the row's n lines
-            events.append(LogEvent(number, last, device, message, signal, protocol, src,
-                                   None, dst, dport, 1))
-        return events
+        return flow_events(number, first, last, device, message, protocol, src, dst, dport, n)
 
     def _skip(self, origin: str, number: int, reason: str) -> None:
         self.stats.lines += 1
         self.stats.unparsed += 1
         self.skipped.append(SkippedLine(f"{origin} row {number}", reason))
+
+
+# -- shared with the other SIEM types (connectors/logs/elasticsearch.py) --------------------
+
+def flow_events(number: int, first: datetime, last: datetime, device: str, message: str,
+                protocol: str | None, src: str, dst: str, dport: int | None,
+                n: int) -> list[LogEvent]:
+    """The events one aggregated row (a flow's n lines in one hour) stands for: its first
+    and last seen, the count between them, so it folds as its n lines would (hourly rates
+    and first/last included).
+
+    Raises:
+        ValueError: the row is not a flow of a trusted message (said in words).
+    """
+    signal = AGGREGATE_MESSAGES.get(message)
+    if signal is None:
+        raise ValueError(f"message {message!r} is not one the search asks for")
+    if last < first:
+        raise ValueError("last_seen is before first_seen")
+    events = [LogEvent(number, first, device, message, signal, protocol, src, None, dst,
+                       dport, n if n == 1 else n - 1)]
+    if n > 1:   # first and last seen are two of the row's n lines
+        events.append(LogEvent(number, last, device, message, signal, protocol, src,
+                               None, dst, dport, 1))
+    return events
+
+
+def count_flow(stats: LogStats, events: list[LogEvent]) -> None:
+    """Count a row's events in `stats` as the lines it stands for."""
+    n = sum(e.count for e in events)
+    stats.lines += n
+    stats.parsed += n
+    stats.by_message[events[0].message] += n
+
+
+def raw_parser(source: LogParser, traffic: Fold | None) -> AsaLogParser:
+    """The ASA parser for the raw lines a SIEM returned; folding into `traffic` it gives
+    only evidence (answered traffic for held addresses), as a file's fold does."""
+    asa = AsaLogParser(source.spec, clock=source.clock, io=source.io)
+    if traffic is not None:
+        asa.evidence_only = True
+        asa.answered_for = getattr(traffic, "held", None)
+    return asa
+
+
+def fold_raw(source: LogParser, raws: Iterable[str], traffic: Fold) -> None:
+    """Fold raw ASA lines a SIEM returned (each ending in a newline, in time order, so
+    Built/Teardown pairs meet as in the file) into `traffic`, `RAW_BLOCK` lines at a time;
+    their counts go to `source.stats`."""
+    asa = raw_parser(source, traffic)
+    block: list[str] = []
+    start = 1
+    for raw in raws:
+        block.append(raw)
+        if len(block) >= RAW_BLOCK:
+            asa.fold_block("".join(block), traffic, start)
+            start += len(block)
+            block = []
+    if block:
+        asa.fold_block("".join(block), traffic, start)
+    source.stats.merge(asa.stats)
+
+
+def parse_raw(source: LogParser, raws: Iterable[str], start: int = 1) -> Iterator[LogEvent]:
+    """The ASA parser's events of raw lines a SIEM returned (a saved export read back);
+    their counts go to `source.stats`."""
+    asa = raw_parser(source, None)
+    yield from asa.parse(raws, start)
+    source.stats.merge(asa.stats)
 
 
 def _address(row: dict[str, Any], key: str) -> str:
