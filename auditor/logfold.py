@@ -1,7 +1,9 @@
 """The log stage of an audit: every file of a `[[logs]]` input parsed and folded, on every core.
 
-A file is read in blocks of whole lines (`files.open_blocks`: plain, `.gz` inflated in a
-thread of its own, `.bz2`, standard input). On one core, one parser folds them all into the
+A file is read in blocks of whole lines: a plain file as byte ranges each process reads
+itself (`files.line_ranges`), a `.gz`/`.bz2` as bytes inflated in a thread of its own and
+decoded by whoever parses them (`files.open_byte_blocks`), anything else as text
+(`files.open_blocks`: standard input, UTF-16). On one core, one parser folds them all into the
 audit's `TrafficIndex` (`LogParser.fold_block`; the ASA parser reads its bulk lines in C).
 
 On several cores, this process keeps reading while forked workers parse most blocks. A
@@ -92,13 +94,19 @@ def _parser() -> LogParser:
     return parser
 
 
-#: A block to parse: its text, or where it lies in a plain file (path, start, stop), which
-#: the process that parses it reads itself.
-Block = str | tuple[Path, int, int]
+#: A block to parse: its text; or where it lies in a plain file (path, start, stop), which
+#: the process that parses it reads itself; or the bytes of a compressed file's lines, which
+#: it decodes itself (`files.open_byte_blocks`).
+Block = str | tuple[Path, int, int] | bytes
 
 
 def _text(block: Block) -> str:
-    return block if isinstance(block, str) else files.read_range(*block)
+    if isinstance(block, str):
+        return block
+    if isinstance(block, bytes):
+        text = files.decode_block(block, first=False)   # a BOM was dropped when read
+        return "" if text.isspace() else text   # blank lines count for nothing
+    return files.read_range(*block)
 
 
 def record_block(block: Block) -> Part:
@@ -226,7 +234,7 @@ def _fold_file(path: Path, merge: Merge, cores: int, block_chars: int,
 
         _fold_shared(((path, start, stop) for start, stop in ranges), merge, cores - 1,
                      folded, OWN_EVERY["file"])
-    else:
+    elif cores < 2 or not _fold_bytes(path, merge, cores, block_chars, tick):
         with files.open_blocks(path, block_chars) as (blocks, position):
             if cores < 2:
                 merge.fold(blocks, lambda: tick(position))
@@ -235,6 +243,22 @@ def _fold_file(path: Path, merge: Merge, cores: int, block_chars: int,
                              OWN_EVERY["stream"])
     if ticking:
         progress.finish()   # type: ignore[union-attr]
+
+
+def _fold_bytes(path: Path, merge: Merge, cores: int, block_chars: int,
+                tick: Callable[[Callable[[], int]], None]) -> bool:
+    """Fold a `.gz`/`.bz2` file whose blocks the workers decode themselves: this process
+    only inflates (in a thread) and cuts at line ends. False where it cannot be read so
+    (not compressed, standard input, UTF-16): read it as text."""
+    if path == files.STDIN or not path.name.lower().endswith((".gz", ".bz2")):
+        return False
+    with files.open_byte_blocks(path, block_chars) as opened:
+        if opened is None:
+            return False
+        blocks, position = opened
+        _fold_shared(blocks, merge, cores - 1, lambda _block: tick(position),
+                     OWN_EVERY["stream"])
+    return True
 
 
 def _fold_shared(blocks: Iterator[Block], merge: Merge, workers: int,

@@ -155,6 +155,62 @@ def test_ranges_read_what_one_reader_reads(tmp_path: Path, size: int) -> None:
     assert max(map(len, parts.split("\n"))) <= MAX_LINE_CHARS
 
 
+@pytest.mark.parametrize("kind", ["gz", "bz2"])
+@pytest.mark.parametrize("size", [1, 37, 4096, 1 << 20])
+def test_byte_blocks_of_an_archive_read_what_one_reader_reads(
+        tmp_path: Path, kind: str, size: int) -> None:
+    """A compressed file cut into byte blocks that workers decode (`open_byte_blocks`,
+    `decode_block`) gives the text `open_blocks` gives: BOM dropped, \r\n and \r as
+    newlines (a \r\n never split), bad bytes replaced, absurd lines cut alike, blank runs."""
+    import bz2
+
+    from connectors.shared.files import (
+        MAX_LINE_CHARS,
+        decode_block,
+        open_blocks,
+        open_byte_blocks,
+    )
+
+    raw = (b"\xef\xbb\xbf" + TEAR.encode() + b"first\r\nsecond\rthird\n\n\n\n"
+           + "caf\u00e9 \u2603\n".encode() + b"bad \xff\xfe bytes\n" + b"x" * 70_000 + b"\n"
+           + "\u2603".encode() * 100_000 + b"\r\n" + b"y" * 300_000 + b"\r"
+           + BUILT.encode() + b"\r\n" * 3 + b"no newline at the end")
+    path = tmp_path / f"fw.log.{kind}"
+    path.write_bytes(gzip.compress(raw) if kind == "gz" else bz2.compress(raw))
+    with open_blocks(path, 1 << 20) as (blocks, _):
+        whole = "".join(blocks)
+    with open_byte_blocks(path, size) as opened:
+        assert opened is not None
+        parts = [decode_block(block, first=False) for block in opened[0]]
+    def lines(text: str) -> list[str]:   # blank lines count for nothing, either way; an
+        # absurd line is cut here always, by `open_blocks` only where a block ends in it
+        return [line if len(line) < MAX_LINE_CHARS else "<long>"
+                for line in text.split("\n") if line.strip()]
+
+    assert lines("".join(parts)) == lines(whole)
+    assert all(part.endswith("\n") for part in parts[:-1])   # whole lines only
+    assert max(map(len, "".join(parts).split("\n"))) == MAX_LINE_CHARS
+    assert whole.startswith(TEAR) and "\ufffd" in whole and "\r" not in whole
+
+
+def test_byte_blocks_of_a_damaged_archive_name_the_line(tmp_path: Path) -> None:
+    from auditor.errors import SourceError
+    from connectors.shared.files import open_byte_blocks
+
+    path = tmp_path / "fw.log.gz"
+    path.write_bytes(gzip.compress((BUILT + "\n").encode() * 5000)[:-2000])
+    with pytest.raises(SourceError) as caught, open_byte_blocks(path, 4096) as opened:
+        assert opened is not None
+        for _ in opened[0]:
+            pass
+    assert caught.value.path == path and caught.value.line and caught.value.line > 1
+    assert "damaged after" in str(caught.value)
+    utf16 = tmp_path / "fw16.log.gz"
+    utf16.write_bytes(gzip.compress(BUILT.encode("utf-16")))
+    with open_byte_blocks(utf16) as opened:
+        assert opened is None   # read as text instead
+
+
 def test_streams_are_not_cut_in_ranges(tmp_path: Path) -> None:
     from connectors.shared.files import line_ranges
 

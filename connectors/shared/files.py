@@ -140,7 +140,14 @@ def read_range(path: Path, start: int, stop: int) -> str:
             data = fh.read(stop - start)
     except OSError as exc:
         raise SourceError(f"cannot read: {exc.strerror or exc}", path=path) from exc
-    text = data.decode("utf-8-sig" if start == 0 else "utf-8", "replace")
+    return decode_block(data, first=start == 0)
+
+
+def decode_block(data: bytes, *, first: bool) -> str:
+    """Bytes of whole lines of a UTF-8 file as text, as one reader of the whole file reads
+    them (`first`: the file's first block, whose BOM is dropped): bad bytes replaced, `\r\n`
+    and `\r` read as newlines, absurdly long lines cut."""
+    text = data.decode("utf-8-sig" if first else "utf-8", "replace")
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if len(text) > MAX_LINE_CHARS and _may_hold_long_line(text):
@@ -158,6 +165,89 @@ def _may_hold_long_line(text: str) -> bool:
     find = text.find
     return any(find("\n", start, start + window) < 0
                for start in range(0, len(text) - window + 1, window))
+
+
+@contextmanager
+def open_byte_blocks(path: Path, size: int = BLOCK_CHARS
+                     ) -> Iterator[tuple[Iterator[bytes], Callable[[], int]] | None]:
+    """A `.gz`/`.bz2` file's content in blocks of whole lines, as bytes (about `size`
+    each), and the bytes-read function: the process that parses a block decodes it
+    (`decode_block`), so the one that inflates does only that. None where the content is
+    not UTF-8 (UTF-16: a newline is two bytes): read it with `open_blocks`.
+
+    What `decode_block` makes of the blocks, in order, is what `open_blocks` reads: a line
+    is never split between blocks, an absurd one is kept only as far as its cut (the rest
+    dropped unread into memory), and a damaged archive raises `SourceError` with the line
+    it was reached at.
+    """
+    path = Path(path)
+    with _decoded(path, as_text=False) as (raw, position):
+        try:
+            encoding = _sniff_encoding(raw)
+        except SourceError as exc:   # damaged from its first bytes: said as a read says it
+            raise SourceError(f"file is damaged after 0 lines: {exc.__cause__ or exc}",
+                              path=path, line=1) from exc
+        if encoding not in ("utf-8", "utf-8-sig"):
+            yield None
+            return
+        yield _byte_blocks(raw, path, size), position
+
+
+def _byte_blocks(raw: IO[bytes], path: Path, size: int) -> Iterator[bytes]:
+    done = 0   # lines read, to say where a damaged archive broke
+    # Bytes of a line `decode_block` keeps at most: `MAX_LINE_CHARS` characters, each of up
+    # to four bytes (a bad byte is one character).
+    longest = 4 * MAX_LINE_CHARS
+    rest = b""
+    try:
+        while True:
+            data = raw.read(size)
+            if not data:
+                if rest and not rest.isspace():
+                    yield rest[len(codecs.BOM_UTF8):] if not done and rest.startswith(
+                        codecs.BOM_UTF8) else rest
+                return
+            returns = b"\r" in data   # memchr: most logs have none, and skip the slow path
+            cut = data.rfind(b"\n") + 1
+            if returns:   # a \r ends a line too, unless its \n may come in the next read
+                end = len(data) - 1 if data.endswith(b"\r") else len(data)
+                cut = max(cut if cut <= end else data.rfind(b"\n", 0, end) + 1,
+                          data.rfind(b"\r", 0, end) + 1)
+            if cut == 0:   # no line ends here yet (an absurd line is kept up to its cut)
+                rest += data
+                if len(rest) > longest:
+                    rest = rest[:longest] + _skip_line(raw)
+                continue
+            block = b"".join((rest, memoryview(data)[:cut])) if rest else \
+                (data if cut == len(data) else data[:cut])
+            rest = data[cut:]
+            if len(rest) > longest:
+                rest = rest[:longest] + _skip_line(raw)
+            if not done and block.startswith(codecs.BOM_UTF8):
+                block = block[len(codecs.BOM_UTF8):]   # as "utf-8-sig" reads the start
+            done += block.count(b"\n")
+            if returns or b"\r" in block:
+                done += block.count(b"\r") - block.count(b"\r\n")
+            if not block.isspace():
+                yield block
+    except SourceError as exc:
+        if exc.line is not None:
+            raise
+        raise SourceError(f"file is damaged after {done} lines: {exc.__cause__ or exc}",
+                          path=path, line=done + 1) from exc
+
+
+def _skip_line(raw: IO[bytes]) -> bytes:
+    """Read past the rest of an absurd line; returns what follows its end (from the
+    newline on)."""
+    while True:
+        chunk = raw.read(1 << 20)
+        if not chunk:
+            return b""
+        end = min((at for at in (chunk.find(b"\n"), chunk.find(b"\r")) if at >= 0),
+                  default=-1)
+        if end >= 0:
+            return chunk[end:]
 
 
 def _guarded_blocks(text: IO[str], path: Path, size: int) -> Iterator[str]:
@@ -213,8 +303,10 @@ def _blocks_of_lines(lines: Iterable[str], size: int) -> Iterator[str]:
 
 
 @contextmanager
-def _decoded(path: Path) -> Iterator[tuple[IO[str], Callable[[], int]]]:
-    """The file as text (decompressed, encoding sniffed) and its bytes-read function."""
+def _decoded(path: Path, *, as_text: bool = True
+             ) -> Iterator[tuple[Any, Callable[[], int]]]:
+    """The file as text (decompressed, encoding sniffed) and its bytes-read function; with
+    `as_text=False`, as bytes (decompressed)."""
     try:
         disk = open(path, "rb")  # noqa: SIM115 - closed below, after the decoders on top
     except OSError as exc:
@@ -230,6 +322,12 @@ def _decoded(path: Path) -> Iterator[tuple[IO[str], Callable[[], int]]]:
                 _Decompressed(bz2.BZ2File(disk), path, "bzip2")), _BUFFER)
         else:
             raw = disk
+        if not as_text:
+            try:
+                yield raw, disk.tell
+            finally:
+                raw.close()
+            return
         try:
             text = io.TextIOWrapper(raw, encoding=_sniff_encoding(raw), errors="replace",
                                     newline=None)
