@@ -285,11 +285,16 @@ def build_parser() -> argparse.ArgumentParser:
         "flow. The format is told from each file's first lines unless --type is given.",
         [("stale-audit logs fw-edge-*.log.gz -o drops.xlsx", ""),
          ("zcat fw-*.gz | stale-audit logs -", "'-' reads standard input"),
-         ("stale-audit logs pa-traffic.log --type paloalto --json drops.json", "")],
+         ("stale-audit logs pa-traffic.log --type paloalto --json drops.json", ""),
+         ("stale-audit logs fw.log.*.gz --engine spark", "folded by your Spark "
+          "(pip install 'stale-audit[spark]')")],
         [(EXIT_OK, "read"),
          (EXIT_USAGE, "a missing file, or lines in no format this version reads"),
          (EXIT_SOURCE_FAILED, "a log could not be read (e.g. a damaged .gz)"), _EXIT_BUG])
     _log_args(logs, file_log_types())
+    logs.add_argument("--engine", choices=("local", "spark"), default="local",
+                      help="where the files are folded: here (default), or by your Spark "
+                      "(its spark-defaults, SPARK_MASTER; local[*] when none is set)")
     _report_args(logs, default_xlsx=None)
     _as_of_arg(logs)
     logs.set_defaults(run=cmd_logs)
@@ -557,7 +562,12 @@ def _plural(n: int, word: str) -> str:
 
 def cmd_logs(args: argparse.Namespace) -> int:
     outputs = plan_outputs(args)
+    if args.engine == "spark" and Path("-") in args.paths:
+        raise UsageError("--engine spark folds files; '-' (standard input) is read here: "
+                         "leave --engine out")
     specs = log_inputs(args.paths, args.type)
+    if args.engine == "spark":
+        specs = [replace(s, options={**s.options, "engine": "spark"}) for s in specs]
     now = _now()
     with Progress() as progress:
         result = logs_only(specs, as_of=args.as_of or now, generated_at=now,

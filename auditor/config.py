@@ -24,7 +24,7 @@ from connectors.base import SourceSpec
 COMMON_KEYS: dict[str, frozenset[str]] = {
     "sources": frozenset({"name", "type", "path", "paths", "owner", "poller"}),
     "networks": frozenset({"name", "type", "path", "paths"}),
-    "logs": frozenset({"name", "type", "path", "paths"}),
+    "logs": frozenset({"name", "type", "path", "paths", "engine", "spark_master"}),
     "captures": frozenset({"name", "type", "path", "paths"}),
 }
 #: Keys every type that reads a live API takes with `url` (`connectors.shared.http`).
@@ -38,6 +38,10 @@ HTTP_NUMBERS: dict[str, tuple[float, float, bool]] = {
     "retries": (0, 10, True),
     "page_size": (1, 100000, True),
 }
+#: Where a `[[logs]]` table's files are folded: here, or by the user's Spark.
+ENGINES = ("local", "spark")
+#: A URI rather than a path (`hdfs://`, `s3a://`, `file://`): read by Spark, engine = spark.
+_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
 #: What an `*_env` value must look like: a variable's name (a pasted secret is refused
 #: without being echoed).
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -209,8 +213,13 @@ class _Checker:
         self.keys(table, COMMON_KEYS[kind] | extra | API_KEYS | live_keys, where)
         options: dict[str, Any] = {}
         url = self._url(kind, type_name, table, where, live_keys)
+        # engine = "spark": URIs kept as written, and every file's place in `files`
+        spark = kind == "logs" and self._engine(table, where, options, live=url is not None)
+        files: list[str] | None = [] if spark else None
         if url is None:
-            paths = self._paths(table, where, api=bool(live_keys))
+            paths = self._paths(table, where, api=bool(live_keys), files=files)
+            if files is not None:
+                options["files"] = tuple(dict.fromkeys(files))
         else:
             paths = ()
             for key in sorted(live_keys & table.keys() - {"url"}):
@@ -287,6 +296,33 @@ class _Checker:
                              "?query or #fragment")
         return url
 
+    def _engine(self, table: Mapping[str, Any], where: str, options: dict[str, Any], *,
+                live: bool) -> bool:
+        """A `[[logs]]` table's `engine` and `spark_master`, into `options`; whether the
+        user's Spark folds it."""
+        engine = table.get("engine", "local")
+        if engine not in ENGINES:
+            raise self.error(where, "engine", f"must be one of {', '.join(ENGINES)}, not "
+                             f"{engine!r}")
+        if "engine" in table:
+            options["engine"] = engine
+        if "spark_master" in table:
+            master = table["spark_master"]
+            if engine != "spark":
+                raise self.error(where, "spark_master", 'applies only with engine = "spark"')
+            if not isinstance(master, str) or not master.strip():
+                raise self.error(where, "spark_master", "must be a Spark master URL, e.g. "
+                                 '"local[4]", "yarn" or "spark://head.example.net:7077"')
+            if re.search(r"//[^/@]*@", master):
+                # never echo it: a secret pasted here must not reach a terminal or a log
+                raise self.error(where, "spark_master", "holds credentials; secrets never "
+                                 "sit in this file: configure them in Spark itself")
+            options["spark_master"] = master.strip()
+        if engine == "spark" and live:
+            raise self.error(where, "engine", '"spark" folds files (path or paths); an '
+                             "input read with url is folded by its SIEM")
+        return engine == "spark"
+
     def _api_option(self, value: object, key: str, where: str) -> Any:
         """One key of an API source: numbers in range, `verify`, `*_env` names, words."""
         if key in HTTP_NUMBERS:
@@ -312,8 +348,10 @@ class _Checker:
             raise self.error(where, key, f"must be a string, not {type(value).__name__}")
         return value
 
-    def _paths(self, table: Mapping[str, Any], where: str, *,
-               api: bool = False) -> tuple[Path, ...]:
+    def _paths(self, table: Mapping[str, Any], where: str, *, api: bool = False,
+               files: list[str] | None = None) -> tuple[Path, ...]:
+        """The local files the table names, globs expanded. With `files` (engine = spark),
+        URIs are allowed and kept as written, and `files` gets every file in order."""
         if "path" in table and "paths" in table:
             raise self.error(where, "paths", "give either path or paths, not both")
         if "path" not in table and "paths" not in table:
@@ -327,8 +365,28 @@ class _Checker:
             raise self.error(where, key, "must be a path or a non-empty list of paths/globs")
         found: list[Path] = []
         for pattern in patterns:
-            found += self._expand(pattern, key, where)
+            if _URI.match(pattern):
+                if files is None:
+                    raise self.error(where, key, f"{pattern.split('://')[0]}:// is a URI; "
+                                     'only a [[logs]] table with engine = "spark" reads URIs '
+                                     "(through Spark); give a local path")
+                files.append(self._uri(pattern, key, where))
+                continue
+            expanded = self._expand(pattern, key, where)
+            found += expanded
+            if files is not None:
+                files += map(str, expanded)
         return tuple(dict.fromkeys(found))
+
+    def _uri(self, pattern: str, key: str, where: str) -> str:
+        """A URI the user's Spark reads (engine = spark), refused when it holds
+        credentials."""
+        if re.search(r"^[^/]*//[^/@]*@", pattern):
+            # never echo it: a secret pasted here must not reach a terminal or a log
+            raise self.error(where, key, "a URI holds credentials; secrets never sit in "
+                             "this file: configure them in Spark (spark-defaults.conf, "
+                             "Hadoop's credential providers)")
+        return pattern
 
     def _expand(self, pattern: str, key: str, where: str) -> list[Path]:
         full = Path(pattern).expanduser()

@@ -45,6 +45,7 @@ from auditor.reconcile import (
     noise_test,
     reconcile,
 )
+from auditor.sparkfold import fold_input_spark
 from auditor.traffic import TrafficIndex
 from connectors import LOG_PARSERS, SIEM_LOGS, lookup
 from connectors.base import LogParser, SourceSpec
@@ -217,10 +218,13 @@ def logs_only(specs: Sequence[SourceSpec], *, as_of: datetime, generated_at: dat
 
 def fold_logs(spec: SourceSpec, traffic: TrafficIndex, stats: LogStats, *, as_of: datetime,
               progress: Progress | None = None) -> InputStatus:
-    """Fold every file of one `[[logs]]` input into `traffic` (on every core where it pays);
-    count into `stats`."""
+    """Fold every file of one `[[logs]]` input into `traffic` (on every core where it pays,
+    or with the user's Spark: `engine = "spark"`); count into `stats`."""
     started = time.perf_counter()
-    status = fold_input(spec, traffic, stats, as_of=as_of, progress=progress)
+    if spec.options.get("engine") == "spark":
+        status = fold_input_spark(spec, traffic, stats, as_of=as_of, progress=progress)
+    else:
+        status = fold_input(spec, traffic, stats, as_of=as_of, progress=progress)
     return replace(status, seconds=time.perf_counter() - started)
 
 

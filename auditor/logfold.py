@@ -139,6 +139,12 @@ class Merge:
         self.traffic.add_recording(part.calls)
         self.close(part.stats, part.deferred, part.pairs)
 
+    def adopt(self, traffic: TrafficIndex, stats: LogStats, deferred: list[Deferred],
+              pairs: dict[str, dict[tuple[str, str], bool]]) -> None:
+        """Merge a file folded elsewhere (a Spark task, `sparkfold`), then close it."""
+        self.traffic.merge(traffic)
+        self.close(stats, deferred, pairs)
+
     def close(self, stats: LogStats, deferred: list[Deferred],
               pairs: dict[str, dict[tuple[str, str], bool]]) -> None:
         """After a block (or file): its held-back Teardowns, counts and open pairs."""

@@ -95,12 +95,15 @@ def test_only_applications_reach_the_engine_and_the_cli() -> None:
     users = {m for m in GRAPH for d in GRAPH[m]
              if d in {"auditor.engine", "auditor.cli", "auditor.demo"}}
     assert users <= APPLICATIONS
-    assert {m for m in GRAPH if "auditor.logfold" in GRAPH[m]} == {"auditor.engine"}
+    assert {m for m in GRAPH if "auditor.logfold" in GRAPH[m]} == {"auditor.engine",
+                                                                  "auditor.sparkfold"}
 
 
 def test_the_engine_is_the_only_caller_of_connectors_in_the_auditor() -> None:
     callers = {m for m in GRAPH if m.startswith("auditor")
                for d in GRAPH[m] if d.startswith("connectors")}
     # the config checks types and options against the registry; the engine's log stage
-    # (`logfold`) parses on every core; nothing else reads inputs
-    assert callers <= {"auditor.engine", "auditor.logfold", "auditor.config"}
+    # (`logfold`) parses on every core, or in Spark tasks (`sparkfold`); nothing else reads
+    # inputs
+    assert callers <= {"auditor.engine", "auditor.logfold", "auditor.sparkfold",
+                       "auditor.config"}
