@@ -504,11 +504,35 @@ done:
     return result;
 }
 
+/* One flow as the `FlowTally` the Python fold would hold (new reference). */
+static PyObject *make_tally(Flow *f, PyTypeObject *type, PyObject *array) {
+    PyObject *values[7] = {NULL};
+    values[0] = PyLong_FromLongLong(f->count);
+    values[1] = f->first ? Py_NewRef(f->first) : Py_NewRef(Py_None);
+    values[2] = f->last ? Py_NewRef(f->last) : Py_NewRef(Py_None);
+    values[3] = names_dict(&f->signals);
+    values[4] = names_dict(&f->messages);
+    PyObject *raw = PyBytes_FromStringAndSize((const char *)f->sports,
+                                              f->nsports * sizeof(unsigned short));
+    PyObject *array_args[2] = {STR_H, raw};
+    values[5] = raw ? PyObject_Vectorcall(array, array_args, 2, NULL) : NULL;
+    Py_XDECREF(raw);
+    values[6] = names_dict(&f->hours);
+    PyObject *tally = NULL;
+    int ok = 1;
+    for (int k = 0; k < 7; k++) ok = ok && values[k] != NULL;
+    if (ok) tally = type->tp_new(type, EMPTY, NULL);
+    for (int k = 0; k < 7 && tally != NULL; k++) {
+        if (PyObject_SetAttr(tally, FIELDS[k], values[k]) < 0) Py_CLEAR(tally);
+    }
+    for (int k = 0; k < 7; k++) Py_XDECREF(values[k]);
+    return tally;
+}
+
 /* The flows as `{key: FlowTally}`, in first-seen order; the table is left empty. */
 static PyObject *FlowTable_drain(FlowTable *self, PyObject *args) {
     PyObject *cls, *array;
     if (!PyArg_ParseTuple(args, "O!O", &PyType_Type, &cls, &array)) return NULL;
-    PyTypeObject *type = (PyTypeObject *)cls;
     PyObject *out = _PyDict_NewPresized(self->len);
     if (out == NULL) return NULL;
     /* The index holds the keys in flow order with their hashes: no key is hashed again. */
@@ -516,27 +540,7 @@ static PyObject *FlowTable_drain(FlowTable *self, PyObject *args) {
     PyObject *key, *at;
     Py_hash_t hash;
     while (_PyDict_Next(self->index, &pos, &key, &at, &hash)) {
-        Flow *f = &self->flows[i++];
-        PyObject *values[7] = {NULL};
-        values[0] = PyLong_FromLongLong(f->count);
-        values[1] = f->first ? Py_NewRef(f->first) : Py_NewRef(Py_None);
-        values[2] = f->last ? Py_NewRef(f->last) : Py_NewRef(Py_None);
-        values[3] = names_dict(&f->signals);
-        values[4] = names_dict(&f->messages);
-        PyObject *raw = PyBytes_FromStringAndSize((const char *)f->sports,
-                                                  f->nsports * sizeof(unsigned short));
-        PyObject *array_args[2] = {STR_H, raw};
-        values[5] = raw ? PyObject_Vectorcall(array, array_args, 2, NULL) : NULL;
-        Py_XDECREF(raw);
-        values[6] = names_dict(&f->hours);
-        PyObject *tally = NULL;
-        int ok = 1;
-        for (int k = 0; k < 7; k++) ok = ok && values[k] != NULL;
-        if (ok) tally = type->tp_new(type, EMPTY, NULL);
-        for (int k = 0; k < 7 && tally != NULL; k++) {
-            if (PyObject_SetAttr(tally, FIELDS[k], values[k]) < 0) Py_CLEAR(tally);
-        }
-        for (int k = 0; k < 7; k++) Py_XDECREF(values[k]);
+        PyObject *tally = make_tally(&self->flows[i++], (PyTypeObject *)cls, array);
         if (tally == NULL || _PyDict_SetItem_KnownHash(out, key, tally, hash) < 0) {
             Py_XDECREF(tally);
             Py_DECREF(out);
@@ -549,6 +553,34 @@ static PyObject *FlowTable_drain(FlowTable *self, PyObject *args) {
     self->drained = 1;
     PyDict_Clear(self->index);
     return out;
+}
+
+/* [(key, count)] of every flow, in first-seen order: what choosing the busiest needs,
+ * without a FlowTally per flow. */
+static PyObject *FlowTable_counts(FlowTable *self, PyObject *Py_UNUSED(ignored)) {
+    PyObject *out = PyList_New(self->len);
+    if (out == NULL) return NULL;
+    Py_ssize_t pos = 0, i = 0;
+    PyObject *key, *at;
+    while (PyDict_Next(self->index, &pos, &key, &at)) {
+        PyObject *pair = Py_BuildValue("(OL)", key, self->flows[i].count);
+        if (pair == NULL) {
+            Py_DECREF(out);
+            return NULL;
+        }
+        PyList_SET_ITEM(out, i++, pair);
+    }
+    return out;
+}
+
+/* One flow's FlowTally (a copy: the table keeps folding), or None. */
+static PyObject *FlowTable_tally(FlowTable *self, PyObject *args) {
+    PyObject *key, *cls, *array;
+    if (!PyArg_ParseTuple(args, "OO!O", &key, &PyType_Type, &cls, &array)) return NULL;
+    Py_ssize_t at = find(self, key);
+    if (at == -2) return NULL;
+    if (at < 0) Py_RETURN_NONE;
+    return make_tally(&self->flows[at], (PyTypeObject *)cls, array);
 }
 
 static Py_ssize_t FlowTable_len(FlowTable *self) { return self->len; }
@@ -610,6 +642,10 @@ static PyMethodDef FlowTable_methods[] = {
      "add_calls(calls, other): recorded calls in order; drops here, the rest to other"},
     {"add_packed", (PyCFunction)FlowTable_add_packed, METH_VARARGS,
      "add_packed(blob, objects, calls, other): a worker's packed recording, in order"},
+    {"counts", (PyCFunction)FlowTable_counts, METH_NOARGS,
+     "counts() -> [(key, count)] of every flow, in first-seen order"},
+    {"tally", (PyCFunction)FlowTable_tally, METH_VARARGS,
+     "tally(key, FlowTally, array) -> that flow's FlowTally (a copy), or None"},
     {"drain", (PyCFunction)FlowTable_drain, METH_VARARGS,
      "drain(FlowTally, array) -> {key: FlowTally}; the table is left empty"},
     {NULL},

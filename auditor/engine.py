@@ -438,10 +438,9 @@ TOP_FLOW_RATES = 5
 def _top_flows(traffic: TrafficIndex,
                ghosts: Sequence[GhostFlow]) -> dict[str, dict[datetime, int]]:
     """The busiest ghost flows' hourly lines, labelled `src -> dst proto/port`."""
-    flows = dict(traffic.drop_flows())
     out: dict[str, dict[datetime, int]] = {}
     for g in ghosts[:TOP_FLOW_RATES]:
-        tally = flows.get((g.src, g.dst, g.protocol, g.port))
+        tally = traffic.flow((g.src, g.dst, g.protocol, g.port))
         if tally is not None and tally.hours:
             port = f"/{g.port}" if g.port is not None else ""
             out[f"{g.src} -> {g.dst} {g.protocol}{port}"] = dict(sorted(tally.hours.items()))

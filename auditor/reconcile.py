@@ -426,20 +426,21 @@ def ghost_flows(traffic: TrafficIndex, held: Collection[str], pollers: Mapping[s
             opened, ("src", host, local port) for a socket it held.
         limit: how many flows to list.
     """
-    candidates = [(key, tally) for key, tally in traffic.drop_flows() if key[1] not in held]
+    candidates = [(key, n) for key, n in traffic.flow_counts() if key[1] not in held]
     top = candidates
     if len(candidates) > limit:   # only flows as busy as the limit-th need ordering
-        least = heapq.nlargest(limit, [t.count for _, t in candidates])[-1]
-        top = [kt for kt in candidates if kt[1].count >= least]
+        least = heapq.nlargest(limit, [n for _, n in candidates])[-1]
+        top = [kn for kn in candidates if kn[1] >= least]
     order = functools.lru_cache(maxsize=None)(address_sort_key)   # addresses repeat
-    top.sort(key=lambda kt: (-kt[1].count, order(kt[0][0]), order(kt[0][1]), kt[0][2],
-                             kt[0][3] or 0))
+    top.sort(key=lambda kn: (-kn[1], order(kn[0][0]), order(kn[0][1]), kn[0][2],
+                             kn[0][3] or 0))
     listed = top[:limit]
     folded = FoldedFlows(flows=len(candidates) - len(listed),
-                         lines=sum(t.count for _, t in candidates) - sum(
-                             t.count for _, t in listed))
+                         lines=sum(n for _, n in candidates) - sum(n for _, n in listed))
     flows = []
-    for (src, dst, protocol, port), tally in listed:
+    for key, _ in listed:
+        (src, dst, protocol, port), tally = key, traffic.flow(key)
+        assert tally is not None
         # The index's keys are `Signal` members already: no `Signal(s)` call (an enum
         # lookup in Python) per key of every flow.
         reasons = {_SIGNAL_REASON[s] for s in tally.signals if s in _SIGNAL_REASON}

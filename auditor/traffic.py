@@ -364,6 +364,20 @@ class TrafficIndex:
         """Every drop flow: (source, destination, protocol, port) and its tally."""
         return iter(self.flows.items())
 
+    def flow_counts(self) -> list[tuple[FlowKey, int]]:
+        """Every drop flow's key and lines, in first-seen order: all that choosing the
+        busiest needs (from the C table no tally is built for the rest)."""
+        if self._table is not None:
+            return self._table.counts()
+        return [(key, tally.count) for key, tally in self._flows.items()]
+
+    def flow(self, key: FlowKey) -> FlowTally | None:
+        """One drop flow's tally, or None (from the C table: a copy, built on asking)."""
+        if self._table is not None:
+            tally: FlowTally | None = self._table.tally(key, FlowTally, array)
+            return tally
+        return self._flows.get(key)
+
     def _start_hour(self, when: datetime) -> None:
         """Make `when`'s hour the current one (lines of one hour share its datetime)."""
         start = self._hour = when.replace(minute=0, second=0, microsecond=0)

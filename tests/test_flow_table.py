@@ -229,3 +229,27 @@ def test_a_broken_recording_is_refused_not_misread() -> None:
                          "10.250.0.9", 6711, 1)
     table.add_recording(recording)
     assert [k for k in table.flows] == [("10.1.1.1", "10.250.0.9", "tcp", 6711)]
+
+
+def test_choosing_the_busiest_reads_the_table_without_draining_it() -> None:
+    """`flow_counts` and `flow` (what ghost flows need) read the C table as it stands; the
+    fold goes on in C afterwards and still equals Python's."""
+    table, python = pair(300)
+    calls = events(8, 6000)
+    for call in calls[:3000]:
+        table.add_fields(*call)
+        python.add_fields(*call)
+    assert table.flow_counts() == [(k, t.count) for k, t in python.flows.items()]
+    some = [k for k, _ in table.flow_counts()[::7]]
+    for key in some:
+        got, want = table.flow(key), python.flows[key]
+        assert got is not None
+        assert (got.count, got.first, got.last, got.signals, got.messages, list(got.sports),
+                got.hours) == (want.count, want.first, want.last, want.signals, want.messages,
+                               list(want.sports), want.hours)
+    assert table.flow(("10.0.0.1", "10.0.0.2", "tcp", 1)) is None
+    assert table._table is not None   # still folding in C
+    for call in calls[3000:]:
+        table.add_fields(*call)
+        python.add_fields(*call)
+    assert view(table) == view(python)
