@@ -6,12 +6,12 @@ decoded by whoever parses them (`files.open_byte_blocks`), anything else as text
 (`files.open_blocks`: standard input, UTF-16). On one core, one parser folds them all into the
 audit's `TrafficIndex` (`LogParser.fold_block`; the ASA parser reads its bulk lines in C).
 
-On several cores, this process keeps reading while forked workers parse most blocks. A
-worker does not fold: it records the fold's calls (`Recording`: a drop's fields, in order)
-and sends them back, and this process makes them on the one `TrafficIndex`, block after
-block in file order, parsing some blocks itself meanwhile (`OWN_EVERY`). Parsing is most
-of the work and spreads; the fold stays one pass, whatever the flow table holds (a part
-folded apart and merged would cost as much to send as to fold once the table is full).
+On several cores, forked workers parse the blocks (`WORKERS`) while this process reads or
+hands them out. A worker does not fold: it records the fold's calls (`Recording`: the
+drops packed, nine int32 each, in order) and sends them back, and this process makes them
+on the one `TrafficIndex` (its flow table in C), block after block in file order. Parsing
+is most of the work and spreads; the fold stays one pass, whatever the flow table holds (a
+part folded apart and merged would cost as much to send as to fold once the table is full).
 
 A connection's Teardown may lie in a later block than its Built, which told who opened it.
 Each block's parser holds such events back (`LogParser.defer_unpaired`) instead of guessing,
@@ -47,12 +47,12 @@ from connectors.shared.files import BLOCK_CHARS
 PARALLEL_BYTES = 24 << 20
 #: Open pairs carried from block to block, as the one-pass parser keeps them (`PAIR_LIMIT`).
 PAIR_LIMIT = 100_000
-#: Of every this many blocks of a plain file, this process parses one itself; workers parse
-#: the rest. It also makes every fold call the workers recorded, which on two cores leaves
-#: it time for about one block in four. Of a stream (`.gz`, `.bz2`, standard input) it
-#: parses none: it inflates and reads every block besides (measured with
-#: `benchmarks/bench_logs.py`).
-OWN_EVERY = {"file": 4, "stream": 0}
+#: Workers per core, by how a file is read. A plain file: one per core, each reading its own
+#: byte ranges, while this process only makes their recorded calls (on 2 cores and the 2M
+#: line benchmark it parsing one block in four besides took 1.72 s against 1.42 s). A
+#: stream (`.gz`, `.bz2`, standard input): one fewer, this process inflating and cutting.
+WORKERS = {"file": 0, "stream": -1}
+
 #: Skipped rows an input's status quotes.
 #: Skipped lines an input's status quotes (the count says how many there were).
 NOTES = 5
@@ -238,15 +238,15 @@ def _fold_file(path: Path, merge: Merge, cores: int, block_chars: int,
             done[0] = block[2] if isinstance(block, tuple) else done[0]
             tick()
 
-        _fold_shared(((path, start, stop) for start, stop in ranges), merge, cores - 1,
-                     folded, OWN_EVERY["file"])
+        _fold_shared(((path, start, stop) for start, stop in ranges), merge,
+                     cores + WORKERS["file"], folded)
     elif cores < 2 or not _fold_bytes(path, merge, cores, block_chars, tick):
         with files.open_blocks(path, block_chars) as (blocks, position):
             if cores < 2:
                 merge.fold(blocks, lambda: tick(position))
             else:
-                _fold_shared(blocks, merge, cores - 1, lambda _block: tick(position),
-                             OWN_EVERY["stream"])
+                _fold_shared(blocks, merge, cores + WORKERS["stream"],
+                             lambda _block: tick(position))
     if ticking:
         progress.finish()   # type: ignore[union-attr]
 
@@ -262,48 +262,36 @@ def _fold_bytes(path: Path, merge: Merge, cores: int, block_chars: int,
         if opened is None:
             return False
         blocks, position = opened
-        _fold_shared(blocks, merge, cores - 1, lambda _block: tick(position),
-                     OWN_EVERY["stream"])
+        _fold_shared(blocks, merge, cores + WORKERS["stream"], lambda _block: tick(position))
     return True
 
 
 def _fold_shared(blocks: Iterator[Block], merge: Merge, workers: int,
-                 folded: Callable[[Block], None], own_every: int) -> None:
-    """Fold `blocks` in order, most parsed by `workers` forked processes (see the module).
+                 folded: Callable[[Block], None]) -> None:
+    """Fold `blocks` in order, each parsed by one of `workers` forked processes (see the
+    module).
 
     A worker that dies (killed, out of memory) breaks the pool: the input fails with that,
     it never waits for ever."""
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
     try:
-        # File order: (block, None) for this process's own, (block, future) for a worker's.
-        waiting: deque[tuple[Block, Any]] = deque()
-        in_flight = 0
-        for index, block in enumerate(blocks):
-            if own_every and index % own_every == own_every - 1:
-                waiting.append((block, None))
-            else:
-                waiting.append((block, pool.submit(record_block, block)))
-                in_flight += 1
+        waiting: deque[tuple[Block, Any]] = deque()   # (block, its future), in file order
+        for block in blocks:
+            waiting.append((block, pool.submit(record_block, block)))
             # Fold from the front as far as it is ready; wait only past the read-ahead.
-            while waiting and (in_flight > workers * AHEAD or waiting[0][1] is None
-                               or waiting[0][1].done()):
-                in_flight -= _retire(waiting.popleft(), merge, folded)
+            while waiting and (len(waiting) > workers * AHEAD or waiting[0][1].done()):
+                _retire(waiting.popleft(), merge, folded)
         while waiting:
             _retire(waiting.popleft(), merge, folded)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _retire(task: tuple[Block, Any], merge: Merge, folded: Callable[[Block], None]) -> int:
-    """Fold the block at the front: this process's own, or a worker's recording (waited
-    for). Returns how many worker blocks that took off the flight."""
+def _retire(task: tuple[Block, Any], merge: Merge, folded: Callable[[Block], None]) -> None:
+    """Fold the block at the front: a worker's recording (waited for)."""
     block, result = task
-    if result is None:
-        merge.fold(iter((_text(block),)))
-    else:
-        merge.replay(result.result())
+    merge.replay(result.result())
     folded(block)
-    return 0 if result is None else 1
 
 
 def internal_failure(spec: SourceSpec, role: str, where: object,
