@@ -65,6 +65,10 @@ typedef struct {
     PyObject *other;            /* the `other` signal */
     /* the current hour: lines of one second share one time object */
     PyObject *when, *hour, *hour_end;
+    /* lines of the hour being read, not yet in `hourly`/`hourly_messages` (`flush`) */
+    PyObject *pending_hour;     /* owned, or NULL */
+    long long pending_lines;
+    Names pending_messages;
 } FlowTable;
 
 static PyObject *STAR, *QUESTION, *ONE_HOUR, *REPLACE_KW, *EMPTY, *STR_H;
@@ -201,6 +205,36 @@ static PyObject *hour_of(FlowTable *self, PyObject *when) {
     return self->hour;
 }
 
+/* The pending hour's lines into `hourly` and `hourly_messages` (each new key in the order
+ * Python would have added it: the hour, then its messages as first seen). */
+static int flush(FlowTable *self) {
+    if (self->pending_hour == NULL) return 0;
+    int rc = count_in(self->hourly, self->pending_hour, self->pending_lines);
+    for (Py_ssize_t i = 0; rc == 0 && i < self->pending_messages.len; i++) {
+        PyObject *hm = PyTuple_Pack(2, self->pending_hour, self->pending_messages.v[i].name);
+        rc = hm == NULL ? -1 : count_in(self->hourly_messages, hm,
+                                        self->pending_messages.v[i].n);
+        Py_XDECREF(hm);
+    }
+    Py_CLEAR(self->pending_hour);
+    self->pending_lines = 0;
+    for (Py_ssize_t i = 0; i < self->pending_messages.len; i++)
+        Py_DECREF(self->pending_messages.v[i].name);
+    self->pending_messages.len = 0;
+    return rc;
+}
+
+/* A line (or `count`) of `message` in `hour`: counted here until the hour changes. */
+static int count_hour(FlowTable *self, PyObject *hour, PyObject *message, long long count) {
+    if (hour != self->pending_hour) {
+        if (flush(self) < 0) return -1;
+        Py_INCREF(hour);
+        self->pending_hour = hour;
+    }
+    self->pending_lines += count;
+    return names_add(&self->pending_messages, message, count);
+}
+
 /* The key a new flow goes to once the table is full: `auditor.traffic.folded_key`. */
 static PyObject *folded_key(FlowTable *self, PyObject *key, int held) {
     PyObject *dst = PyTuple_GET_ITEM(key, 1), *proto = PyTuple_GET_ITEM(key, 2);
@@ -248,13 +282,7 @@ static int add_drop(FlowTable *self, PyObject *when, PyObject *message, PyObject
     PyObject *hour = NULL;
     if (when != Py_None) {
         hour = hour_of(self, when);
-        if (hour == NULL) return -1;
-        if (count_in(self->hourly, hour, count) < 0) return -1;
-        PyObject *hm = PyTuple_Pack(2, hour, message);
-        if (hm == NULL) return -1;
-        int rc = count_in(self->hourly_messages, hm, count);
-        Py_DECREF(hm);
-        if (rc < 0) return -1;
+        if (hour == NULL || count_hour(self, hour, message, count) < 0) return -1;
     }
     PyObject *key = PyTuple_Pack(4, src, dst, protocol == Py_None ? QUESTION : protocol, dport);
     if (key == NULL) return -1;
@@ -530,9 +558,15 @@ static PyObject *make_tally(Flow *f, PyTypeObject *type, PyObject *array) {
 }
 
 /* The flows as `{key: FlowTally}`, in first-seen order; the table is left empty. */
+static PyObject *FlowTable_flush(FlowTable *self, PyObject *Py_UNUSED(ignored)) {
+    if (flush(self) < 0) return NULL;
+    Py_RETURN_NONE;
+}
+
 static PyObject *FlowTable_drain(FlowTable *self, PyObject *args) {
     PyObject *cls, *array;
     if (!PyArg_ParseTuple(args, "O!O", &PyType_Type, &cls, &array)) return NULL;
+    if (flush(self) < 0) return NULL;
     PyObject *out = _PyDict_NewPresized(self->len);
     if (out == NULL) return NULL;
     /* The index holds the keys in flow order with their hashes: no key is hashed again. */
@@ -622,6 +656,8 @@ static void FlowTable_dealloc(FlowTable *self) {
     Py_XDECREF(self->when);
     Py_XDECREF(self->hour);
     Py_XDECREF(self->hour_end);
+    Py_XDECREF(self->pending_hour);
+    names_clear(&self->pending_messages);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
@@ -642,6 +678,8 @@ static PyMethodDef FlowTable_methods[] = {
      "add_calls(calls, other): recorded calls in order; drops here, the rest to other"},
     {"add_packed", (PyCFunction)FlowTable_add_packed, METH_VARARGS,
      "add_packed(blob, objects, calls, other): a worker's packed recording, in order"},
+    {"flush", (PyCFunction)FlowTable_flush, METH_NOARGS,
+     "flush(): the lines counted per hour so far into hourly and hourly_messages"},
     {"counts", (PyCFunction)FlowTable_counts, METH_NOARGS,
      "counts() -> [(key, count)] of every flow, in first-seen order"},
     {"tally", (PyCFunction)FlowTable_tally, METH_VARARGS,

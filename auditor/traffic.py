@@ -172,10 +172,8 @@ class TrafficIndex:
         """Evidence per destination other than drops (answered traffic); drops are in
         `flows`. `summary` gives both together."""
         self._flows: dict[FlowKey, FlowTally] = {}
-        self.hourly: Counter[datetime] = Counter()
-        """Drop lines per hour (hour start -> lines)."""
-        self.hourly_messages: Counter[tuple[datetime, str]] = Counter()
-        """Drop lines per hour and message id, for rates and spikes per message."""
+        self._hourly: Counter[datetime] = Counter()   # `hourly`
+        self._hourly_messages: Counter[tuple[datetime, str]] = Counter()   # `hourly_messages`
         self.is_noise = is_noise
         """Whether a sender is outside (in no live network, no known poller): its drops to
         addresses no source holds are inbound noise, counted in `noise`, never a flow.
@@ -192,8 +190,8 @@ class TrafficIndex:
         """While folding, the drops' flows are in C (`auditor/_flows.c`, the same fold as
         `add_fields`' Python); the first read of `flows` moves them here, for good."""
         if native and FlowTable is not None:
-            self._table = FlowTable(held, is_noise, self.noise, self.hourly,
-                                    self.hourly_messages, max_flows, DROP_SIGNALS, _OTHER)
+            self._table = FlowTable(held, is_noise, self.noise, self._hourly,
+                                    self._hourly_messages, max_flows, DROP_SIGNALS, _OTHER)
 
     @property
     def flows(self) -> dict[FlowKey, FlowTally]:
@@ -201,6 +199,28 @@ class TrafficIndex:
         if self._table is not None:
             self._drain()
         return self._flows
+
+    @property
+    def hourly(self) -> Counter[datetime]:
+        """Drop lines per hour (hour start -> lines)."""
+        if self._table is not None:
+            self._table.flush()   # the C table counts an hour's lines until it ends
+        return self._hourly
+
+    @hourly.setter
+    def hourly(self, counts: Counter[datetime]) -> None:
+        self._hourly = counts
+
+    @property
+    def hourly_messages(self) -> Counter[tuple[datetime, str]]:
+        """Drop lines per hour and message id, for rates and spikes per message."""
+        if self._table is not None:
+            self._table.flush()
+        return self._hourly_messages
+
+    @hourly_messages.setter
+    def hourly_messages(self, counts: Counter[tuple[datetime, str]]) -> None:
+        self._hourly_messages = counts
 
     @property
     def folded(self) -> int:
@@ -281,8 +301,8 @@ class TrafficIndex:
                 if start is None or not start <= time < self._hour_end:  # type: ignore[operator]
                     self._start_hour(time)
             hour = self._hour
-            self.hourly[hour] += count   # type: ignore[index]
-            self.hourly_messages[(hour, message)] += count   # type: ignore[index]
+            self._hourly[hour] += count   # type: ignore[index]
+            self._hourly_messages[(hour, message)] += count   # type: ignore[index]
         key = (src, dst, protocol or "?", dport)
         flows = self._flows
         flow = flows.get(key)
