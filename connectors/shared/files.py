@@ -181,19 +181,132 @@ def open_byte_blocks(path: Path, size: int = BLOCK_CHARS
     it was reached at.
     """
     path = Path(path)
-    with _decoded(path, as_text=False) as (raw, position):
+    try:
+        disk = open(path, "rb")  # noqa: SIM115 - closed below, after the inflating thread
+    except OSError as exc:
+        raise SourceError(f"cannot read: {exc.strerror or exc}", path=path) from exc
+    chunks = _Chunks(disk, path)
+    try:
         try:
-            encoding = _sniff_encoding(raw)
+            head = chunks.peek()
         except SourceError as exc:   # damaged from its first bytes: said as a read says it
             raise SourceError(f"file is damaged after 0 lines: {exc.__cause__ or exc}",
                               path=path, line=1) from exc
-        if encoding not in ("utf-8", "utf-8-sig"):
+        if not head.startswith(codecs.BOM_UTF8) and (
+                head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+                or _bomless_utf16(head[:512])):
             yield None
             return
-        yield _byte_blocks(raw, path, size), position
+        yield _byte_blocks(chunks, path, size), disk.tell
+    finally:
+        chunks.close()
+        disk.close()
 
 
-def _byte_blocks(raw: IO[bytes], path: Path, size: int) -> Iterator[bytes]:
+class _Chunks:
+    """A `.gz`/`.bz2` file inflated in a thread of its own (ISA-L or zlib, bz2), read in
+    whole chunks as they come: `read(size)` joins chunks until it has `size` bytes or the
+    end, one copy (a buffered reader on top of a read-ahead stream copied each byte four
+    times). A step of compressed input is 128 KiB: a log inflates about 7 times, so chunks
+    of about a megabyte, and blocks near `size`. Members (gzip) and streams (bzip2) follow
+    each other, zero padding between them allowed; a truncated or corrupt file raises
+    `SourceError` naming it."""
+
+    def __init__(self, disk: IO[bytes], path: Path, step: int = 1 << 17,
+                 ahead: int = 16) -> None:
+        self._disk, self._path, self._step = disk, path, step
+        self._kind = "bzip2" if path.name.lower().endswith(".bz2") else "gzip"
+        self._queue: queue.Queue[bytes | BaseException] = queue.Queue(ahead)
+        self._pending: list[bytes] = []
+        self._ended = False
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._pump, daemon=True,
+                                        name="stale-audit-inflate")
+        self._interval = sys.getswitchinterval()   # see `_ReadAhead`
+        sys.setswitchinterval(min(self._interval, SWITCH_INTERVAL))
+        self._thread.start()
+
+    def _inflater(self) -> Any:
+        if self._kind == "bzip2":
+            return bz2.BZ2Decompressor()
+        return _inflating.decompressobj(16 + zlib.MAX_WBITS)
+
+    def _pump(self) -> None:
+        try:
+            inflater, fed = self._inflater(), False
+            while not self._stop.is_set():
+                data = self._disk.read(self._step)
+                if not data:
+                    if fed and not inflater.eof:
+                        raise EOFError("compressed file ended before the end-of-stream "
+                                       "marker was reached")
+                    break
+                while data:
+                    if inflater.eof:   # the next member or stream, past any zero padding
+                        data = data.lstrip(b"\0")
+                        if not data:
+                            break
+                        inflater = self._inflater()
+                    fed = True
+                    out = inflater.decompress(data)
+                    if out:
+                        self._put(out)
+                    data = inflater.unused_data if inflater.eof else b""
+            self._put(b"")
+        except _DAMAGED as exc:
+            failure = SourceError(f"not a readable {self._kind} file (damaged, truncated or "
+                                  f"not {self._kind} at all): {exc}", path=self._path)
+            failure.__cause__ = exc
+            self._put(failure)
+        except BaseException as exc:  # handed to the reader, raised there
+            self._put(exc)
+
+    def _put(self, item: bytes | BaseException) -> None:
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def _next(self) -> bytes:
+        if self._ended:
+            return b""
+        item = self._queue.get()
+        if isinstance(item, BaseException):
+            self._ended = True
+            raise item
+        if not item:
+            self._ended = True
+        return item
+
+    def peek(self) -> bytes:
+        """The first chunk (or b"" for an empty file), left to be read."""
+        if not self._pending:
+            chunk = self._next()
+            if chunk:
+                self._pending.append(chunk)
+        return self._pending[0] if self._pending else b""
+
+    def read(self, size: int) -> bytes:
+        """At least `size` bytes (whole chunks), fewer only at the end; b"" after it."""
+        parts, have = self._pending, sum(map(len, self._pending))
+        self._pending = []
+        while have < size:
+            chunk = self._next()
+            if not chunk:
+                break
+            parts.append(chunk)
+            have += len(chunk)
+        return parts[0] if len(parts) == 1 else b"".join(parts)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        sys.setswitchinterval(self._interval)
+
+
+def _byte_blocks(raw: _Chunks, path: Path, size: int) -> Iterator[bytes]:
     done = 0   # lines read, to say where a damaged archive broke
     # Bytes of a line `decode_block` keeps at most: `MAX_LINE_CHARS` characters, each of up
     # to four bytes (a bad byte is one character).
@@ -237,7 +350,7 @@ def _byte_blocks(raw: IO[bytes], path: Path, size: int) -> Iterator[bytes]:
                           path=path, line=done + 1) from exc
 
 
-def _skip_line(raw: IO[bytes]) -> bytes:
+def _skip_line(raw: _Chunks) -> bytes:
     """Read past the rest of an absurd line; returns what follows its end (from the
     newline on)."""
     while True:
@@ -303,10 +416,8 @@ def _blocks_of_lines(lines: Iterable[str], size: int) -> Iterator[str]:
 
 
 @contextmanager
-def _decoded(path: Path, *, as_text: bool = True
-             ) -> Iterator[tuple[Any, Callable[[], int]]]:
-    """The file as text (decompressed, encoding sniffed) and its bytes-read function; with
-    `as_text=False`, as bytes (decompressed)."""
+def _decoded(path: Path) -> Iterator[tuple[IO[str], Callable[[], int]]]:
+    """The file as text (decompressed, encoding sniffed) and its bytes-read function."""
     try:
         disk = open(path, "rb")  # noqa: SIM115 - closed below, after the decoders on top
     except OSError as exc:
@@ -322,12 +433,6 @@ def _decoded(path: Path, *, as_text: bool = True
                 _Decompressed(bz2.BZ2File(disk), path, "bzip2")), _BUFFER)
         else:
             raw = disk
-        if not as_text:
-            try:
-                yield raw, disk.tell
-            finally:
-                raw.close()
-            return
         try:
             text = io.TextIOWrapper(raw, encoding=_sniff_encoding(raw), errors="replace",
                                     newline=None)
