@@ -29,6 +29,9 @@
 #include <string.h>
 
 #define MAX_SPORTS 32
+/* Senders whose `is_noise` answer is kept (past it, new ones are asked every time: memory
+ * stays bounded, and nothing kept is thrown away) */
+#define NOISE_SENDERS 200000
 
 typedef struct {
     PyObject *name;   /* owned */
@@ -59,6 +62,7 @@ typedef struct {
     int drained;                /* `drain` was called: adding now would lose lines */
     PyObject *held;             /* collection of held addresses, or None */
     PyObject *is_noise;         /* callable or None */
+    PyObject *noise_of;         /* sender -> what is_noise said (it is asked once each) */
     PyObject *noise;            /* NoiseTally */
     PyObject *hourly, *hourly_messages;   /* Counters */
     PyObject *drop_signals;     /* frozenset */
@@ -302,12 +306,20 @@ static int add_drop(FlowTable *self, PyObject *when, PyObject *message, PyObject
             int noise = PySequence_Contains(keys, key);
             Py_DECREF(keys);
             if (noise < 0) goto fail;
-            if (!noise) {
-                PyObject *says = PyObject_CallOneArg(self->is_noise, src);
-                if (says == NULL) goto fail;
-                noise = PyObject_IsTrue(says);
-                Py_DECREF(says);
-                if (noise < 0) goto fail;
+            if (!noise) {   /* the senders of new flows repeat: a poller, a scanner */
+                PyObject *said = PyDict_GetItemWithError(self->noise_of, src);
+                if (said == NULL && PyErr_Occurred()) goto fail;
+                if (said != NULL) noise = said == Py_True;
+                else {
+                    PyObject *says = PyObject_CallOneArg(self->is_noise, src);
+                    if (says == NULL) goto fail;
+                    noise = PyObject_IsTrue(says);
+                    Py_DECREF(says);
+                    if (noise < 0) goto fail;
+                    if (PyDict_GET_SIZE(self->noise_of) < NOISE_SENDERS
+                        && PyDict_SetItem(self->noise_of, src,
+                                          noise ? Py_True : Py_False) < 0) goto fail;
+                }
             }
             if (noise) {
                 PyObject *n = PyLong_FromLongLong(count);
@@ -631,6 +643,8 @@ static int FlowTable_init(FlowTable *self, PyObject *args, PyObject *kwds) {
         return -1;
     Py_XSETREF(self->index, PyDict_New());
     if (self->index == NULL) return -1;
+    Py_XSETREF(self->noise_of, PyDict_New());
+    if (self->noise_of == NULL) return -1;
     Py_INCREF(held); Py_XSETREF(self->held, held);
     Py_INCREF(is_noise); Py_XSETREF(self->is_noise, is_noise);
     Py_INCREF(noise); Py_XSETREF(self->noise, noise);
@@ -646,6 +660,7 @@ static void FlowTable_dealloc(FlowTable *self) {
     for (Py_ssize_t i = 0; i < self->len; i++) flow_clear(&self->flows[i]);
     PyMem_Free(self->flows);
     Py_XDECREF(self->index);
+    Py_XDECREF(self->noise_of);
     Py_XDECREF(self->held);
     Py_XDECREF(self->is_noise);
     Py_XDECREF(self->noise);

@@ -253,3 +253,21 @@ def test_choosing_the_busiest_reads_the_table_without_draining_it() -> None:
         table.add_fields(*call)
         python.add_fields(*call)
     assert view(table) == view(python)
+
+
+def test_each_sender_is_asked_once_whether_it_is_outside() -> None:
+    """`is_noise` (a network look-up) is asked once per sender, not once per new flow: on
+    the benchmark's traffic 217,732 new flows came from 8,996 senders."""
+    asked: list[str] = []
+
+    def counting(src: str) -> bool:
+        asked.append(src)
+        return is_noise(src)
+
+    table = TrafficIndex(set(), is_noise=counting)
+    python = TrafficIndex(set(), is_noise=is_noise, native=False)
+    for call in events(9, 8000):
+        table.add_fields(*call)
+        python.add_fields(*call)
+    assert view(table) == view(python)
+    assert len(asked) == len(set(asked)) > 100
