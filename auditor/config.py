@@ -19,6 +19,7 @@ from auditor.errors import ConfigError
 from auditor.probe.settings import AUTH_PROTOCOLS, PRIV_PROTOCOLS, ProbeSettings
 from connectors import REGISTRIES, SIEM_LOGS, lookup
 from connectors.base import SourceSpec
+from connectors.shared.files import rotation_order
 
 #: Keys every table of a kind accepts; connector classes add their own (`options`).
 COMMON_KEYS: dict[str, frozenset[str]] = {
@@ -393,8 +394,8 @@ class _Checker:
         if not full.is_absolute():
             full = self.root / full
         if glob.has_magic(pattern):
-            matches = sorted(Path(p) for p in glob.glob(str(full), recursive=True)
-                             if Path(p).is_file())
+            matches = rotation_order(Path(p) for p in glob.glob(str(full), recursive=True)
+                                     if Path(p).is_file())
             if not matches:
                 raise self.error(where, key, f"glob {pattern!r} matches no file "
                                  f"(looked in {full.parent})")

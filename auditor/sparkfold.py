@@ -284,7 +284,7 @@ def _files_rdd(context: Any, names: list[str]) -> tuple[Any, list[str]]:
 
 
 def list_uri(context: Any, uri: str) -> list[str]:
-    """The files a URI (a glob, maybe) names, sorted as the config sorts a local glob's.
+    """The files a URI (a glob, maybe) names, oldest rotation first, as a local glob.
 
     Raises:
         SourceError: nothing matches, a directory, or a file system Spark cannot reach.
@@ -302,7 +302,8 @@ def list_uri(context: Any, uri: str) -> list[str]:
                           path=shown(uri))
     if not found:
         raise SourceError("matches no file", path=shown(uri))
-    return sorted(name for name, _ in found)
+    return sorted((name for name, _ in found),
+                  key=lambda name: files.rotation_key(PurePosixPath(name)))
 
 
 def fold_partition(items: Iterable[Any], shared: Any) -> Iterator[FilePart]:

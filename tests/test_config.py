@@ -144,3 +144,26 @@ def test_probe_numbers_are_checked(tmp_path: Path, line: str, expected: str) -> 
     with pytest.raises(ConfigError) as info:
         load_config(path)
     assert str(info.value).startswith(f"{path}: [probe], {expected}")
+
+
+@pytest.mark.parametrize("names,order", [
+    (["fw.log", "fw.log.1", "fw.log.2.gz", "fw.log.10.gz", "fw.log.3.gz"],
+     ["fw.log.10.gz", "fw.log.3.gz", "fw.log.2.gz", "fw.log.1", "fw.log"]),
+    (["fw.log", "fw.log-20261129.gz", "fw.log-20261128.gz", "fw.log-2026112913"],
+     ["fw.log-20261128.gz", "fw.log-20261129.gz", "fw.log-2026112913", "fw.log"]),
+    (["edge-2.log", "edge-1.log", "core.log"], ["core.log", "edge-1.log", "edge-2.log"]),
+])
+def test_a_glob_of_rotated_logs_is_read_oldest_first(tmp_path: Path, names: list[str],
+                                                     order: list[str]) -> None:
+    """logrotate counts back in time (`.1` is newer than `.2`) and the live file is the
+    newest: a glob reads them in the order their lines were written, so a Teardown meets the
+    Built an older file left open. Names with no rotation suffix keep their sorted order."""
+    for name in names:
+        (tmp_path / name).write_text("")
+    (tmp_path / "t.csv").write_text("address\n10.1.1.1\n")
+    (tmp_path / "audit.toml").write_text('[[sources]]\nname = "t"\ntype = "csv"\n'
+                                         'path = "t.csv"\n\n'
+                                         '[[logs]]\nname = "fw"\ntype = "cisco-asa"\n'
+                                         'paths = ["*.log*"]\n')
+    config = load_config(tmp_path / "audit.toml")
+    assert [p.name for p in config.logs[0].paths] == order

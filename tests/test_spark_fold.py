@@ -220,8 +220,8 @@ def test_uris_are_read_by_spark_and_fold_the_same(spark: Any, archive: Archive,
                                            f"file://{folder}/fw.log.[21].gz",
                                            f"{folder}/fw.log")
     assert spark_spec.paths == (archive.files[3],)
-    # the local glob sorts fw.log.1.gz first: both folds read what the config lists, in order
-    assert [p.name for p in local_spec.paths] == ["fw.log.3.gz", "fw.log.1.gz", "fw.log.2.gz",
+    # a glob of rotated logs is read oldest first, locally and through Spark alike
+    assert [p.name for p in local_spec.paths] == ["fw.log.3.gz", "fw.log.2.gz", "fw.log.1.gz",
                                                   "fw.log"]
     local_status, local_traffic, local_stats = _fold(fold_input, local_spec, archive.held)
     status, traffic, stats = _fold(fold_input_spark, spark_spec, archive.held)

@@ -14,7 +14,7 @@ import threading
 import zlib
 from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
+from pathlib import Path, PurePath
 from types import ModuleType
 from typing import IO, Any
 
@@ -90,6 +90,32 @@ def open_blocks(path: Path, size: int = BLOCK_CHARS
         return
     with _decoded(path) as (text, position):
         yield _guarded_blocks(text, path, size), position
+
+
+_ROTATED = re.compile(r"(?P<base>.+?)(?:\.(?P<number>\d+)|-(?P<date>\d{8}(?:\d{2,6})?))$")
+
+
+def rotation_order(paths: Iterable[Path]) -> list[Path]:
+    """Files in the order their lines were written, as logrotate names them: `fw.log.3.gz`,
+    `fw.log.2.gz`, `fw.log.1`, then the live `fw.log` (numbers count back in time); with
+    `dateext`, `fw.log-20261128.gz` before `fw.log-20261129.gz` before `fw.log`. A
+    Teardown in one file then meets the Built an older file left open. Names without a
+    rotation suffix keep their sorted order."""
+    return sorted(paths, key=rotation_key)
+
+
+def rotation_key(path: PurePath) -> tuple[str, str, int, str, int]:
+    """`rotation_order`'s sort key (for names that are not local paths: URIs)."""
+    name = path.name
+    for suffix in (".gz", ".bz2"):
+        if name.lower().endswith(suffix):
+            name = name[:-len(suffix)]
+    match = _ROTATED.fullmatch(name)
+    if match is None:   # the live file: after every rotation of it
+        return (str(path.parent), name, 1, "", 0)
+    if match["number"] is not None:
+        return (str(path.parent), match["base"], 0, "", -int(match["number"]))
+    return (str(path.parent), match["base"], 0, match["date"], 0)
 
 
 def line_ranges(path: Path, size: int = BLOCK_CHARS) -> list[tuple[int, int]] | None:
