@@ -26,6 +26,7 @@ from auditor.engine import (
     retired_by,
     run_audit,
     run_probes,
+    spark_inputs,
 )
 from auditor.errors import (
     EXIT_FINDINGS,
@@ -567,7 +568,7 @@ def cmd_logs(args: argparse.Namespace) -> int:
                          "leave --engine out")
     specs = log_inputs(args.paths, args.type)
     if args.engine == "spark":
-        specs = [replace(s, options={**s.options, "engine": "spark"}) for s in specs]
+        specs = spark_inputs(specs)
     now = _now()
     with Progress() as progress:
         result = logs_only(specs, as_of=args.as_of or now, generated_at=now,

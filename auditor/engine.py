@@ -271,6 +271,19 @@ def log_inputs(paths: Sequence[Path], type_name: str | None = None) -> list[Sour
     return specs
 
 
+def spark_inputs(specs: Sequence[SourceSpec]) -> list[SourceSpec]:
+    """`logs --engine spark`: the files of each kind as one input, so one Spark job folds
+    them (a task per file, pairs carried from file to file), named by its first and last."""
+    groups: dict[str, list[SourceSpec]] = {}
+    for spec in specs:
+        groups.setdefault(spec.type, []).append(spec)
+    return [replace(group[0], paths=tuple(path for spec in group for path in spec.paths),
+                    name=group[0].name if len(group) == 1
+                    else f"{group[0].name} .. {group[-1].name}",
+                    options={**group[0].options, "engine": "spark"})
+            for group in groups.values()]
+
+
 def detect_log_type(path: Path, sample: int = 200) -> str:
     """The log kind that recognises most of the file's first `sample` lines.
 

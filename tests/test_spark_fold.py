@@ -245,24 +245,29 @@ def _report(path: Path) -> dict[str, Any]:
 @needs_spark
 def test_logs_engine_spark_json_equals_local(spark: Any, archive: Archive, tmp_path: Path,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """`logs --engine spark` folds the files of a kind in one Spark job (a task per file,
+    pairs carried across the rotations): its JSON equals the local engine's fold of the
+    same files as one input."""
     from auditor import engine
 
-    folded: list[InputStatus] = []   # each file went through Spark (one input per file)
+    folded: list[InputStatus] = []
+    files = [str(p) for p in archive.files]
+    monkeypatch.setattr(engine, "fold_input_spark", fold_input)   # the local engine, alike
+    assert main(["logs", "--engine", "spark", *files, "--as-of", "2026-11-25", "--json",
+                 str(tmp_path / "local.json")]) == 0
 
     def spark_fold(*args: Any, **kwargs: Any) -> InputStatus:
         folded.append(fold_input_spark(*args, **kwargs))
         return folded[-1]
 
     monkeypatch.setattr(engine, "fold_input_spark", spark_fold)
-    files = [str(p) for p in archive.files]
-    assert main(["logs", *files, "--as-of", "2026-11-25", "--json",
-                 str(tmp_path / "local.json")]) == 0
     assert main(["logs", "--engine", "spark", *files, "--as-of", "2026-11-25", "--json",
                  str(tmp_path / "spark.json")]) == 0
     local, spark_json = _report(tmp_path / "local.json"), _report(tmp_path / "spark.json")
     assert spark_json == local
+    assert [s["name"] for s in spark_json["sources"]] == ["fw.log.3.gz .. fw.log"]
     assert [(s.engine, s.query, s.rows) for s in folded] == [
-        ("spark", "mapPartitions over 1 file on local[2]", 1)] * 4
+        ("spark", "mapPartitions over 4 files on local[2]", 4)]
     assert len(local["ghost_flows"]) > 100 and local["logs"]["lines"] > LINES
 
 
