@@ -78,7 +78,18 @@ path = "networks/prefixes.csv"    # a prefix column (status Deprecated/Retired: 
 [[logs]]
 name = "fw-edge"
 type = "cisco-asa"                # ASA, FTD and PIX
-paths = ["logs/fw-edge-*.log*"]   # globs: rotated .gz/.bz2 files too
+paths = ["logs/fw-edge-*.log*"]   # globs: rotated .gz/.bz2 files too, read oldest first
+#engine = "spark"                 # archives folded by your Spark (pip install 'stale-audit[spark]')
+
+# Logs already in a SIEM: it counts the flows (mode = "raw": it filters, this folds).
+#[[logs]]
+#name = "siem"
+#type = "splunk"                  # or "elasticsearch" / "opensearch": index, since, api_key_env
+#url = "https://splunk.example.net:8089"
+#token_env = "SPLUNK_TOKEN"
+#search = 'index=firewall sourcetype IN ("cisco:asa", "cisco:ftd")'
+#earliest = "-30d@d"
+#mode = "aggregate"
 
 # --- Who sent it: connection tables taken on a polling server (optional). ---
 {capture_types}
