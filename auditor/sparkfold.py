@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import functools
 import os
+import pickle
 import re
 import shutil
 import sys
@@ -251,7 +252,8 @@ def _job(context: Any, spec: SourceSpec, rdd: Any, count: int, traffic: TrafficI
     parts.persist(StorageLevel.MEMORY_AND_DISK)
     try:
         parts.count()
-        yield from parts.toLocalIterator(prefetchPartitions=True)
+        for blob in parts.toLocalIterator(prefetchPartitions=True):
+            yield pickle.loads(blob)
     finally:
         parts.unpersist(blocking=False)
         shared.unpersist(blocking=False)
@@ -306,8 +308,12 @@ def list_uri(context: Any, uri: str) -> list[str]:
                   key=lambda name: files.rotation_key(PurePosixPath(name)))
 
 
-def fold_partition(items: Iterable[Any], shared: Any) -> Iterator[FilePart]:
-    """In a Spark task: fold each file given (one per partition), as one parser would."""
+def fold_partition(items: Iterable[Any], shared: Any) -> Iterator[bytes]:
+    """In a Spark task: fold each file given (one per partition), as one parser would.
+
+    Each file's `FilePart` is pickled here, with `pickle`: Spark would pickle it with
+    cloudpickle, whose per-object hook made fetching the partial folds cost ~20 us a flow
+    on the driver (`benchmarks/bench_spark.py`); bytes go through it untouched."""
     spec, as_of, held, is_noise, max_flows = _shared(shared)
     for item in items:
         traffic = TrafficIndex(held, max_flows=max_flows, is_noise=is_noise)
@@ -325,8 +331,9 @@ def fold_partition(items: Iterable[Any], shared: Any) -> Iterator[FilePart]:
         # What the driver's fold already has does not travel back with every file.
         traffic.held = None
         traffic.is_noise = None
-        yield FilePart(name, traffic, parser.stats, parser.deferred, parser.open_pairs(),
-                       error, internal)
+        yield pickle.dumps(FilePart(name, traffic, parser.stats, parser.deferred,
+                                    parser.open_pairs(), error, internal),
+                           protocol=pickle.HIGHEST_PROTOCOL)
 
 
 _LOADED: tuple[bytes, tuple[Any, ...]] | None = None
