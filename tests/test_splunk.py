@@ -91,6 +91,26 @@ def _spec(server: ReplayServer, mode: str) -> SourceSpec:
         "search": 'index=firewall sourcetype IN ("cisco:asa")', "retries": 2})
 
 
+def _audit_config(folder: Path, server: ReplayServer, more: str = "") -> Path:
+    """An audit of one address list whose logs are the Splunk input `siem`, then `more`."""
+    (folder / "targets.csv").write_text("address,name\n10.99.1.1,gone\n")
+    config = folder / "audit.toml"
+    config.write_text(f'''[[sources]]
+name = "list"
+type = "csv"
+path = "targets.csv"
+
+[[logs]]
+name = "siem"
+type = "splunk"
+url = "{server.url}"
+token_env = "SPLUNK_TOKEN"
+search = 'index=firewall sourcetype IN ("cisco:asa")'
+earliest = "-30d@d"
+{more}''')
+    return config
+
+
 class Only:
     """A fold that passes on only some messages (what the aggregate search trusts)."""
 
@@ -168,22 +188,7 @@ def test_expired_token_fails_the_input_and_the_audit_exits_3(
     assert "HTTP 401" in (status.error or "") and "SPLUNK_TOKEN" in (status.error or "")
     assert EXPORT in (status.error or "") and TOKEN not in (status.error or "")
 
-    config = tmp_path / "audit.toml"
-    (tmp_path / "targets.csv").write_text("address,name\n10.99.1.1,gone\n")
-    config.write_text(f'''[[sources]]
-name = "list"
-type = "csv"
-path = "targets.csv"
-
-[[logs]]
-name = "siem"
-type = "splunk"
-url = "{server.url}"
-token_env = "SPLUNK_TOKEN"
-search = 'index=firewall sourcetype IN ("cisco:asa")'
-earliest = "-30d@d"
-retries = 0
-''')
+    config = _audit_config(tmp_path, server, "retries = 0\n")
     report = tmp_path / "out.json"
     assert main(["audit", "-c", str(config), "--json", str(report)]) == 3
     body = report.read_text()
@@ -262,26 +267,8 @@ def test_reports_say_where_the_traffic_was_folded(
 
     server.route("POST", EXPORT, handle)
     out = tmp_path / "out"
-    (tmp_path / "targets.csv").write_text("address,name\n10.99.1.1,gone\n")
-    config = tmp_path / "audit.toml"
-    config.write_text(f'''[[sources]]
-name = "list"
-type = "csv"
-path = "targets.csv"
-
-[[logs]]
-name = "siem"
-type = "splunk"
-url = "{server.url}"
-token_env = "SPLUNK_TOKEN"
-search = 'index=firewall sourcetype IN ("cisco:asa")'
-earliest = "-30d@d"
-
-[[logs]]
-name = "fw-file"
-type = "cisco-asa"
-path = "{log}"
-''')
+    config = _audit_config(tmp_path, server,
+                           f'\n[[logs]]\nname = "fw-file"\ntype = "cisco-asa"\npath = "{log}"\n')
     assert main(["audit", "-c", str(config), "--json", str(out / "a.json"),
                  "-o", str(out / "a.xlsx"), "--html", str(out / "a.html")]) in (0, 1)
     printed = capsys.readouterr()

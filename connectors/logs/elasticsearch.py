@@ -52,7 +52,6 @@ from datetime import datetime, timedelta
 from typing import Any, ClassVar
 from urllib.parse import quote
 
-from auditor.addresses import canonical_ip
 from auditor.errors import ConfigError, SourceError
 from auditor.model import LogEvent
 from connectors.base import Fold, LogParser, SkippedLine, SourceSpec
@@ -61,6 +60,7 @@ from connectors.logs.splunk import (
     MODES,
     RAW_MESSAGES,
     count_flow,
+    field_address,
     flow_events,
     fold_raw,
     parse_raw,
@@ -390,7 +390,8 @@ class ElasticLogSource(LogParser):
         return flow_events(number, _millis(bucket, "first_seen"), _millis(bucket, "last_seen"),
                            str(key.get("device") or self.device), str(key.get("message")),
                            str(transport).lower() if transport else None,
-                           _address(key, "src"), _address(key, "dst"), _port(key.get("dport")),
+                           field_address(key, "src"), field_address(key, "dst"),
+                           _port(key.get("dport")),
                            n)
 
     def _page_lines(self, body: Any, origin: str, page: int) -> Iterator[str]:
@@ -499,14 +500,6 @@ def _field(source: Any, name: str) -> str:
     if isinstance(value, list) and value:   # a keyword field may hold an array
         value = value[0]
     return value if isinstance(value, str) else ""
-
-
-def _address(key: dict[str, Any], name: str) -> str:
-    text = str(key.get(name) or "")
-    address = canonical_ip(text) if text else None
-    if address is None:
-        raise ValueError(f"{name} is {text!r}, not an address")
-    return address
 
 
 def _port(value: object) -> int | None:

@@ -201,7 +201,7 @@ class SplunkLogSource(LogParser):
         message = str(row.get("message_id", ""))
         if message not in AGGREGATE_MESSAGES:
             raise ValueError(f"message_id {message!r} is not one the search asks for")
-        src, dst = _address(row, "src"), _address(row, "dest")
+        src, dst = field_address(row, "src"), field_address(row, "dest")
         protocol = str(row.get("transport") or "").lower() or None
         dport = _port(row.get("dest_port"))
         try:
@@ -289,7 +289,8 @@ def parse_raw(source: LogParser, raws: Iterable[str], start: int = 1) -> Iterato
     source.stats.merge(asa.stats)
 
 
-def _address(row: dict[str, Any], key: str) -> str:
+def field_address(row: dict[str, Any], key: str) -> str:
+    """A SIEM row's address field, canonical; ValueError (the row is skipped) when not one."""
     text = str(row.get(key) or "")
     address = canonical_ip(text) if text else None
     if address is None:

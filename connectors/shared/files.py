@@ -216,8 +216,7 @@ def open_byte_blocks(path: Path, size: int = BLOCK_CHARS
         try:
             head = chunks.peek()
         except SourceError as exc:   # damaged from its first bytes: said as a read says it
-            raise SourceError(f"file is damaged after 0 lines: {exc.__cause__ or exc}",
-                              path=path, line=1) from exc
+            raise damaged(exc, path, 0) from exc
         if not head.startswith(codecs.BOM_UTF8) and (
                 head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
                 or _bomless_utf16(head[:512])):
@@ -233,22 +232,30 @@ class _Chunks:
     """A `.gz`/`.bz2` file inflated in a thread of its own (ISA-L or zlib, bz2), read in
     whole chunks as they come: `read(size)` joins chunks until it has `size` bytes or the
     end, one copy (a buffered reader on top of a read-ahead stream copied each byte four
-    times). A step of compressed input is 128 KiB: a log inflates about 7 times, so chunks
-    of about a megabyte, and blocks near `size`. Members (gzip) and streams (bzip2) follow
-    each other, zero padding between them allowed; a truncated or corrupt file raises
-    `SourceError` naming it."""
+    times; `_ChunkStream` is the raw stream where one is wanted).
 
-    def __init__(self, disk: IO[bytes], path: Path, step: int = 1 << 17,
-                 ahead: int = 16) -> None:
+    Inflating lets go of the interpreter lock, so a compressed log is inflated on one core
+    while it is cut or parsed on another. A step of compressed input is 128 KiB: a log
+    inflates about 7 times, so chunks of about a megabyte, at most `ahead` waiting (memory
+    stays bounded). Members (gzip) and streams (bzip2) follow each other, zero padding
+    between them allowed (what `gzip.GzipFile` reads, CRC and length checked); a truncated
+    or corrupt file raises `SourceError` naming it, where the reader would have met it.
+    """
+
+    def __init__(self, disk: IO[bytes], path: Path, kind: str | None = None,
+                 step: int = 1 << 17, ahead: int = 16) -> None:
         self._disk, self._path, self._step = disk, path, step
-        self._kind = "bzip2" if path.name.lower().endswith(".bz2") else "gzip"
+        self._kind = kind or ("bzip2" if path.name.lower().endswith(".bz2") else "gzip")
         self._queue: queue.Queue[bytes | BaseException] = queue.Queue(ahead)
         self._pending: list[bytes] = []
         self._ended = False
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._pump, daemon=True,
                                         name="stale-audit-inflate")
-        self._interval = sys.getswitchinterval()   # see `_ReadAhead`
+        # The reader holds the interpreter lock between its own waits; the inflating thread
+        # needs it for a moment after each step. By default it waits 5 ms for it, which
+        # costs half the overlap: ask the reader to let go sooner while this thread lives.
+        self._interval = sys.getswitchinterval()
         sys.setswitchinterval(min(self._interval, SWITCH_INTERVAL))
         self._thread.start()
 
@@ -327,9 +334,10 @@ class _Chunks:
         return parts[0] if len(parts) == 1 else b"".join(parts)
 
     def close(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
-        sys.setswitchinterval(self._interval)
+        if not self._stop.is_set():
+            self._stop.set()
+            self._thread.join()
+            sys.setswitchinterval(self._interval)
 
 
 def _byte_blocks(raw: _Chunks, path: Path, size: int) -> Iterator[bytes]:
@@ -372,8 +380,14 @@ def _byte_blocks(raw: _Chunks, path: Path, size: int) -> Iterator[bytes]:
     except SourceError as exc:
         if exc.line is not None:
             raise
-        raise SourceError(f"file is damaged after {done} lines: {exc.__cause__ or exc}",
-                          path=path, line=done + 1) from exc
+        raise damaged(exc, path, done) from exc
+
+
+def damaged(exc: BaseException, path: Path, lines: int) -> SourceError:
+    """A damaged archive's error, naming the file and the line after the last it gave (the
+    reason is the decompressor's own, under the `SourceError` that named the file)."""
+    return SourceError(f"file is damaged after {lines} lines: {exc.__cause__ or exc}",
+                       path=path, line=lines + 1)
 
 
 def _skip_line(raw: _Chunks) -> bytes:
@@ -416,13 +430,11 @@ def _guarded_blocks(text: IO[str], path: Path, size: int) -> Iterator[str]:
     except SourceError as exc:
         if exc.line is not None:
             raise
-        raise SourceError(f"file is damaged after {done} lines: {exc.__cause__ or exc}",
-                          path=path, line=done + 1) from exc
+        raise damaged(exc, path, done) from exc
     except (*_DAMAGED, ValueError) as exc:
         if not counting:
             raise SourceError(f"cannot read: {exc}", path=path) from exc
-        raise SourceError(f"file is damaged after {done} lines: {exc}", path=path,
-                          line=done + 1) from exc
+        raise damaged(exc, path, done) from exc
 
 
 def _blocks_of_lines(lines: Iterable[str], size: int) -> Iterator[str]:
@@ -451,12 +463,8 @@ def _decoded(path: Path) -> Iterator[tuple[IO[str], Callable[[], int]]]:
     try:
         name = path.name.lower()
         raw: io.BufferedReader[Any]
-        if name.endswith(".gz"):
-            raw = io.BufferedReader(_ReadAhead(
-                _Decompressed(_Inflated(disk), path, "gzip")), _BUFFER)
-        elif name.endswith(".bz2"):
-            raw = io.BufferedReader(_ReadAhead(
-                _Decompressed(bz2.BZ2File(disk), path, "bzip2")), _BUFFER)
+        if name.endswith((".gz", ".bz2")):
+            raw = io.BufferedReader(_ChunkStream(_Chunks(disk, path)), _BUFFER)
         else:
             raw = disk
         try:
@@ -507,10 +515,9 @@ def _stdin_replay() -> _Replay:
         raw = buffer if isinstance(buffer, io.BufferedReader) else io.BufferedReader(buffer)
         head = raw.peek(3)[:3]
         if head.startswith(b"\x1f\x8b"):
-            raw = io.BufferedReader(_ReadAhead(_Decompressed(_Inflated(raw), STDIN, "gzip")),
-                                    _BUFFER)
+            raw = io.BufferedReader(_ChunkStream(_Chunks(raw, STDIN, "gzip")), _BUFFER)
         elif head.startswith(b"BZh"):
-            raw = io.BufferedReader(_Decompressed(bz2.BZ2File(raw), STDIN, "bzip2"), _BUFFER)
+            raw = io.BufferedReader(_ChunkStream(_Chunks(raw, STDIN, "bzip2")), _BUFFER)
         text = io.TextIOWrapper(raw, encoding=_sniff_encoding(raw), errors="replace",
                                 newline=None)
         _STDIN = _Replay(_Guarded(text, STDIN))
@@ -550,67 +557,23 @@ _DAMAGED: tuple[type[Exception], type[Exception], type[Exception], type[Exceptio
 SWITCH_INTERVAL = 0.0005
 
 
-class _ReadAhead(io.RawIOBase):
-    """Reads `stream` in a thread of its own, a few chunks ahead of the reader.
+class _ChunkStream(io.RawIOBase):
+    """`_Chunks` as a raw stream, for the readers that want one (text, standard input)."""
 
-    Inflating gzip and bzip2 lets go of the interpreter lock, so a compressed log is
-    inflated on one core while the fold parses on another (the inflating would otherwise
-    cost as much as `zcat` on top of the parsing). At most `ahead` chunks wait, so memory
-    stays bounded; an error in the thread is raised to the reader where it would have come.
-    """
-
-    def __init__(self, stream: io.RawIOBase | IO[bytes], chunk: int = 1 << 20,
-                 ahead: int = 4) -> None:
+    def __init__(self, chunks: _Chunks) -> None:
         super().__init__()
-        self._chunks: queue.Queue[bytes | BaseException] = queue.Queue(ahead)
-        self._stream = stream
-        self._chunk = chunk
+        self._chunks = chunks
         self._rest = b""
         self._at = 0
-        self._ended = False
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._pump, daemon=True,
-                                        name="stale-audit-inflate")
-        # The reader holds the interpreter lock between its own waits; the inflating thread
-        # needs it for a moment after each step. By default it waits 5 ms for it, which
-        # costs half the overlap: ask the reader to let go sooner while this thread lives.
-        self._interval = sys.getswitchinterval()
-        sys.setswitchinterval(min(self._interval, SWITCH_INTERVAL))
-        self._thread.start()
-
-    def _pump(self) -> None:
-        try:
-            while not self._stop.is_set():
-                data = self._stream.read(self._chunk)
-                self._put(data)
-                if not data:
-                    return
-        except BaseException as exc:  # handed to the reader, raised there
-            self._put(exc)
-
-    def _put(self, item: bytes | BaseException) -> None:
-        while not self._stop.is_set():
-            try:
-                self._chunks.put(item, timeout=0.1)
-                return
-            except queue.Full:
-                continue
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer: Any) -> int:
         if self._at >= len(self._rest):
-            if self._ended:
+            self._rest, self._at = self._chunks.read(1), 0
+            if not self._rest:
                 return 0
-            item = self._chunks.get()
-            if isinstance(item, BaseException):
-                self._ended = True
-                raise item
-            if not item:
-                self._ended = True
-                return 0
-            self._rest, self._at = item, 0
         at = self._at
         count = min(len(buffer), len(self._rest) - at)
         buffer[:count] = memoryview(self._rest)[at:at + count]
@@ -619,61 +582,8 @@ class _ReadAhead(io.RawIOBase):
 
     def close(self) -> None:
         if not self.closed:
-            self._stop.set()
-            self._thread.join()
-            sys.setswitchinterval(self._interval)
-        try:
-            self._stream.close()
-        finally:
-            super().close()
-
-
-class _Inflated(io.RawIOBase):
-    """A gzip file's content, inflated a megabyte of input at a time (ISA-L, or `zlib`).
-
-    What `gzip.GzipFile` reads, members one after another (zero padding between them
-    allowed, CRC and length checked by zlib), but in big steps: each step lets go of the
-    interpreter lock for its whole inflating, which `_ReadAhead` needs to inflate on another
-    core (GzipFile inflates 8 KB at a time, taking the lock back between steps). A
-    truncated file raises `EOFError`, a corrupt one `zlib.error`, as GzipFile does.
-    """
-
-    def __init__(self, disk: IO[bytes], step: int = 1 << 20) -> None:
-        super().__init__()
-        self._disk = disk
-        self._step = step
-        self._inflater = _inflating.decompressobj(16 + zlib.MAX_WBITS)
-        self._fed = False
-        self._out = b""
-        self._at = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        while self._at >= len(self._out):
-            data = self._disk.read(self._step)
-            if not data:
-                if self._fed and not self._inflater.eof:
-                    raise EOFError("compressed file ended before the end-of-stream marker "
-                                   "was reached")
-                return 0
-            out = []
-            while data:
-                if self._inflater.eof:   # the next member, past any zero padding
-                    data = data.lstrip(b"\0")
-                    if not data:
-                        break
-                    self._inflater = _inflating.decompressobj(16 + zlib.MAX_WBITS)
-                self._fed = True
-                out.append(self._inflater.decompress(data))
-                data = self._inflater.unused_data if self._inflater.eof else b""
-            self._out, self._at = b"".join(out), 0
-        at = self._at
-        count = min(len(buffer), len(self._out) - at)
-        buffer[:count] = memoryview(self._out)[at:at + count]
-        self._at = at + count
-        return count
+            self._chunks.close()
+        super().close()
 
 
 class _Decompressed(io.RawIOBase):
@@ -760,13 +670,9 @@ class _Guarded:
         except SourceError as exc:
             if exc.line is not None:
                 raise
-            done = self._line + self._blank[0]
-            raise SourceError(f"file is damaged after {done} lines: {exc.__cause__ or exc}",
-                              path=self._path, line=done + 1) from exc
+            raise damaged(exc, self._path, self._line + self._blank[0]) from exc
         except (*_DAMAGED, ValueError) as exc:
-            done = self._line + self._blank[0]
-            raise SourceError(f"file is damaged after {done} lines: {exc}",
-                              path=self._path, line=done + 1) from exc
+            raise damaged(exc, self._path, self._line + self._blank[0]) from exc
 
 
 #: Longest line handed to a parser; the rest of a longer one is dropped unread into memory.
