@@ -6,8 +6,10 @@ decoded by whoever parses them (`files.open_byte_blocks`), anything else as text
 (`files.open_blocks`: standard input, UTF-16). On one core, one parser folds them all into the
 audit's `TrafficIndex` (`LogParser.fold_block`; the ASA parser reads its bulk lines in C).
 
-On several cores, forked workers parse the blocks (`WORKERS`) while this process reads or
-hands them out. A worker does not fold: it records the fold's calls (`Recording`: the
+On several cores, one forked worker per core parses the blocks (forked once per input,
+`_Pool`) while this process reads or hands them out and folds what they send: on two
+cores and the 2M-line benchmark, this process also parsing one block in four took 1.72 s
+against 1.42 s, and a gz's inflating thread fits beside. A worker does not fold: it records the fold's calls (`Recording`: the
 drops packed, nine int32 each, in order) and sends them back, and this process makes them
 on the one `TrafficIndex` (its flow table in C), block after block in file order. Parsing
 is most of the work and spreads; the fold stays one pass, whatever the flow table holds (a
@@ -47,12 +49,6 @@ from connectors.shared.files import BLOCK_CHARS
 PARALLEL_BYTES = 24 << 20
 #: Open pairs carried from block to block, as the one-pass parser keeps them (`PAIR_LIMIT`).
 PAIR_LIMIT = 100_000
-#: Workers per core, by how a file is read. A plain file: one per core, each reading its own
-#: byte ranges, while this process only makes their recorded calls (on 2 cores and the 2M
-#: line benchmark it parsing one block in four besides took 1.72 s against 1.42 s). A
-#: stream (`.gz`, `.bz2`, standard input): one fewer, this process inflating and cutting.
-WORKERS = {"file": 0, "stream": -1}
-
 #: Skipped rows an input's status quotes.
 #: Skipped lines an input's status quotes (the count says how many there were).
 NOTES = 5
@@ -176,11 +172,12 @@ def fold_input(spec: SourceSpec, traffic: TrafficIndex, stats: LogStats, *,
     merge = Merge(traffic, own)
     cores = _workers(spec) if workers is None else workers
     _CONTEXT = _Context(spec, as_of, traffic.held)
+    pool = _Pool(cores if cores > 1 else 0)
     reading: Path | None = None
     try:
         for path in spec.paths:
             reading = path
-            _fold_file(path, merge, cores, block_chars, progress)
+            _fold_file(path, merge, pool, block_chars, progress)
     except SourceError as exc:
         stats.merge(own)
         return InputStatus(spec.name, spec.type, "log", SourceStatus.FAILED, own.lines,
@@ -190,6 +187,7 @@ def fold_input(spec: SourceSpec, traffic: TrafficIndex, stats: LogStats, *,
         where = f"{reading} after line {own.lines}" if reading else spec.name
         return internal_failure(spec, "log", where, exc)
     finally:
+        pool.close()
         _CONTEXT = None
     stats.merge(own)
     return InputStatus(spec.name, spec.type, "log", SourceStatus.OK, own.lines, engine="local")
@@ -220,7 +218,28 @@ def skipped_notes(skipped: Sequence[SkippedLine]) -> tuple[str, ...]:
     return tuple(f"{s.location}: {s.reason}" for s in skipped[:NOTES])
 
 
-def _fold_file(path: Path, merge: Merge, cores: int, block_chars: int,
+class _Pool:
+    """The worker processes of one input: forked on the first block that needs them, and
+    kept for every file of it (rotated archives are many files; forking anew for each cost
+    more than a worker saved on them). `workers` 0: this process parses everything."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self._pool: ProcessPoolExecutor | None = None
+
+    def submit(self, block: Block) -> Any:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(self.workers,
+                                             mp_context=multiprocessing.get_context("fork"))
+        return self._pool.submit(record_block, block)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+def _fold_file(path: Path, merge: Merge, pool: _Pool, block_chars: int,
                progress: Progress | None) -> None:
     size = path.stat().st_size if path.is_file() else 0
     ticking = progress is not None and size > 0
@@ -232,26 +251,24 @@ def _fold_file(path: Path, merge: Merge, cores: int, block_chars: int,
 
     if ticking:
         progress.start(path.name, size)   # type: ignore[union-attr]
-    ranges = files.line_ranges(path, block_chars) if cores > 1 else None
+    ranges = files.line_ranges(path, block_chars) if pool.workers else None
     if ranges is not None:   # each process reads its own blocks of a plain file
         def folded(block: Block) -> None:
             done[0] = block[2] if isinstance(block, tuple) else done[0]
             tick()
 
-        _fold_shared(((path, start, stop) for start, stop in ranges), merge,
-                     cores + WORKERS["file"], folded)
-    elif cores < 2 or not _fold_bytes(path, merge, cores, block_chars, tick):
+        _fold_shared(((path, start, stop) for start, stop in ranges), merge, pool, folded)
+    elif not pool.workers or not _fold_bytes(path, merge, pool, block_chars, tick):
         with files.open_blocks(path, block_chars) as (blocks, position):
-            if cores < 2:
+            if not pool.workers:
                 merge.fold(blocks, lambda: tick(position))
             else:
-                _fold_shared(blocks, merge, cores + WORKERS["stream"],
-                             lambda _block: tick(position))
+                _fold_shared(blocks, merge, pool, lambda _block: tick(position))
     if ticking:
         progress.finish()   # type: ignore[union-attr]
 
 
-def _fold_bytes(path: Path, merge: Merge, cores: int, block_chars: int,
+def _fold_bytes(path: Path, merge: Merge, pool: _Pool, block_chars: int,
                 tick: Callable[[Callable[[], int]], None]) -> bool:
     """Fold a `.gz`/`.bz2` file whose blocks the workers decode themselves: this process
     only inflates (in a thread) and cuts at line ends. False where it cannot be read so
@@ -262,29 +279,25 @@ def _fold_bytes(path: Path, merge: Merge, cores: int, block_chars: int,
         if opened is None:
             return False
         blocks, position = opened
-        _fold_shared(blocks, merge, cores + WORKERS["stream"], lambda _block: tick(position))
+        _fold_shared(blocks, merge, pool, lambda _block: tick(position))
     return True
 
 
-def _fold_shared(blocks: Iterator[Block], merge: Merge, workers: int,
+def _fold_shared(blocks: Iterator[Block], merge: Merge, pool: _Pool,
                  folded: Callable[[Block], None]) -> None:
-    """Fold `blocks` in order, each parsed by one of `workers` forked processes (see the
+    """Fold `blocks` in order, each parsed by one of the pool's forked workers (see the
     module).
 
     A worker that dies (killed, out of memory) breaks the pool: the input fails with that,
     it never waits for ever."""
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
-    try:
-        waiting: deque[tuple[Block, Any]] = deque()   # (block, its future), in file order
-        for block in blocks:
-            waiting.append((block, pool.submit(record_block, block)))
-            # Fold from the front as far as it is ready; wait only past the read-ahead.
-            while waiting and (len(waiting) > workers * AHEAD or waiting[0][1].done()):
-                _retire(waiting.popleft(), merge, folded)
-        while waiting:
+    waiting: deque[tuple[Block, Any]] = deque()   # (block, its future), in file order
+    for block in blocks:
+        waiting.append((block, pool.submit(block)))
+        # Fold from the front as far as it is ready; wait only past the read-ahead.
+        while waiting and (len(waiting) > pool.workers * AHEAD or waiting[0][1].done()):
             _retire(waiting.popleft(), merge, folded)
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    while waiting:
+        _retire(waiting.popleft(), merge, folded)
 
 
 def _retire(task: tuple[Block, Any], merge: Merge, folded: Callable[[Block], None]) -> None:
