@@ -18,8 +18,9 @@
  *
  * `drain(FlowTally, array)` turns the table into the `{key: FlowTally}` dict the Python path
  * would have built, in the same order, and empties it; the index then goes on in Python
- * (reads come after the fold, so that happens once). `add_calls(calls, other)` replays a
- * worker's recorded calls: drops here, anything else to `other` (`add_fields`).
+ * (reads come after the fold, so that happens once); `counts` and `tally` read it without
+ * draining (ghost flows). `add_packed(blob, objects, calls, other)` replays a worker's
+ * recording (`connectors.base.Recording`): drops here, anything else to `other`.
  * The tests fold random event streams both ways (table and pure Python) and compare.
  */
 
@@ -447,29 +448,6 @@ static PyObject *FlowTable_add(FlowTable *self, PyObject *const *args, Py_ssize_
     Py_RETURN_NONE;
 }
 
-static PyObject *FlowTable_add_calls(FlowTable *self, PyObject *args) {
-    PyObject *calls, *other;
-    if (!PyArg_ParseTuple(args, "O!O", &PyList_Type, &calls, &other)) return NULL;
-    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(calls); i++) {
-        PyObject *call = PyList_GET_ITEM(calls, i);
-        if (!PyTuple_CheckExact(call) || PyTuple_GET_SIZE(call) != 9) {
-            PyErr_SetString(PyExc_TypeError, "a recorded call is a tuple of 9 fields");
-            return NULL;
-        }
-        PyObject *const *a = &PyTuple_GET_ITEM(call, 0);
-        int drop = is_drop(self, a);
-        if (drop < 0) return NULL;
-        if (drop) {
-            if (add_args(self, a) < 0) return NULL;
-        } else {
-            PyObject *done = PyObject_Vectorcall(other, a, 9, NULL);
-            if (done == NULL) return NULL;
-            Py_DECREF(done);
-        }
-    }
-    Py_RETURN_NONE;
-}
-
 /* Replay a worker's packed recording (`connectors.base.Recording`): records of nine int32
  * (`time message signal protocol src sport dst dport count`, objects as indexes into
  * `objects`, time -1 for None), written by the ASA scanner (`pack_drop`); a record whose
@@ -689,8 +667,6 @@ static PyGetSetDef FlowTable_getset[] = {
 static PyMethodDef FlowTable_methods[] = {
     {"add", (PyCFunction)(void (*)(void))FlowTable_add, METH_FASTCALL,
      "add(time, message, signal, protocol, src, sport, dst, dport, count): one drop"},
-    {"add_calls", (PyCFunction)FlowTable_add_calls, METH_VARARGS,
-     "add_calls(calls, other): recorded calls in order; drops here, the rest to other"},
     {"add_packed", (PyCFunction)FlowTable_add_packed, METH_VARARGS,
      "add_packed(blob, objects, calls, other): a worker's packed recording, in order"},
     {"flush", (PyCFunction)FlowTable_flush, METH_NOARGS,

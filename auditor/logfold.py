@@ -9,11 +9,12 @@ audit's `TrafficIndex` (`LogParser.fold_block`; the ASA parser reads its bulk li
 On several cores, one forked worker per core parses the blocks (forked once per input,
 `_Pool`) while this process reads or hands them out and folds what they send: on two
 cores and the 2M-line benchmark, this process also parsing one block in four took 1.72 s
-against 1.42 s, and a gz's inflating thread fits beside. A worker does not fold: it records the fold's calls (`Recording`: the
-drops packed, nine int32 each, in order) and sends them back, and this process makes them
-on the one `TrafficIndex` (its flow table in C), block after block in file order. Parsing
-is most of the work and spreads; the fold stays one pass, whatever the flow table holds (a
-part folded apart and merged would cost as much to send as to fold once the table is full).
+against 1.42 s, and a gz's inflating thread fits beside. A worker does not fold: it
+records the fold's calls (`Recording`: the drops packed, nine int32 each, in order) and
+sends them back, and this process makes them on the one `TrafficIndex` (its flow table in
+C), block after block in file order. Parsing is most of the work and spreads; the fold
+stays one pass, whatever the flow table holds (a part folded apart and merged would cost
+as much to send as to fold once the table is full).
 
 A connection's Teardown may lie in a later block than its Built, which told who opened it.
 Each block's parser holds such events back (`LogParser.defer_unpaired`) instead of guessing,

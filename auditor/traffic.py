@@ -29,6 +29,13 @@ except ImportError:   # pragma: no cover - no C compiler at install: the same fo
     FlowTable = None  # type: ignore[assignment,misc]
 
 FlowKey = tuple[str, str, str, int | None]
+MAX_SPORTS = 32
+#: Distinct drop flows kept exactly (about 1 KB each); see `TrafficIndex.max_flows`.
+MAX_FLOWS = 100_000
+
+_HOUR = timedelta(hours=1)
+# Plain names: `add` runs once per log line, and a global beats an enum attribute lookup.
+_OTHER = Signal.OTHER
 
 
 class Recorded(Protocol):
@@ -39,14 +46,6 @@ class Recorded(Protocol):
     calls: list[tuple[object, ...]]
 
     def replay(self) -> Iterator[tuple[Any, ...]]: ...
-
-MAX_SPORTS = 32
-#: Distinct drop flows kept exactly (about 1 KB each); see `TrafficIndex.max_flows`.
-MAX_FLOWS = 100_000
-
-_HOUR = timedelta(hours=1)
-# Plain names: `add` runs once per log line, and a global beats an enum attribute lookup.
-_OTHER = Signal.OTHER
 
 
 @dataclass(slots=True)
@@ -251,15 +250,6 @@ class TrafficIndex:
             return
         add_fields = self.add_fields
         for call in recording.replay():
-            add_fields(*call)
-
-    def add_calls(self, calls: list[tuple[Any, ...]]) -> None:
-        """Make a worker's recorded `add_fields` calls, in order."""
-        if self._table is not None:
-            self._table.add_calls(calls, self.add_fields)
-            return
-        add_fields = self.add_fields
-        for call in calls:
             add_fields(*call)
 
     def __getstate__(self) -> dict[str, Any]:

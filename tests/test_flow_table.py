@@ -5,8 +5,8 @@ repeated flows, hour boundaries, times out of order, no time, no protocol, junk 
 and noise addresses, a small flow cap so every folding tier is reached), are folded by a
 `TrafficIndex` with the table and by one without it (`native=False`, pure Python), and
 everything a reader can see must be equal: the flows in order with every tally in order,
-folded lines, hourly counts, noise, answered traffic. Recorded calls (`add_calls`), pickling
-and merging go through the same comparison.
+folded lines, hourly counts, noise, answered traffic. Recorded calls (a worker's
+`Recording`, replayed), pickling and merging go through the same comparison.
 """
 
 from __future__ import annotations
@@ -67,6 +67,16 @@ def events(seed: int, n: int) -> list[tuple[Any, ...]]:
     return calls
 
 
+def recorded(calls: list[tuple[Any, ...]]) -> Any:
+    """The calls as a worker's `Recording` holds them (made in Python: kept whole)."""
+    from connectors.base import Recording
+
+    recording = Recording()
+    for call in calls:
+        recording.add_fields(*call)
+    return recording
+
+
 def view(traffic: TrafficIndex) -> Any:
     """Everything a reader of the fold can see, orders included."""
     flows = [(key, t.count, t.first, t.last, list(t.signals.items()),
@@ -117,7 +127,7 @@ def test_recorded_calls_replay_as_the_calls_themselves(max_flows: int) -> None:
     table, python = pair(max_flows)
     calls = events(5, 8000)
     for start in range(0, len(calls), 1000):   # blocks of a worker's recording
-        table.add_calls(calls[start:start + 1000])
+        table.add_recording(recorded(calls[start:start + 1000]))
     for call in calls:
         python.add_fields(*call)
     assert view(table) == view(python)
@@ -148,7 +158,7 @@ def test_pickled_and_merged_parts_equal_one_python_pass() -> None:
     merged = pair(100_000)[0]
     for start in range(0, len(calls), 4000):
         part = pair(100_000)[0]
-        part.add_calls(calls[start:start + 4000])
+        part.add_recording(recorded(calls[start:start + 4000]))
         merged.merge(pickle.loads(pickle.dumps(part)))   # as a worker's part arrives
     got, want = view(merged), view(whole)
     # merged parts keep every count; first/last, hours and ports too, while under the cap
