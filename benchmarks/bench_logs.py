@@ -20,6 +20,7 @@ It prints numbers and ratios; it asserts nothing.
 from __future__ import annotations
 
 import argparse
+import compileall
 import os
 import shutil
 import subprocess
@@ -73,6 +74,11 @@ def main() -> None:
     args.add_argument("--seed", type=int, default=20261129)
     args.add_argument("--keep", action="store_true", help="keep the generated folder")
     opts = args.parse_args()
+    # Bytecode, as an installed package has it (pip compiles at install): where
+    # PYTHONDONTWRITEBYTECODE is set, a checkout would compile every module on every run
+    # (~0.05 s of each `stale-audit` process measured here).
+    for package in ("auditor", "connectors", "reports"):
+        compileall.compile_dir(str(ROOT / package), quiet=1)
     folder = Path(tempfile.gettempdir()) / f"stale-audit-bench-logs-{opts.lines}-{opts.seed}"
     plain, packed = folder / "fw-edge.log", folder / "fw-edge.log.gz"
     if not packed.exists():
