@@ -111,3 +111,44 @@ def test_canonical_host(text: str, expected: str | None) -> None:
 def test_canonical_prefix_unchanged_forms(text: str, mask: str | None,
                                           expected: str | None) -> None:
     assert canonical_prefix(text, mask) == expected
+
+
+IP_KEY_TEXTS = [
+    "1.2.3.4", "0.0.0.0", "255.255.255.255", "10.250.3.7", "01.2.3.4", "1.2.3.04", "1.2.3",
+    "1.2.3.4.5", " 1.2.3.4", "1.2.3.4 ", "256.1.1.1", "0x1.2.3.4", "1..2.3", "10.0.0.1/24",
+    "10.0.0.1:80", "::", "::1", "::ffff:1.2.3.4", "::ffff:01.2.3.4", "fe80::1%eth0", "FE80::1",
+    "2001:db8::", "2001:DB8::0:1", "0:0:0:0:0:0:0:1", "1:2:3:4:5:6:7:8", "1:2:3:4:5:6:7:8:9",
+    "[::1]", "host.example", "OLD-AP-CTRL", "", "\x00", "1.2.3.4\x00", "\uff11.2.3.4", "\ud800",
+    "１０.0.0.1",
+]
+
+
+@pytest.mark.parametrize("text", IP_KEY_TEXTS)
+def test_ip_key_in_c_reads_as_the_python_reading(text: str) -> None:
+    """`auditor/_netkeys.c` gives `_ip_key`'s answer for every text, the odd ones too (a
+    leading zero, a scope, an embedded NUL, fullwidth digits, a lone surrogate)."""
+    from auditor import netindex
+
+    netkeys = pytest.importorskip("auditor._netkeys",
+                                  reason="the C address reader is not built (no compiler)")
+    assert netindex.ip_key is netkeys.ip_key
+    assert netkeys.ip_key(text) == netindex._ip_key(text)
+
+
+def test_ip_key_in_c_agrees_on_random_address_like_text() -> None:
+    import random
+
+    from auditor import netindex
+
+    netkeys = pytest.importorskip("auditor._netkeys",
+                                  reason="the C address reader is not built (no compiler)")
+    rng = random.Random(20261130)
+    alphabet = "0123456789abcdefABCDEF.:x% /"
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randrange(16)))
+             for _ in range(50_000)]
+    texts += [f"{rng.randrange(256)}.{rng.randrange(256)}.{rng.randrange(256)}."
+              f"{rng.randrange(256)}" for _ in range(5_000)]
+    texts += [str(netaddr.IPAddress(rng.getrandbits(128), 6)) for _ in range(5_000)]
+    mismatched = [t for t in texts if netkeys.ip_key(t) != netindex._ip_key(t)]
+    assert mismatched == []
+    assert sum(netkeys.ip_key(t) is not None for t in texts) > 10_000

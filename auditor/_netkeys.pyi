@@ -1,0 +1,6 @@
+"""Types of `auditor.netindex.ip_key` in C (`_netkeys.c`, built by setup.py)."""
+
+from collections.abc import Callable
+
+def ip_key(address: str) -> tuple[int, int] | None: ...
+def configure(fallback: Callable[[str], tuple[int, int] | None]) -> None: ...
