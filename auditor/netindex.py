@@ -77,12 +77,13 @@ def _netaddr_key(address: str) -> tuple[int, int] | None:
 #: an estate audit reads two million address texts).
 ip_key: Callable[[str], tuple[int, int] | None] = _ip_key
 try:
-    from auditor import _netkeys
+    from auditor._netkeys import configure
+    from auditor._netkeys import ip_key as _c_ip_key
 except ImportError:   # pragma: no cover - no C compiler at install
     pass
 else:
-    _netkeys.configure(_netaddr_key)
-    ip_key = _netkeys.ip_key
+    configure(_netaddr_key)
+    ip_key = _c_ip_key
 
 
 class NetworkIndex:
