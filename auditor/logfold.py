@@ -123,12 +123,18 @@ class Merge:
         self.pairs: dict[str, OrderedDict[tuple[str, str], bool]] = {}
 
     def fold(self, blocks: Iterator[str], tick: Callable[[], None] | None = None) -> None:
-        """Parse and fold `blocks` here, with one parser (one pass)."""
+        """Parse and fold `blocks` here, with one parser (one pass). Where the file breaks
+        (a damaged archive), what was folded before is closed and counted, then the break
+        raised."""
         parser = _parser()
-        for block in blocks:
-            parser.fold_block(block, self.traffic)
-            if tick is not None:
-                tick()
+        try:
+            for block in blocks:
+                parser.fold_block(block, self.traffic)
+                if tick is not None:
+                    tick()
+        except SourceError:
+            self.close(parser.stats, parser.deferred, parser.open_pairs())
+            raise
         self.close(parser.stats, parser.deferred, parser.open_pairs())
 
     def replay(self, part: Part) -> None:
@@ -260,7 +266,7 @@ def _fold_file(path: Path, merge: Merge, pool: _Pool, block_chars: int,
 
         _fold_shared(((path, start, stop) for start, stop in ranges), merge, pool, folded)
     elif not pool.workers or not _fold_bytes(path, merge, pool, block_chars, tick):
-        with files.open_blocks(path, block_chars) as (blocks, position):
+        with files.open_text_blocks(path, block_chars) as (blocks, position):
             if not pool.workers:
                 merge.fold(blocks, lambda: tick(position))
             else:
@@ -292,11 +298,16 @@ def _fold_shared(blocks: Iterator[Block], merge: Merge, pool: _Pool,
     A worker that dies (killed, out of memory) breaks the pool: the input fails with that,
     it never waits for ever."""
     waiting: deque[tuple[Block, Any]] = deque()   # (block, its future), in file order
-    for block in blocks:
-        waiting.append((block, pool.submit(block)))
-        # Fold from the front as far as it is ready; wait only past the read-ahead.
-        while waiting and (len(waiting) > pool.workers * AHEAD or waiting[0][1].done()):
+    try:
+        for block in blocks:
+            waiting.append((block, pool.submit(block)))
+            # Fold from the front as far as it is ready; wait only past the read-ahead.
+            while waiting and (len(waiting) > pool.workers * AHEAD or waiting[0][1].done()):
+                _retire(waiting.popleft(), merge, folded)
+    except SourceError:   # the file breaks here: what was read before it is folded first
+        while waiting:
             _retire(waiting.popleft(), merge, folded)
+        raise
     while waiting:
         _retire(waiting.popleft(), merge, folded)
 

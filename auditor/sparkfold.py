@@ -114,7 +114,8 @@ def fold_input_spark(spec: SourceSpec, traffic: TrafficIndex, stats: LogStats, *
                         return failed(f"internal error reading {part.name} after line "
                                       f"{own.lines}: {part.error}", internal=True,
                                       query=query, rows=rows)
-                    traffic.merge(part.traffic)   # the blocks before the damage, as locally
+                    # the lines before the damage stay folded and counted, as locally
+                    merge.adopt(part.traffic, part.stats, part.deferred, part.pairs)
                     return failed(part.error, query=query, rows=rows)
                 merge.adopt(part.traffic, part.stats, part.deferred, part.pairs)
                 rows += 1
@@ -362,10 +363,11 @@ def _parser(spec: SourceSpec, as_of: datetime, held: Any) -> LogParser:
 
 @contextmanager
 def _blocks(item: str | tuple[str, bytes]) -> Iterator[Iterator[str]]:
-    """A file's text blocks: a local path opened here, or a URI's bytes (from Spark) read
-    through the same reader, under the URI's file name (`.gz`/`.bz2` inflate by name)."""
+    """A file's text blocks, as the local fold reads a file in one process: a local path
+    opened here, or a URI's bytes (from Spark) read through the same reader, under the
+    URI's file name (`.gz`/`.bz2` inflate by name)."""
     if isinstance(item, str):
-        with files.open_blocks(Path(item)) as (blocks, _position):
+        with files.open_text_blocks(Path(item)) as (blocks, _position):
             yield blocks
         return
     uri, data = item
@@ -373,7 +375,7 @@ def _blocks(item: str | tuple[str, bytes]) -> Iterator[Iterator[str]]:
         path = Path(folder) / (PurePosixPath(urlsplit(uri).path).name or "log")
         path.write_bytes(data)
         try:
-            with files.open_blocks(path) as (blocks, _position):
+            with files.open_text_blocks(path) as (blocks, _position):
                 yield blocks
         except SourceError as exc:   # named by the URI, not the task's copy
             raise SourceError(str(exc).replace(str(path), shown(uri))) from None

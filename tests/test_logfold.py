@@ -240,3 +240,45 @@ def _dies(block: object) -> None:
     import os
 
     os._exit(9)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_truncated_archive_folds_every_line_before_the_break(
+        log: Path, tmp_path: Path, workers: int) -> None:
+    """A gz cut short fails its input naming the file and the line, and every line before
+    that line is folded, exactly as a one-pass fold of those lines (blocks in flight when
+    the break came are folded too, not dropped)."""
+    import re
+
+    packed = gzip.compress(log.read_bytes())
+    broken = tmp_path / "fw.log.gz"
+    broken.write_bytes(packed[:len(packed) * 2 // 3])
+    held = _held(log)
+    traffic, stats = TrafficIndex(held), LogStats()
+    status = fold_input(SourceSpec("fw", "cisco-asa", (broken,)), traffic, stats,
+                        as_of=AS_OF, workers=workers, block_chars=40_000)
+    assert status.status == "failed" and str(broken) in (status.error or "")
+    match = re.search(r"line (\d+): file is damaged after (\d+) lines", status.error or "")
+    assert match is not None, status.error
+    line, before = int(match[1]), int(match[2])
+    assert line == before + 1 and stats.lines == before > 10_000
+    head = tmp_path / "head.log"
+    with log.open() as source:
+        head.write_text("".join(next(source) for _ in range(before)))
+    assert _snapshot(traffic, stats) == _one_pass([head], held)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_garbage_after_a_whole_archive_fails_it_after_every_line(
+        log: Path, tmp_path: Path, workers: int) -> None:
+    """Bytes after the last gzip member that are no member (as `gzip` refuses them): the
+    input fails, but only after every line of the whole member before them is folded."""
+    broken = tmp_path / "fw.log.gz"
+    broken.write_bytes(gzip.compress(log.read_bytes()) + b"garbage")
+    total = len(log.read_text().splitlines())
+    traffic, stats = TrafficIndex(), LogStats()
+    status = fold_input(SourceSpec("fw", "cisco-asa", (broken,)), traffic, stats,
+                        as_of=AS_OF, workers=workers, block_chars=4 << 20)
+    assert status.status == "failed"
+    assert f"file is damaged after {total} lines" in (status.error or "")
+    assert stats.lines == total

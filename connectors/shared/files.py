@@ -213,10 +213,7 @@ def open_byte_blocks(path: Path, size: int = BLOCK_CHARS
         raise SourceError(f"cannot read: {exc.strerror or exc}", path=path) from exc
     chunks = _Chunks(disk, path)
     try:
-        try:
-            head = chunks.peek()
-        except SourceError as exc:   # damaged from its first bytes: said as a read says it
-            raise damaged(exc, path, 0) from exc
+        head = chunks.peek()   # a file that is no archive at all says so, naming it
         if not head.startswith(codecs.BOM_UTF8) and (
                 head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
                 or _bomless_utf16(head[:512])):
@@ -226,6 +223,24 @@ def open_byte_blocks(path: Path, size: int = BLOCK_CHARS
     finally:
         chunks.close()
         disk.close()
+
+
+@contextmanager
+def open_text_blocks(path: Path, size: int = BLOCK_CHARS
+                     ) -> Iterator[tuple[Iterator[str], Callable[[], int]]]:
+    """Text blocks of whole lines and the bytes-read function, as one process folding a
+    file reads it: a `.gz`/`.bz2` in byte blocks decoded here (`open_byte_blocks`: every
+    line before a break is given, then the break), anything else with `open_blocks`."""
+    path = Path(path)
+    if path != STDIN and path.name.lower().endswith((".gz", ".bz2")):
+        with open_byte_blocks(path, size) as opened:
+            if opened is not None:
+                blocks, position = opened
+                yield (text for text in (decode_block(block, first=False) for block in blocks)
+                       if not text.isspace()), position
+                return
+    with open_blocks(path, size) as opened_text:
+        yield opened_text
 
 
 class _Chunks:
@@ -249,6 +264,7 @@ class _Chunks:
         self._queue: queue.Queue[bytes | BaseException] = queue.Queue(ahead)
         self._pending: list[bytes] = []
         self._ended = False
+        self._failure: BaseException | None = None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._pump, daemon=True,
                                         name="stale-audit-inflate")
@@ -303,6 +319,9 @@ class _Chunks:
                 continue
 
     def _next(self) -> bytes:
+        if self._failure is not None:   # met while bytes before it were still to be given
+            failure, self._failure = self._failure, None
+            raise failure
         if self._ended:
             return b""
         item = self._queue.get()
@@ -326,7 +345,13 @@ class _Chunks:
         parts, have = self._pending, sum(map(len, self._pending))
         self._pending = []
         while have < size:
-            chunk = self._next()
+            try:
+                chunk = self._next()
+            except BaseException as exc:
+                if not parts:
+                    raise
+                self._failure = exc   # the bytes before a break first, then the break
+                break
             if not chunk:
                 break
             parts.append(chunk)
