@@ -26,6 +26,8 @@ and they are folded after the block, ordered by the Builts the blocks before it 
 
 from __future__ import annotations
 
+import ctypes
+import functools
 import multiprocessing
 import os
 from collections import OrderedDict, deque
@@ -177,6 +179,7 @@ def fold_input(spec: SourceSpec, traffic: TrafficIndex, stats: LogStats, *,
         return _fold_fetched(spec, traffic, stats, as_of=as_of)
     own = LogStats()
     merge = Merge(traffic, own)
+    _keep_big_buffers()
     cores = _workers(spec) if workers is None else workers
     _CONTEXT = _Context(spec, as_of, traffic.held)
     pool = _Pool(cores if cores > 1 else 0)
@@ -325,6 +328,29 @@ def internal_failure(spec: SourceSpec, role: str, where: object,
     return InputStatus(spec.name, spec.type, role, SourceStatus.FAILED, 0,
                        f"internal error reading {where}: {type(exc).__name__}: {exc}",
                        internal=True)
+
+
+#: glibc's `mallopt` parameters: buffers up to this size come from the heap, and the heap
+#: gives memory back to the kernel only past this much free at its top.
+_MMAP_THRESHOLD, _TRIM_THRESHOLD = (-3, 64 << 20), (-1, 256 << 20)
+
+
+@functools.cache
+def _keep_big_buffers() -> None:
+    """Let the C library reuse the megabyte buffers a fold reads and decodes, once per
+    process (workers fork from it and keep it).
+
+    glibc maps each buffer over its threshold fresh from the kernel and unmaps it when
+    freed, so every block's read and decode faulted in new zeroed pages: 16% of a worker's
+    time under perf. With the thresholds raised they stay in the heap and are reused (a
+    worker's parse 0.61-0.64 s -> 0.53-0.54 s on 40 blocks). Elsewhere than glibc: nothing.
+    """
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return
+    for parameter, value in (_MMAP_THRESHOLD, _TRIM_THRESHOLD):
+        mallopt(parameter, value)
 
 
 def _workers(spec: SourceSpec) -> int:
