@@ -103,8 +103,7 @@ def _text(block: Block) -> str:
     if isinstance(block, str):
         return block
     if isinstance(block, bytes):
-        text = files.decode_block(block, first=False)   # a BOM was dropped when read
-        return "" if text.isspace() else text   # blank lines count for nothing
+        return files.byte_block_text(block)
     return files.read_range(*block)
 
 
@@ -283,7 +282,7 @@ def _fold_bytes(path: Path, merge: Merge, pool: _Pool, block_chars: int,
     """Fold a `.gz`/`.bz2` file whose blocks the workers decode themselves: this process
     only inflates (in a thread) and cuts at line ends. False where it cannot be read so
     (not compressed, standard input, UTF-16): read it as text."""
-    if path == files.STDIN or not path.name.lower().endswith((".gz", ".bz2")):
+    if not files.compressed(path):
         return False
     with files.open_byte_blocks(path, block_chars) as opened:
         if opened is None:

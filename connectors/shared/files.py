@@ -118,6 +118,18 @@ def rotation_key(path: PurePath) -> tuple[str, str, int, str, int]:
     return (str(path.parent), match["base"], 0, match["date"], 0)
 
 
+def compressed(path: Path) -> bool:
+    """A `.gz` or `.bz2` file (by its name, as every reader here tells them)."""
+    return path != STDIN and path.name.lower().endswith((".gz", ".bz2"))
+
+
+def byte_block_text(block: bytes) -> str:
+    """A block of `open_byte_blocks` as text (its BOM was dropped when read); "" for one of
+    blank lines only, which count for nothing."""
+    text = decode_block(block, first=False)
+    return "" if text.isspace() else text
+
+
 def line_ranges(path: Path, size: int = BLOCK_CHARS) -> list[tuple[int, int]] | None:
     """Byte ranges of whole lines, about `size` bytes each, covering a plain file: for
     workers that each read their own part of it (`read_range`) instead of one reader
@@ -125,7 +137,7 @@ def line_ranges(path: Path, size: int = BLOCK_CHARS) -> list[tuple[int, int]] | 
     standard input, and UTF-16 text (whose newlines are two bytes).
     """
     path = Path(path)
-    if path == STDIN or path.name.lower().endswith((".gz", ".bz2")):
+    if path == STDIN or compressed(path):
         return None
     try:
         total = path.stat().st_size
@@ -232,12 +244,11 @@ def open_text_blocks(path: Path, size: int = BLOCK_CHARS
     file reads it: a `.gz`/`.bz2` in byte blocks decoded here (`open_byte_blocks`: every
     line before a break is given, then the break), anything else with `open_blocks`."""
     path = Path(path)
-    if path != STDIN and path.name.lower().endswith((".gz", ".bz2")):
+    if compressed(path):
         with open_byte_blocks(path, size) as opened:
             if opened is not None:
                 blocks, position = opened
-                yield (text for text in (decode_block(block, first=False) for block in blocks)
-                       if not text.isspace()), position
+                yield (text for text in map(byte_block_text, blocks) if text), position
                 return
     with open_blocks(path, size) as opened_text:
         yield opened_text
@@ -432,7 +443,7 @@ def _guarded_blocks(text: IO[str], path: Path, size: int) -> Iterator[str]:
     done = 0
     # Lines are counted to say where an archive broke; a plain file does not break midway
     # (a failing disk aside, which names the file), and counting costs a pass over it.
-    counting = path.name.lower().endswith((".gz", ".bz2")) or path == STDIN
+    counting = path == STDIN or compressed(path)
     read, readline = text.read, text.readline
     try:
         while True:
