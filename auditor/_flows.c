@@ -342,25 +342,13 @@ static int add_drop(FlowTable *self, PyObject *when, PyObject *message, PyObject
             if (at == -2) goto fail;
             if (at >= 0) f = &self->flows[at];
         }
-        if (f == NULL) {   /* `FlowTally.of_line` */
+        if (f == NULL) {   /* a new flow, empty: the line is added to it as to any */
             f = new_flow(self, key);
             if (f == NULL) goto fail;
-            Py_DECREF(key);
-            f->count = count;
-            if (when != Py_None) {
-                Py_INCREF(when);
-                Py_INCREF(when);
-                f->first = f->last = when;
-            }
-            if (names_add(&f->signals, signal, count) < 0
-                || names_add(&f->messages, message, count) < 0) return -1;
-            if (sport >= 0 && sport <= 0xFFFF) f->sports[f->nsports++] = (unsigned short)sport;
-            if (hour != NULL && names_add(&f->hours, hour, count) < 0) return -1;
-            return 0;
         }
     }
     Py_DECREF(key);
-    /* `Tally.add`, then the ports and the hour */
+    /* `Tally.add`, then the ports and the hour (on a new flow: `FlowTally.of_line`) */
     f->count += count;
     if (names_add(&f->signals, signal, count) < 0
         || names_add(&f->messages, message, count) < 0) return -1;
