@@ -82,15 +82,21 @@ class _Context:
 _CONTEXT: _Context | None = None
 
 
-def _parser() -> LogParser:
-    """A parser for one block (or one file), reading for the fold."""
-    context = _CONTEXT
-    assert context is not None
-    parser: LogParser = lookup("logs", context.spec.type)(context.spec, clock=context.clock)
+def fold_parser(spec: SourceSpec, clock: datetime, held: Any) -> LogParser:
+    """A parser for one part of an input (a block, a file: a Spark task's), reading for
+    the fold: Teardowns whose pair is elsewhere held back, only evidence built."""
+    parser: LogParser = lookup("logs", spec.type)(spec, clock=clock)
     parser.defer_unpaired = True
     parser.evidence_only = True   # the fold ignores `other` events: do not build them
-    parser.answered_for = context.held   # nor answered traffic nobody holds
+    parser.answered_for = held   # nor answered traffic nobody holds
     return parser
+
+
+def _parser() -> LogParser:
+    """`fold_parser` in a worker, from the context it forked with."""
+    context = _CONTEXT
+    assert context is not None
+    return fold_parser(context.spec, context.clock, context.held)
 
 
 #: A block to parse: its text; or where it lies in a plain file (path, start, stop), which

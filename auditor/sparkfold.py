@@ -38,13 +38,12 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
-from auditor import logfold
 from auditor.errors import SourceError
-from auditor.logfold import Merge
+from auditor.logfold import Merge, fold_parser
 from auditor.model import InputStatus, LogStats, SourceStatus
 from auditor.progress import Progress
 from auditor.traffic import TrafficIndex
-from connectors.base import Deferred, LogParser, SourceSpec
+from connectors.base import Deferred, SourceSpec
 from connectors.shared import files
 
 #: What the input's error says when PySpark is not installed.
@@ -318,7 +317,7 @@ def fold_partition(items: Iterable[Any], shared: Any) -> Iterator[bytes]:
     spec, as_of, held, is_noise, max_flows = _shared(shared)
     for item in items:
         traffic = TrafficIndex(held, max_flows=max_flows, is_noise=is_noise)
-        parser = _parser(spec, as_of, held)
+        parser = fold_parser(spec, as_of, held)
         name = shown(item[0]) if isinstance(item, tuple) else item
         error, internal = None, False
         try:
@@ -349,16 +348,6 @@ def _shared(shared: Any) -> tuple[Any, ...]:
     if _LOADED is None or _LOADED[0] is not payload:
         _LOADED = (payload, cloudpickle.loads(payload))
     return _LOADED[1]
-
-
-def _parser(spec: SourceSpec, as_of: datetime, held: Any) -> LogParser:
-    """The local fold's parser for one file (`logfold._parser`: for the fold, pairs held
-    back), given the context a forked worker would inherit."""
-    logfold._CONTEXT = logfold._Context(spec, as_of, held)
-    try:
-        return logfold._parser()
-    finally:
-        logfold._CONTEXT = None
 
 
 @contextmanager
