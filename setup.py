@@ -10,7 +10,7 @@ from setuptools import Extension, setup
 
 setup(ext_modules=[
     Extension("connectors.logs._asa_scan", ["connectors/logs/_asa_scan.c"], optional=True,
-              extra_compile_args=["-O2"]),
+              depends=["connectors/logs/_pairs.h"], extra_compile_args=["-O2"]),
     Extension("auditor._flows", ["auditor/_flows.c"], optional=True,
               extra_compile_args=["-O2"]),
     Extension("auditor._netkeys", ["auditor/_netkeys.c"], optional=True,

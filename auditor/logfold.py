@@ -105,19 +105,19 @@ def _parser() -> LogParser:
 Block = str | tuple[Path, int, int] | bytes
 
 
-def _text(block: Block) -> str:
-    if isinstance(block, str):
-        return block
-    if isinstance(block, bytes):
-        return files.byte_block_text(block)
-    return files.read_range(*block)
-
-
 def record_block(block: Block) -> Part:
-    """Parse one block of whole lines in a worker, recording the fold's calls."""
+    """Parse one block of whole lines in a worker, recording the fold's calls. Bytes go to
+    the parser undecoded (`fold_bytes`): one that reads bytes decodes only odd lines."""
     parser = _parser()
     recording = Recording()
-    parser.fold_block(_text(block), recording)
+    if isinstance(block, str):
+        parser.fold_block(block, recording)
+    elif isinstance(block, bytes):
+        parser.fold_bytes(block, recording, first=False)
+    else:
+        path, start, stop = block
+        parser.fold_bytes(files.read_range_bytes(path, start, stop), recording,
+                          first=start == 0)
     return Part(recording, parser.stats, parser.deferred, parser.open_pairs())
 
 

@@ -29,6 +29,7 @@ from connectors.spec import SourceSpec
 
 __all__ = ["CaptureSource", "Connector", "Deferred", "Fold", "JsonBodySource", "LogParser",
            "NetworkSource", "Recording", "SkippedLine", "SourceSpec", "TargetSource"]
+from connectors.shared import files
 from connectors.shared.inputs import Inputs
 
 
@@ -327,6 +328,13 @@ class LogParser(Connector):
         add = traffic.add
         for event in self.parse(block.splitlines(keepends=True), start):
             add(event)
+
+    def fold_bytes(self, data: bytes, traffic: Fold, *, first: bool) -> None:
+        """Fold the UTF-8 bytes of whole lines (a plain file's range, a compressed file's
+        block; `first`: the file's first, whose BOM is dropped) as `fold_block` folds their
+        text (`files.decode_block`). A parser that can read bytes overrides it and decodes
+        only the lines it must."""
+        self.fold_block(files.decode_block(data, first=first), traffic)
 
     def parse_path(self, path: Path) -> Iterator[LogEvent]:
         """Parse one file, `.gz`/`.bz2` included, in bounded memory.

@@ -139,9 +139,11 @@ def _snapshot(traffic: TrafficIndex) -> tuple[object, ...]:
 
 def _read(lines: str, held: Collection[str] | None, *, scanner: bool,
           monkeypatch: pytest.MonkeyPatch, pair_limit: int = cisco_asa.PAIR_LIMIT,
-          blocks: int = 1, max_flows: int = MAX_FLOWS) -> tuple[tuple[object, ...], int]:
+          blocks: int = 1, max_flows: int = MAX_FLOWS,
+          raw: bool = False) -> tuple[tuple[object, ...], int]:
     """What the fold makes of `lines` read in `blocks` parts, with or without the scanner,
-    and how many lines Python read."""
+    and how many lines Python read. `raw`: the parts are given as UTF-8 bytes
+    (`fold_bytes`, as a worker reads a file's range)."""
     with monkeypatch.context() as patch:
         if not scanner:
             patch.setattr(cisco_asa, "_asa_scan", None)
@@ -158,14 +160,20 @@ def _read(lines: str, held: Collection[str] | None, *, scanner: bool,
         parser.evidence_only = parser.defer_unpaired = True
         parser.answered_for = held
         traffic = TrafficIndex(held, max_flows=max_flows)
+        whole: str | bytes = lines.encode("utf-8", "surrogatepass") if raw else lines
         cut = [0]
-        size = len(lines) // blocks
+        size = len(whole) // blocks
         for _ in range(blocks - 1):
-            at = lines.find("\n", cut[-1] + size)
-            cut.append(len(lines) if at < 0 else at + 1)
-        cut.append(len(lines))
+            at = (whole.find(b"\n", cut[-1] + size) if isinstance(whole, bytes)
+                  else whole.find("\n", cut[-1] + size))
+            cut.append(len(whole) if at < 0 else at + 1)
+        cut.append(len(whole))
         for begin, end in zip(cut, cut[1:], strict=False):
-            parser.fold_block(lines[begin:end], traffic)
+            part = whole[begin:end]
+            if isinstance(part, bytes):
+                parser.fold_bytes(part, traffic, first=begin == 0)
+            else:
+                parser.fold_block(part, traffic)
     stats = parser.stats
     return (_snapshot(traffic), parser.deferred, list(parser.open_pairs()["conns"].items()),
             stats.lines, stats.parsed, stats.unparsed, dict(stats.by_message)), calls
@@ -173,9 +181,17 @@ def _read(lines: str, held: Collection[str] | None, *, scanner: bool,
 
 def _both(lines: str, held: Collection[str] | None, monkeypatch: pytest.MonkeyPatch,
           **options: int) -> tuple[int, int]:
+    """Scanner and Python agree on `lines`, given as text and as bytes."""
     fast, in_python = _read(lines, held, scanner=True, monkeypatch=monkeypatch, **options)
     slow, every = _read(lines, held, scanner=False, monkeypatch=monkeypatch, **options)
     assert fast == slow
+    fast, in_python_raw = _read(lines, held, scanner=True, monkeypatch=monkeypatch, raw=True,
+                                **options)
+    slow, _ = _read(lines, held, scanner=False, monkeypatch=monkeypatch, raw=True, **options)
+    assert fast == slow
+    # bytes: Python gets only the odd lines (text that is not one byte a character went
+    # to Python whole)
+    assert in_python_raw <= in_python
     return in_python, every
 
 
@@ -289,8 +305,9 @@ AFTER = ["", ":", ": ", " ", " fw-1 : ", " fw-1: ", " fw-core asa : ", " UTC: ",
 @pytest.mark.parametrize("pri", ["", "<166>", "<13>"])
 def test_a_header_time_told_in_c_is_the_readers(pri: str) -> None:
     reader = SyslogHeader(AS_OF, "fw")
-    scanner = scan.Scanner({}, {}, None, [], 10, 10, add=print, read_header=reader.read,
-                           signals=(1, 2, 3, 4), latest=reader.year_limit(), zones=ZONES)
+    scanner = scan.Scanner(scan.PairTable(), {}, None, [], 10, 10, add=print,
+                           read_header=reader.read, signals=(1, 2, 3, 4),
+                           latest=reader.year_limit(), zones=ZONES)
     told_any = 0
     for stamp in STAMPS:
         for after in AFTER:
@@ -300,3 +317,88 @@ def test_a_header_time_told_in_c_is_the_readers(pri: str) -> None:
                 told_any += 1
                 assert when == SyslogHeader(AS_OF, "fw").read(header)[0], header
     assert told_any > 100
+
+
+ODD = ["\r", "\v", "\f", "\x1c", "\x1d", "\x1e", "\u00e9", "\u2028", "\x85"]
+
+
+@pytest.mark.parametrize("odd", ODD)
+def test_an_odd_character_is_found_wherever_it_stands(odd: str,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """The scanner looks for odd characters 16 or 32 bytes at a time: one at every offset
+    of a vector, and past the last whole one, sends its line to Python all the same."""
+    lines = []
+    for cut in range(0, 90, 3):
+        line = "Nov 24 2026 10:00:00: " + BUILT.format(
+            d="outbound", c=cut, a="fab:10.9.0.1/443", m="10.9.0.1/443",
+            b=f"dc:10.20.0.{cut}/50001", n="198.51.100.7/50001")
+        lines.append(line[:cut] + odd + line[cut:])
+        lines.append("Nov 24 2026 10:00:01: " + TEAR.format(
+            c=cut, a="fab:10.9.0.1/443", b=f"dc:10.20.0.{cut}/50001", s=1, y=0) + " SYN Timeout")
+    in_python, every = _both("\n".join(lines) + "\n", (), monkeypatch)
+    assert every >= len(lines) and in_python >= len(lines) // 2
+
+
+def test_a_bom_is_dropped_from_the_first_block_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = "\ufeff" + "\n".join(EDGES[:13]) + "\n"
+    _both(text, None, monkeypatch, blocks=3)
+    folded, *_ = _read(text, None, scanner=True, monkeypatch=monkeypatch, raw=True)
+    plain, *_ = _read(text[1:], None, scanner=True, monkeypatch=monkeypatch, raw=True)
+    assert folded == plain
+
+
+def test_devices_that_differ_only_in_digits_keep_their_own_pairs(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A header's device is remembered by its shape, where a timestamp's digits may be any:
+    two devices whose names differ only in a digit are never taken for one."""
+    lines = []
+    for second in range(40):
+        device = f"fw-edge-0{second % 3 + 1}"
+        stamp = f"Nov 24 {10 + second % 2}:00:{second:02d}"
+        lines.append(f"{stamp} {device} : " + BUILT.format(
+            d="outbound" if second % 3 else "inbound", c=second // 3, a="fab:10.9.0.1/443",
+            m="10.9.0.1/443", b="dc:10.20.0.5/50001", n="10.20.0.5/50001"))
+    result, _ = _read("\n".join(lines) + "\n", None, scanner=True, monkeypatch=monkeypatch,
+                      raw=True)
+    pairs = dict(result[2])  # type: ignore[call-overload]
+    assert len(pairs) == 40
+    assert pairs[("fw-edge-01", "0")] is False and pairs[("fw-edge-02", "0")] is True
+    _both("\n".join(lines) + "\n", None, monkeypatch)
+
+
+def test_the_pair_table_is_an_ordered_dict() -> None:
+    """The C pairing table against an OrderedDict, under random Builts, Teardowns and
+    evictions: long ids (kept on the heap), non-ASCII ids, many devices, regrowth."""
+    import random
+    from collections import OrderedDict
+
+    rng = random.Random(7)
+    table, model = scan.PairTable(), OrderedDict()
+    devices = ["fw-1", "fw-2", "fw-\u00e9", ""]
+    for step in range(60_000):
+        key = (rng.choice(devices), str(rng.randrange(3000)) + ("x" * 30 if step % 97 == 0
+                                                                else ""))
+        op = rng.random()
+        if op < 0.5:
+            table[key] = model[key] = rng.random() < 0.5
+        elif op < 0.9:
+            assert table.pop(key, None) == model.pop(key, None)
+        elif op < 0.93 and model:
+            assert table.popitem(last=False) == model.popitem(last=False)
+        elif op < 0.95 and model:
+            assert table.popitem() == model.popitem()
+        else:
+            assert (key in table) == (key in model)
+            if key in model:
+                assert table[key] == model[key]
+            else:
+                with pytest.raises(KeyError):
+                    table[key]
+        assert len(table) == len(model)
+        if step % 5000 == 0:
+            assert table.items() == list(model.items())
+    assert table.items() == list(model.items())
+    with pytest.raises(KeyError):
+        table.pop(("nobody", "1"))
+    with pytest.raises(TypeError):
+        table[("fw-1", 1)] = True  # type: ignore[index]

@@ -46,6 +46,11 @@
 #include <datetime.h>
 #include <string.h>
 #include <stdint.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+#include "_pairs.h"
 
 #define MAX_HEADER 240      /* longer headers go to Python */
 #define CACHE_SLOTS 16      /* header shapes remembered in C, before asking `devices` */
@@ -59,14 +64,17 @@ static const char *const COUNT_IDS[NCOUNTS] = {
 enum { ACL_DENY, NO_ROUTE, SYN_RETRANSMIT, SYN_TIMEOUT };
 
 typedef struct {
-    char key[MAX_HEADER];
+    char raw[MAX_HEADER];   /* a header of the shape the device was read for */
+    char stamp[MAX_HEADER]; /* 1 (-1 once in a slot: all bits) where `raw` holds a timestamp's
+                             * digit, else 0 */
     Py_ssize_t len;
     PyObject *device;       /* owned; NULL when the slot is empty */
+    int32_t device_at;      /* its number in the pairing table */
 } Slot;
 
 typedef struct {
     PyObject_HEAD
-    PyObject *conns;        /* OrderedDict (device, conn) -> bool */
+    PairTable *conns;       /* (device, conn) -> the Built was outbound (`_pairs.h`) */
     PyObject *devices;      /* header key -> device (a dict whose __missing__ reads it) */
     PyObject *held;         /* addresses answered traffic matters for, or None: all */
     int held_empty;
@@ -77,7 +85,7 @@ typedef struct {
     Py_ssize_t lines, parsed, unparsed;
     Py_ssize_t counts[NCOUNTS];
     Slot cache[CACHE_SLOTS];
-    int next_slot;
+    int next_slot, last_slot;
     /* folding drops (all NULL/None when the scanner only keeps the books) */
     PyObject *add;          /* TrafficIndex.add_fields, or a recording (see `emit_drop`) */
     PyObject *blob, *objects, *index;   /* a packed recording: borrowed from `add` */
@@ -99,6 +107,28 @@ typedef struct {
 static inline int is_ws(unsigned char c) {
     return c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1c && c <= 0x1f);
 }
+
+/* What ends each slot of an endpoint, by character (filled by `init_classes`): one table
+ * lookup per character where the slots' loops tested up to nine things. */
+enum { ENDS_WORD = 1, ENDS_IFC = 2, ENDS_ADDR = 4, ENDS_PORT = 8 };
+static unsigned char ENDS[256];
+
+static void init_classes(void) {
+    for (int c = 0; c < 256; c++) {
+        unsigned char f = 0;
+        if (is_ws((unsigned char)c)) f = ENDS_WORD | ENDS_IFC | ENDS_ADDR | ENDS_PORT;
+        if (c == ':' || c == '/' || c == '(' || c == ')' || c == ',') f |= ENDS_IFC;
+        if (c == '/' || c == '(') f |= ENDS_ADDR;
+        if (c == '(' || c == ')' || c == ',' || c == '/') f |= ENDS_PORT;
+        ENDS[c] = f;
+    }
+}
+
+/* The end of a run of characters none of which ends it (`what`). */
+static inline const char *run(const char *p, const char *e, unsigned char what) {
+    while (p < e && !(ENDS[(unsigned char)*p] & what)) p++;
+    return p;
+}
 static inline int is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
 static inline int is_alpha(unsigned char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
@@ -114,8 +144,7 @@ static inline int starts(const char *p, const char *e, const char *lit, Py_ssize
 
 /* A maximal run of `\S` from p; returns its end. */
 static inline const char *nonspace(const char *p, const char *e) {
-    while (p < e && !is_ws((unsigned char)*p)) p++;
-    return p;
+    return run(p, e, ENDS_WORD);
 }
 
 /* -- the tag: %ASA-6-302013: ------------------------------------------------------------------ */
@@ -211,33 +240,68 @@ static const char *timestamp_end(const char *p, const char *e) {
 }
 
 /* The header's shape: its text with the digits of its timestamps set to 0. Returns the
- * length written to `out` (MAX_HEADER bytes), or -1 when the header is too long. */
-static Py_ssize_t header_shape(const char *s, const char *e, char *out) {
+ * length written to `out` (MAX_HEADER bytes), or -1 when the header is too long; `stamp`
+ * (MAX_HEADER bytes, or NULL) gets 1 where a timestamp's digit is, else 0. */
+static Py_ssize_t header_shape(const char *s, const char *e, char *out, char *stamp) {
     Py_ssize_t n = e - s;
     if (n > MAX_HEADER) return -1;
     memcpy(out, s, n);
+    if (stamp != NULL) memset(stamp, 0, n);
     for (const char *p = s; p < e; p++) {
         if (p != s && p[-1] != ' ' && p[-1] != '>') continue;
         const char *end = timestamp_end(p, e);
         if (end == NULL) continue;
-        for (const char *q = p; q < end; q++)
-            if (is_digit((unsigned char)*q)) out[q - s] = '0';
+        for (const char *q = p; q < end; q++) {
+            if (!is_digit((unsigned char)*q)) continue;
+            out[q - s] = '0';
+            if (stamp != NULL) stamp[q - s] = 1;
+        }
         p = end - 1;
     }
     return n;
 }
 
-/* The device a header names (a borrowed reference, kept alive by the cache), or NULL with
- * an exception set. */
-static PyObject *device_of(Scanner *self, const char *s, const char *e) {
-    char key[MAX_HEADER];
-    Py_ssize_t n = header_shape(s, e, key);
-    if (n < 0) return Py_None;   /* not an error: the caller sends the line to Python */
-    for (int i = 0; i < CACHE_SLOTS; i++) {
-        Slot *slot = &self->cache[i];
-        if (slot->device != NULL && slot->len == n && memcmp(slot->key, key, n) == 0)
-            return slot->device;
+/* Whether a header has the shape of the one a slot holds, without working its shape out:
+ * the same bytes but for a timestamp's digits, which may be any digits. (`timestamp_end`
+ * looks at which characters are digits, never at their values, so a header with the same
+ * letters and the same places of digits has its timestamps in the same places.) */
+static inline int same_shape(const Slot *slot, const char *s, Py_ssize_t n) {
+    if (slot->len != n || slot->device == NULL) return 0;
+    Py_ssize_t i = 0;
+#if defined(__SSE2__)
+    const __m128i before0 = _mm_set1_epi8('0' - 1), after9 = _mm_set1_epi8('9' + 1);
+    for (; i + 16 <= n; i += 16) {   /* the bytes equal, or a digit where a stamp's is */
+        __m128i v = _mm_loadu_si128((const __m128i *)(s + i));
+        __m128i same = _mm_cmpeq_epi8(v, _mm_loadu_si128((const __m128i *)(slot->raw + i)));
+        __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(v, before0), _mm_cmpgt_epi8(after9, v));
+        __m128i stamp = _mm_loadu_si128((const __m128i *)(slot->stamp + i));
+        if (_mm_movemask_epi8(_mm_or_si128(same, _mm_and_si128(stamp, digit))) != 0xFFFF)
+            return 0;
     }
+#endif
+    for (; i < n; i++) {
+        if (slot->raw[i] != s[i] && !(slot->stamp[i] && is_digit((unsigned char)s[i])))
+            return 0;
+    }
+    return 1;
+}
+
+/* The device a header names (a borrowed reference, kept alive by the cache) and its number in
+ * the pairing table (`*at`); Py_None when the header is too long; NULL with an exception. */
+static PyObject *device_of(Scanner *self, const char *s, const char *e, int32_t *at) {
+    Py_ssize_t n = e - s;
+    if (n > MAX_HEADER) return Py_None;   /* not an error: the caller sends the line to Python */
+    for (int k = 0; k < CACHE_SLOTS; k++) {   /* the slot that answered last first */
+        int i = (self->last_slot + k) % CACHE_SLOTS;
+        Slot *slot = &self->cache[i];
+        if (same_shape(slot, s, n)) {
+            self->last_slot = i;
+            *at = slot->device_at;
+            return slot->device;
+        }
+    }
+    char key[MAX_HEADER], stamp[MAX_HEADER];
+    header_shape(s, e, key, stamp);
     PyObject *text = PyUnicode_DecodeASCII(key, n, NULL);
     if (text == NULL) return NULL;
     PyObject *device = PyObject_GetItem(self->devices, text);
@@ -248,11 +312,19 @@ static PyObject *device_of(Scanner *self, const char *s, const char *e) {
         PyErr_SetString(PyExc_TypeError, "devices must map header shapes to str");
         return NULL;
     }
+    int32_t number = pairs_device(self->conns, device);
+    if (number < 0) {
+        Py_DECREF(device);
+        return NULL;
+    }
     Slot *slot = &self->cache[self->next_slot];
+    self->last_slot = self->next_slot;
     self->next_slot = (self->next_slot + 1) % CACHE_SLOTS;
     Py_XSETREF(slot->device, device);
-    memcpy(slot->key, key, n);
+    memcpy(slot->raw, s, n);
+    for (Py_ssize_t i = 0; i < n; i++) slot->stamp[i] = stamp[i] ? -1 : 0;
     slot->len = n;
+    slot->device_at = *at = number;
     return device;
 }
 
@@ -262,18 +334,16 @@ typedef struct { const char *addr, *addr_end, *port, *port_end; } Endpoint;
 
 /* `[^:/(),]*: ?([^\s/(]+)/([^\s(),/]+)` with no space in the interface; the end or NULL. */
 static const char *endpoint(const char *p, const char *e, Endpoint *ep) {
-    while (p < e && *p != ':' && *p != '/' && *p != '(' && *p != ')' && *p != ','
-           && !is_ws((unsigned char)*p)) p++;
+    p = run(p, e, ENDS_IFC);
     if (p >= e || *p != ':') return NULL;
     p++;
     if (p < e && *p == ' ') p++;
     ep->addr = p;
-    while (p < e && *p != '/' && *p != '(' && !is_ws((unsigned char)*p)) p++;
+    p = run(p, e, ENDS_ADDR);
     if (p == ep->addr || p >= e || *p != '/') return NULL;
     ep->addr_end = p++;
     ep->port = p;
-    while (p < e && *p != '(' && *p != ')' && *p != ',' && *p != '/'
-           && !is_ws((unsigned char)*p)) p++;
+    p = run(p, e, ENDS_PORT);
     if (p == ep->port) return NULL;
     ep->port_end = p;
     return p;
@@ -327,18 +397,10 @@ static int may_matter(Scanner *self, const Endpoint *a, const Endpoint *b) {
     return 0;
 }
 
-static PyObject *pair_key(PyObject *device, const char *conn, const char *conn_end) {
-    PyObject *id = PyUnicode_DecodeASCII(conn, conn_end - conn, NULL);
-    if (id == NULL) return NULL;
-    PyObject *key = PyTuple_Pack(2, device, id);
-    Py_DECREF(id);
-    return key;
-}
-
 /* Outcomes of reading one line. */
 enum { DONE = 0, TO_PYTHON = 1, FAILED = -1 };
 
-static int built(Scanner *self, const char *p, const char *e, PyObject *device) {
+static int built(Scanner *self, const char *p, const char *e, int32_t device) {
     int outbound;
     if (starts(p, e, "Built inbound ", 14)) { outbound = 0; p += 14; }
     else if (starts(p, e, "Built outbound ", 15)) { outbound = 1; p += 15; }
@@ -354,24 +416,17 @@ static int built(Scanner *self, const char *p, const char *e, PyObject *device) 
         p++;
     }
     if (!starts(p, e, " to ", 4) || endpoint(p + 4, e, &b) == NULL) return TO_PYTHON;
-    PyObject *key = pair_key(device, conn, conn_end);
-    if (key == NULL) return FAILED;
-    int failed = PyObject_SetItem(self->conns, key, outbound ? Py_True : Py_False) < 0;
-    Py_DECREF(key);
-    if (failed) return FAILED;
-    if (PyObject_Size(self->conns) > self->pair_limit) {
-        PyObject *gone = PyObject_CallMethod(self->conns, "popitem", "O", Py_False);
-        if (gone == NULL) return FAILED;
-        Py_DECREF(gone);
-    }
+    if (pairs_set(self->conns, device, conn, conn_end - conn, outbound) < 0) return FAILED;
+    pairs_bound(self->conns, self->pair_limit);
     return DONE;
 }
 
 static int fold_syn_timeout(Scanner *self, const char *s, const char *tag, const char *proto,
-                            const char *proto_end, Endpoint *a, Endpoint *b, PyObject *key);
+                            const char *proto_end, Endpoint *a, Endpoint *b, int32_t device,
+                            const char *conn, const char *conn_end);
 
 static int teardown(Scanner *self, const char *s, const char *tag, const char *p,
-                    const char *e, PyObject *device, int timeouts_matter) {
+                    const char *e, int32_t device, int timeouts_matter) {
     if (!starts(p, e, "Teardown ", 9)) return TO_PYTHON;
     const char *proto = p + 9, *proto_end, *conn, *conn_end;
     Endpoint a, b;
@@ -396,17 +451,10 @@ static int teardown(Scanner *self, const char *s, const char *tag, const char *p
             if (matters != 0) return matters < 0 ? FAILED : TO_PYTHON;
         }
     }
-    PyObject *key = pair_key(device, conn, conn_end);
-    if (key == NULL) return FAILED;
-    int outcome = DONE;
-    if (timeout) {
-        outcome = fold_syn_timeout(self, s, tag, proto, proto_end, &a, &b, key);
-    } else if (PyObject_DelItem(self->conns, key) < 0) {
-        if (PyErr_ExceptionMatches(PyExc_KeyError)) PyErr_Clear();
-        else outcome = FAILED;
-    }
-    Py_DECREF(key);
-    return outcome;
+    if (timeout)
+        return fold_syn_timeout(self, s, tag, proto, proto_end, &a, &b, device, conn, conn_end);
+    pairs_pop(self->conns, device, conn, conn_end - conn);
+    return DONE;
 }
 
 /* `(?:Built|Teardown) \S+ (\S+) translation from `, the protocol word at most 32 long. */
@@ -746,22 +794,16 @@ static int fold_drop(Scanner *self, const char *s, const char *tag, Drop *drop) 
  * connection (outbound: the second endpoint), as `_teardown` orders it. One whose Built was
  * not seen is Python's (ordered by ports, or held back for the merge). */
 static int fold_syn_timeout(Scanner *self, const char *s, const char *tag, const char *proto,
-                            const char *proto_end, Endpoint *a, Endpoint *b, PyObject *key) {
+                            const char *proto_end, Endpoint *a, Endpoint *b, int32_t device,
+                            const char *conn, const char *conn_end) {
     Drop drop = {.message = C302014, .signal = SYN_TIMEOUT, .proto = proto,
                  .proto_end = proto_end, .a = *a, .b = *b, .count = 1};
     char lower[33];
     Py_ssize_t plen;
     long sport, dport;
     if (!drop_plain(&drop, lower, &plen, &sport, &dport)) return TO_PYTHON;
-    PyObject *outbound = PyObject_GetItem(self->conns, key);
-    if (outbound == NULL) {
-        if (!PyErr_ExceptionMatches(PyExc_KeyError)) return FAILED;
-        PyErr_Clear();
-        return TO_PYTHON;
-    }
-    int swap = PyObject_IsTrue(outbound);
-    Py_DECREF(outbound);
-    if (swap < 0 || PyObject_DelItem(self->conns, key) < 0) return FAILED;
+    int swap = pairs_pop(self->conns, device, conn, conn_end - conn);
+    if (swap < 0) return TO_PYTHON;
     if (swap) {
         drop.a = *b;
         drop.b = *a;
@@ -865,21 +907,56 @@ static int acl_log(const char *p, const char *e, Drop *drop) {
     return DONE;
 }
 
-/* The offset of the first odd character (`is_odd`) of `data` at or after `from`, or `size`.
- * An ASCII block is searched with memchr, one character at a time (most hold none). */
-static Py_ssize_t next_odd(const char *data, Py_ssize_t from, Py_ssize_t size, int ascii) {
-    if (ascii) {
-        static const char odd[] = "\r\v\f\x1c\x1d\x1e";
-        Py_ssize_t first = size;
-        for (int i = 0; i < 6; i++) {
-            const char *hit = memchr(data + from, odd[i], first - from);
-            if (hit != NULL) first = hit - data;
-        }
-        return first;
-    }
-    for (Py_ssize_t i = from; i < size; i++)
+/* The offset of the first odd character (`is_odd`) of `data` at or after `from`, or `size`:
+ * most blocks hold none, so the search goes 32 bytes at a time with AVX2 where the CPU has
+ * it, else 16 with SSE2 (every x86-64), else one by one. */
+static inline Py_ssize_t odd_tail(const char *data, Py_ssize_t i, Py_ssize_t size) {
+    for (; i < size; i++)
         if (is_odd((unsigned char)data[i])) return i;
     return size;
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+__attribute__((target("avx2")))
+static Py_ssize_t next_odd_avx2(const char *data, Py_ssize_t i, Py_ssize_t size) {
+    const __m256i cr = _mm256_set1_epi8('\r'), vt = _mm256_set1_epi8('\v');
+    const __m256i ff = _mm256_set1_epi8('\f'), fs = _mm256_set1_epi8(0x1c);
+    const __m256i gs = _mm256_set1_epi8(0x1d), rs = _mm256_set1_epi8(0x1e);
+    for (; i + 32 <= size; i += 32) {
+        __m256i v = _mm256_loadu_si256((const __m256i *)(data + i));
+        __m256i hit = _mm256_or_si256(
+            _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(v, cr), _mm256_cmpeq_epi8(v, vt)),
+                            _mm256_or_si256(_mm256_cmpeq_epi8(v, ff), _mm256_cmpeq_epi8(v, fs))),
+            _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(v, gs), _mm256_cmpeq_epi8(v, rs)),
+                            v));   /* a byte's own top bit: not ASCII */
+        unsigned mask = (unsigned)_mm256_movemask_epi8(hit);
+        if (mask) return i + __builtin_ctz(mask);
+    }
+    return odd_tail(data, i, size);
+}
+#endif
+
+static Py_ssize_t next_odd(const char *data, Py_ssize_t from, Py_ssize_t size) {
+    Py_ssize_t i = from;
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (__builtin_cpu_supports("avx2")) return next_odd_avx2(data, i, size);
+#endif
+#if defined(__SSE2__)
+    const __m128i cr = _mm_set1_epi8('\r'), vt = _mm_set1_epi8('\v'), ff = _mm_set1_epi8('\f');
+    const __m128i fs = _mm_set1_epi8(0x1c), gs = _mm_set1_epi8(0x1d), rs = _mm_set1_epi8(0x1e);
+    for (; i + 16 <= size; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(data + i));
+        __m128i hit = _mm_or_si128(
+            _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, cr), _mm_cmpeq_epi8(v, vt)),
+                         _mm_or_si128(_mm_cmpeq_epi8(v, ff), _mm_cmpeq_epi8(v, fs))),
+            _mm_or_si128(_mm_cmpeq_epi8(v, gs), _mm_cmpeq_epi8(v, rs)));
+        /* a byte's own top bit: not ASCII */
+        int mask = _mm_movemask_epi8(hit) | _mm_movemask_epi8(v);
+        if (mask) return i + __builtin_ctz((unsigned)mask);
+    }
+#endif
+    return odd_tail(data, i, size);
 }
 
 /* -- one line ------------------------------------------------------------------------------------ */
@@ -920,11 +997,12 @@ static int read_line(Scanner *self, const char *s, const char *e, Py_ssize_t cha
     if (slot == C305011 || slot == C305012) {
         outcome = translation(text, e);
     } else if (slot == C302013 || slot == C302015 || slot == C302014 || slot == C302016) {
-        PyObject *device = device_of(self, s, tag);
+        int32_t device_at;
+        PyObject *device = device_of(self, s, tag, &device_at);
         if (device == NULL) return FAILED;
         if (device == Py_None) return TO_PYTHON;
-        if (slot == C302013 || slot == C302015) outcome = built(self, text, e, device);
-        else outcome = teardown(self, s, tag, text, e, device, slot == C302014);
+        if (slot == C302013 || slot == C302015) outcome = built(self, text, e, device_at);
+        else outcome = teardown(self, s, tag, text, e, device_at, slot == C302014);
     } else {
         if (self->add == Py_None) return TO_PYTHON;
         Drop drop;
@@ -987,7 +1065,11 @@ static int Scanner_init(Scanner *self, PyObject *args, PyObject *kwds) {
         if (id == NULL) return -1;
         Py_XSETREF(self->ids[i], id);
     }
-    Py_INCREF(conns); Py_XSETREF(self->conns, conns);
+    if (!PyObject_TypeCheck(conns, &PairTableType)) {
+        PyErr_SetString(PyExc_TypeError, "conns must be a PairTable");
+        return -1;
+    }
+    Py_INCREF(conns); Py_XSETREF(self->conns, (PairTable *)conns);
     Py_INCREF(devices); Py_XSETREF(self->devices, devices);
     Py_INCREF(held); Py_XSETREF(self->held, held);
     self->held_empty = 0;
@@ -1041,25 +1123,37 @@ PyDoc_STRVAR(scan_doc,
 "scan(block, pos) -> int\n\n"
 "Read the lines of `block` from offset `pos` (a line's start) while each is one this scanner\n"
 "can vouch for; return the offset of the first that is not (Python reads it), or len(block).\n"
-"A block that is not one byte per character is returned at once: Python reads it all.");
+"`block` is text, or the UTF-8 bytes of whole lines (then any byte that is not ASCII, and\n"
+"`\\r`, stop it: Python decodes that line). A text block that is not one byte per character\n"
+"is returned at once: Python reads it all.");
 
 static PyObject *Scanner_scan(Scanner *self, PyObject *args) {
     PyObject *block;
     Py_ssize_t pos;
-    if (!PyArg_ParseTuple(args, "Un", &block, &pos)) return NULL;
-    Py_ssize_t size = PyUnicode_GET_LENGTH(block);
-    if (PyUnicode_KIND(block) != PyUnicode_1BYTE_KIND || pos < 0 || pos >= size)
-        return PyLong_FromSsize_t(pos < 0 ? 0 : pos > size ? size : pos);
-    const char *data = (const char *)PyUnicode_1BYTE_DATA(block);
+    if (!PyArg_ParseTuple(args, "On", &block, &pos)) return NULL;
+    const char *data;
+    Py_ssize_t size;
+    if (PyBytes_Check(block)) {
+        data = PyBytes_AS_STRING(block);
+        size = PyBytes_GET_SIZE(block);
+    } else if (PyUnicode_Check(block)) {
+        size = PyUnicode_GET_LENGTH(block);
+        if (PyUnicode_KIND(block) != PyUnicode_1BYTE_KIND)
+            return PyLong_FromSsize_t(pos < 0 ? 0 : pos > size ? size : pos);
+        data = (const char *)PyUnicode_1BYTE_DATA(block);
+    } else {
+        PyErr_SetString(PyExc_TypeError, "scan() reads a str or bytes block");
+        return NULL;
+    }
+    if (pos < 0 || pos >= size) return PyLong_FromSsize_t(pos < 0 ? 0 : pos > size ? size : pos);
     const char *end = data + size;
     const char *p = data + pos;
     if (block != self->block || pos < self->odd_from) {
         Py_INCREF(block);
         Py_XSETREF(self->block, block);
         self->odd_from = pos;
-        self->odd_at = next_odd(data, pos, size, PyUnicode_IS_ASCII(block));
+        self->odd_at = next_odd(data, pos, size);
     }
-    int ascii = PyUnicode_IS_ASCII(block);
     while (p < end) {
         const char *nl = memchr(p, '\n', end - p);
         const char *next = nl ? nl + 1 : end;
@@ -1067,7 +1161,7 @@ static PyObject *Scanner_scan(Scanner *self, PyObject *args) {
         if (self->odd_at < next - data) {
             if (self->odd_at >= p - data) break;   /* an odd character in this line */
             self->odd_from = p - data;   /* one passed over in a line Python read */
-            self->odd_at = next_odd(data, self->odd_from, size, ascii);
+            self->odd_at = next_odd(data, self->odd_from, size);
             if (self->odd_at < next - data) break;
         }
         int outcome = read_line(self, p, stop, next - p);
@@ -1113,7 +1207,7 @@ static PyObject *header_key(PyObject *module, PyObject *arg) {
     const char *s = PyUnicode_AsUTF8AndSize(arg, &size);
     if (s == NULL) return NULL;
     char key[MAX_HEADER];
-    Py_ssize_t n = header_shape(s, s + size, key);
+    Py_ssize_t n = header_shape(s, s + size, key, NULL);
     if (n < 0) Py_RETURN_NONE;
     return PyUnicode_DecodeASCII(key, n, NULL);
 }
@@ -1180,12 +1274,19 @@ static struct PyModuleDef module = {
 PyMODINIT_FUNC PyInit__asa_scan(void) {
     PyDateTime_IMPORT;
     if (PyDateTimeAPI == NULL) return NULL;
-    if (PyType_Ready(&ScannerType) < 0) return NULL;
+    init_classes();
+    if (PyType_Ready(&ScannerType) < 0 || PyType_Ready(&PairTableType) < 0) return NULL;
     PyObject *m = PyModule_Create(&module);
     if (m == NULL) return NULL;
     Py_INCREF(&ScannerType);
     if (PyModule_AddObject(m, "Scanner", (PyObject *)&ScannerType) < 0) {
         Py_DECREF(&ScannerType);
+        Py_DECREF(m);
+        return NULL;
+    }
+    Py_INCREF(&PairTableType);
+    if (PyModule_AddObject(m, "PairTable", (PyObject *)&PairTableType) < 0) {
+        Py_DECREF(&PairTableType);
         Py_DECREF(m);
         return NULL;
     }

@@ -58,7 +58,7 @@ import re
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
-from typing import ClassVar
+from typing import ClassVar, TypeAlias
 
 from auditor.model import LogEvent, Signal
 from connectors.base import Deferred, Fold, LogParser, Recording, SourceSpec
@@ -78,6 +78,7 @@ from connectors.logs.syslog_header import (
     Memo,
     SyslogHeader,
 )
+from connectors.shared import files
 from connectors.shared.inputs import Inputs
 
 try:   # the bulk-line scanner, compiled at install (setup.py); optional
@@ -162,6 +163,9 @@ _NO_ROUTE, _ACL_DENY, _SYN_RETRANSMIT = Signal.NO_ROUTE, Signal.ACL_DENY, Signal
 _SYN_TIMEOUT, _TRAFFIC_ANSWERED, _OTHER = (Signal.SYN_TIMEOUT, Signal.TRAFFIC_ANSWERED,
                                            Signal.OTHER)
 
+#: A pairing table: an OrderedDict, or the C scanner's table with the same behaviour.
+_Pairs: TypeAlias = "OrderedDict[tuple[str, str], bool] | _asa_scan.PairTable"
+
 #: A message handler: (line, where its text starts, device, message id) -> its flow or None.
 Handler = Callable[[str, int, str, str], "Flow | None"]
 
@@ -205,6 +209,17 @@ def _xlate_match(line: str, pos: int) -> re.Match[str] | None:
 _NO_EVENT: Flow = (_OTHER, None, None, None, None, None, 0)
 
 
+def _line_at(block: str | bytes, pos: int, *, first: bool) -> tuple[str, int]:
+    """The line of `block` starting at `pos`, as text, and where the next one starts. Bytes
+    are decoded as the whole block would have been (`files.decode_block`; `first`: the
+    block is the file's first, its BOM dropped)."""
+    if isinstance(block, bytes):
+        stop = block.find(b"\n", pos) + 1 or len(block)
+        return files.decode_block(block[pos:stop], first=first and pos == 0), stop
+    stop = block.find("\n", pos) + 1 or len(block)
+    return block[pos:stop], stop
+
+
 def _devices(read: Callable[[str], Header]) -> Memo[str]:
     """Header shape (`_asa_scan.header_key`) -> the device it names, for the C scanner: read
     once per shape by a reader of its own (shapes have no real time to remember)."""
@@ -228,8 +243,9 @@ class AsaLogParser(LogParser):
                  io: Inputs | None = None, pair_limit: int = PAIR_LIMIT) -> None:
         super().__init__(spec, clock=clock, io=io)
         self.pair_limit = pair_limit
-        #: (device, connection id) -> Built was outbound; popped by the Teardown.
-        self._conns: OrderedDict[tuple[str, str], bool] = OrderedDict()
+        #: (device, connection id) -> Built was outbound; popped by the Teardown. The C
+        #: scanner's own table where it is built (`_pairs.h`: the same order and bound).
+        self._conns: _Pairs = OrderedDict() if _asa_scan is None else _asa_scan.PairTable()
         self._defer: tuple[tuple[str, str], bool] | None = None
         #: (device, "faddr .. gaddr .. laddr ..") -> Built was outbound, for 302021.
         self._pings: OrderedDict[tuple[str, str], bool] = OrderedDict()
@@ -287,9 +303,23 @@ class AsaLogParser(LogParser):
         reads the bulk lines (Built/Teardown bookkeeping, lines only counted) and the
         commonest drops in their plain template, handing those to `traffic.drop_adder()`;
         Python reads the rest, in order, as one pass."""
-        if not self.evidence_only or _asa_scan is None:
+        if not self.evidence_only or isinstance(self._conns, OrderedDict):
             super().fold_block(block, traffic, start)
             return
+        self._scan(block, traffic, start, first=False)
+
+    def fold_bytes(self, data: bytes, traffic: Fold, *, first: bool) -> None:
+        """`fold_block` over the bytes: the scanner reads ASCII lines as they are, and only
+        a line it cannot vouch for is decoded (`files.decode_block`, as the whole block
+        would have been) for Python to read. Saves decoding every byte of a file."""
+        if not self.evidence_only or isinstance(self._conns, OrderedDict):
+            super().fold_bytes(data, traffic, first=first)
+            return
+        self._scan(data, traffic, 1, first=first)
+
+    def _scan(self, block: str | bytes, traffic: Fold, start: int, *, first: bool) -> None:
+        """The scanner over `block` (text, or UTF-8 bytes), Python over what it leaves."""
+        assert _asa_scan is not None and not isinstance(self._conns, OrderedDict)
         reader = SyslogHeader(self.now, self.device)
         read_header = reader.read
         handlers = self._evidence_handlers
@@ -310,10 +340,10 @@ class AsaLogParser(LogParser):
                 pos = scanner.scan(block, pos)
                 if pos >= end:
                     break
-                stop = block.find("\n", pos) + 1 or end
+                text, stop = _line_at(block, pos, first=first)
                 number = scanner.number
                 # Python's own line breaks (a stray \r, \x1c...) may cut this into several.
-                pieces = block[pos:stop].splitlines(keepends=True)
+                pieces = text.splitlines(keepends=True)
                 for n, line in self.numbered(pieces, number):
                     event = line_event(n, line, read_header, handlers)
                     if event is not None:
@@ -466,7 +496,7 @@ class AsaLogParser(LogParser):
         return flow
 
     def open_pairs(self) -> dict[str, dict[tuple[str, str], bool]]:
-        return {"conns": dict(self._conns)}
+        return {"conns": dict(self._conns.items())}
 
     def _icmp_conn(self, line: str, pos: int, device: str, message: str) -> Flow | None:
         m = _ICMP_CONN.match(line, pos)
@@ -536,8 +566,7 @@ class AsaLogParser(LogParser):
             return None
         return (_OTHER, None, None, None, None, None, 1)
 
-    def _remember(self, table: OrderedDict[tuple[str, str], bool], key: tuple[str, str],
-                  outbound: bool) -> None:
+    def _remember(self, table: _Pairs, key: tuple[str, str], outbound: bool) -> None:
         table[key] = outbound
         if len(table) > self.pair_limit:
             table.popitem(last=False)

@@ -171,14 +171,19 @@ def read_range(path: Path, start: int, stop: int) -> str:
     """The text of the lines in bytes [start, stop) of a file cut by `line_ranges`, as a
     reader of the whole file reads them: UTF-8 (a BOM at the start dropped) with bad bytes
     replaced, `\r\n` and `\r` read as newlines, absurdly long lines cut."""
+    return decode_block(read_range_bytes(path, start, stop), first=start == 0)
+
+
+def read_range_bytes(path: Path, start: int, stop: int) -> bytes:
+    """The bytes [start, stop) of a file cut by `line_ranges`, undecoded: for a parser that
+    reads bytes (`LogParser.fold_bytes`) and decodes only the lines it must."""
     path = Path(path)
     try:
         with open(path, "rb") as fh:
             fh.seek(start)
-            data = fh.read(stop - start)
+            return fh.read(stop - start)
     except OSError as exc:
         raise SourceError(f"cannot read: {exc.strerror or exc}", path=path) from exc
-    return decode_block(data, first=start == 0)
 
 
 def decode_block(data: bytes, *, first: bool) -> str:
