@@ -18,14 +18,24 @@
  *
  * `drain(FlowTally, array)` turns the table into the `{key: FlowTally}` dict the Python path
  * would have built, in the same order, and empties it; the index then goes on in Python
- * (reads come after the fold, so that happens once); `counts` and `tally` read it without
- * draining (ghost flows). `add_packed(blob, objects, calls, other)` replays a worker's
- * recording (`connectors.base.Recording`): drops here, anything else to `other`.
- * The tests fold random event streams both ways (table and pure Python) and compare.
+ * (reads come after the fold, so that happens once); `counts`, `tally` and `ranked` (the
+ * ghost flows' choice and order, `auditor.reconcile.ghost_flows`) read it without draining.
+ * `add_packed(blob, objects, calls, other)` replays a worker's recording
+ * (`connectors.base.Recording`): drops here, anything else to `other`.
+ *
+ * What a drop costs is mostly memory, so a flow is one struct: no dict, tuple or int per
+ * flow. Flows are found by a hash of the key's four parts (`key_hash`; parts equal as a dict
+ * finds them equal hash the same) in a table of slots of their own; the key tuple is built
+ * when someone reads the flow; the first signal, message and hour of a flow live inline.
+ * Times of one zone compare as `datetime` itself compares them (its packed fields).
+ * The tests fold random event streams both ways (table and pure Python) and compare, and
+ * rank random flows both ways.
  */
 
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <datetime.h>
+#include <arpa/inet.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -33,19 +43,28 @@
 /* Senders whose `is_noise` answer is kept (past it, new ones are asked every time: memory
  * stays bounded, and nothing kept is thrown away) */
 #define NOISE_SENDERS 200000
+/* Destination ports of packed records share one int object each (`port_object`) */
+#define PORTS 65536
 
 typedef struct {
     PyObject *name;   /* owned */
     long long n;
 } Named;
 
+/* Tallies by name in first-seen order. The first lives inline: most flows see one signal,
+ * one message and one hour, and three mallocs a flow cost more than the rest of it. */
 typedef struct {
-    Named *v;
-    Py_ssize_t len, cap;
+    Named head;
+    Named *rest;        /* the second on, or NULL */
+    int len, cap;       /* len: all of them; cap: room in `rest` */
 } Names;
 
 typedef struct {
-    PyObject *key;              /* owned: (src, dst, protocol, dport) */
+    /* owned: the key's parts, (src, dst, protocol, dport); the tuple itself is built when
+     * someone asks for it (`flow_key`): most flows are never read one by one */
+    PyObject *src, *dst, *proto, *dport;
+    PyObject *key;              /* owned, or NULL until asked for */
+    Py_hash_t hash;             /* `key_hash` of the parts */
     long long count;
     PyObject *first, *last;     /* owned, NULL when no line had a time */
     Names signals, messages, hours;
@@ -55,7 +74,10 @@ typedef struct {
 
 typedef struct {
     PyObject_HEAD
-    PyObject *index;            /* key -> flow number (a dict) */
+    /* key -> flow number: open addressing over the flows' own hashes, a slot being
+     * (upper 32 bits of the hash, flow number + 1), 0 when empty. No flow is ever removed. */
+    uint64_t *slots;
+    size_t mask;                /* slots - 1 (a power of two), or 0 with no slots yet */
     Flow *flows;
     Py_ssize_t len, cap;
     Py_ssize_t max_flows;
@@ -78,61 +100,114 @@ typedef struct {
 
 static PyObject *STAR, *QUESTION, *ONE_HOUR, *REPLACE_KW, *EMPTY, *STR_H;
 static PyObject *S_KEYS, *S_ADD, *S_REPLACE, *S_MAX;
+static PyObject *PORT_OBJECTS[PORTS];   /* made on first use, kept for the process */
 /* FlowTally's fields, in the order `drain` sets them */
 static const char *const FIELD_NAMES[7] = {"count", "first", "last", "signals", "messages",
                                            "sports", "hours"};
 static PyObject *FIELDS[7];
 
-/* -- small tallies in first-seen order ------------------------------------------------------ */
+/* -- comparing as Python does, without its dispatch ---------------------------------------- */
 
+/* Two ready strs equal (`unicode_eq`): same length, kind and code units. */
+static int same_text(PyObject *a, PyObject *b) {
+    Py_ssize_t n = PyUnicode_GET_LENGTH(a);
+    return n == PyUnicode_GET_LENGTH(b) && PyUnicode_KIND(a) == PyUnicode_KIND(b)
+           && memcmp(PyUnicode_DATA(a), PyUnicode_DATA(b), n * PyUnicode_KIND(a)) == 0;
+}
+
+/* Two datetimes that `datetime`'s own comparison reads field by field: both exact, with the
+ * same tzinfo object (or none). It then compares their packed fields with memcmp, as here. */
+static int plain_times(PyObject *a, PyObject *b) {
+    return PyDateTime_CheckExact(a) && PyDateTime_CheckExact(b)
+           && PyDateTime_DATE_GET_TZINFO(a) == PyDateTime_DATE_GET_TZINFO(b);
+}
+
+static int time_order(PyObject *a, PyObject *b) {
+    /* memcmp of the 10 bytes (big-endian fields), as two loads */
+    const unsigned char *x = ((PyDateTime_DateTime *)a)->data;
+    const unsigned char *y = ((PyDateTime_DateTime *)b)->data;
+    uint64_t p, q;
+    memcpy(&p, x, 8);
+    memcpy(&q, y, 8);
+    if (p != q) return __builtin_bswap64(p) < __builtin_bswap64(q) ? -1 : 1;
+    unsigned tail_x = (unsigned)x[8] << 8 | x[9], tail_y = (unsigned)y[8] << 8 | y[9];
+    return tail_x < tail_y ? -1 : tail_x > tail_y;
+}
+
+/* a == b as Python's `==` (1, 0, or -1 with an exception). */
 static int same(PyObject *a, PyObject *b) {
     if (a == b) return 1;
+    if (PyUnicode_CheckExact(a) && PyUnicode_CheckExact(b) && PyUnicode_IS_READY(a)
+        && PyUnicode_IS_READY(b)) return same_text(a, b);
+    if (plain_times(a, b)) return time_order(a, b) == 0;
     return PyObject_RichCompareBool(a, b, Py_EQ);
+}
+
+/* `a < b`, `a <= b` or `a > b` (op Py_LT, Py_LE, Py_GT) as Python's (1, 0, or -1 with an
+ * exception). */
+static int compare(PyObject *a, PyObject *b, int op) {
+    if (plain_times(a, b)) {
+        int order = time_order(a, b);
+        return op == Py_LT ? order < 0 : op == Py_LE ? order <= 0 : order > 0;
+    }
+    return PyObject_RichCompareBool(a, b, op);
+}
+
+/* -- small tallies in first-seen order ------------------------------------------------------ */
+
+static inline Named *names_at(Names *names, int i) {
+    return i == 0 ? &names->head : &names->rest[i - 1];
 }
 
 /* names[name] += n, appending `name` when new. 0, or -1 with an exception. */
 static int names_add(Names *names, PyObject *name, long long n) {
-    Py_ssize_t i = names->len;
     /* the newest first: a flow's lines mostly repeat its latest hour and message */
-    while (i-- > 0) {
-        int eq = same(names->v[i].name, name);
+    for (int i = names->len - 1; i >= 0; i--) {
+        Named *at = names_at(names, i);
+        int eq = same(at->name, name);
         if (eq < 0) return -1;
         if (eq) {
-            names->v[i].n += n;
+            at->n += n;
             return 0;
         }
     }
-    if (names->len == names->cap) {
-        Py_ssize_t cap = names->cap ? names->cap * 2 : 1;
-        Named *v = PyMem_Realloc(names->v, cap * sizeof(Named));
-        if (v == NULL) {
+    if (names->len > 0 && names->len - 1 == names->cap) {
+        int cap = names->cap ? names->cap * 2 : 2;
+        Named *rest = PyMem_Realloc(names->rest, cap * sizeof(Named));
+        if (rest == NULL) {
             PyErr_NoMemory();
             return -1;
         }
-        names->v = v;
+        names->rest = rest;
         names->cap = cap;
     }
-    Py_INCREF(name);
-    names->v[names->len].name = name;
-    names->v[names->len].n = n;
-    names->len++;
+    Named *at = names_at(names, names->len++);
+    at->name = Py_NewRef(name);
+    at->n = n;
     return 0;
 }
 
+/* The names dropped, the room kept (the pending hour's messages, reused every hour). */
+static void names_empty(Names *names) {
+    for (int i = 0; i < names->len; i++) Py_DECREF(names_at(names, i)->name);
+    names->len = 0;
+}
+
 static void names_clear(Names *names) {
-    for (Py_ssize_t i = 0; i < names->len; i++) Py_DECREF(names->v[i].name);
-    PyMem_Free(names->v);
-    names->v = NULL;
-    names->len = names->cap = 0;
+    names_empty(names);
+    PyMem_Free(names->rest);
+    names->rest = NULL;
+    names->cap = 0;
 }
 
 /* A dict of the tallies, in order. */
 static PyObject *names_dict(Names *names) {
     PyObject *d = names->len > 5 ? _PyDict_NewPresized(names->len) : PyDict_New();
     if (d == NULL) return NULL;
-    for (Py_ssize_t i = 0; i < names->len; i++) {
-        PyObject *n = PyLong_FromLongLong(names->v[i].n);
-        if (n == NULL || PyDict_SetItem(d, names->v[i].name, n) < 0) {
+    for (int i = 0; i < names->len; i++) {
+        Named *at = names_at(names, i);
+        PyObject *n = PyLong_FromLongLong(at->n);
+        if (n == NULL || PyDict_SetItem(d, at->name, n) < 0) {
             Py_XDECREF(n);
             Py_DECREF(d);
             return NULL;
@@ -143,12 +218,22 @@ static PyObject *names_dict(Names *names) {
 }
 
 static void flow_clear(Flow *f) {
+    Py_CLEAR(f->src);
+    Py_CLEAR(f->dst);
+    Py_CLEAR(f->proto);
+    Py_CLEAR(f->dport);
     Py_CLEAR(f->key);
     Py_CLEAR(f->first);
     Py_CLEAR(f->last);
     names_clear(&f->signals);
     names_clear(&f->messages);
     names_clear(&f->hours);
+}
+
+/* The flow's key tuple (borrowed from the flow, which keeps it once built). */
+static PyObject *flow_key(Flow *f) {
+    if (f->key == NULL) f->key = PyTuple_Pack(4, f->src, f->dst, f->proto, f->dport);
+    return f->key;
 }
 
 /* -- the table ------------------------------------------------------------------------------ */
@@ -175,9 +260,9 @@ static int count_in(PyObject *counter, PyObject *key, long long n) {
 static PyObject *hour_of(FlowTable *self, PyObject *when) {
     if (when == self->when) return self->hour;
     if (self->hour != NULL) {
-        int in = PyObject_RichCompareBool(self->hour, when, Py_LE);
+        int in = compare(self->hour, when, Py_LE);
         if (in < 0) return NULL;
-        if (in) in = PyObject_RichCompareBool(when, self->hour_end, Py_LT);
+        if (in) in = compare(when, self->hour_end, Py_LT);
         if (in < 0) return NULL;
         if (in) {
             Py_INCREF(when);
@@ -215,17 +300,15 @@ static PyObject *hour_of(FlowTable *self, PyObject *when) {
 static int flush(FlowTable *self) {
     if (self->pending_hour == NULL) return 0;
     int rc = count_in(self->hourly, self->pending_hour, self->pending_lines);
-    for (Py_ssize_t i = 0; rc == 0 && i < self->pending_messages.len; i++) {
-        PyObject *hm = PyTuple_Pack(2, self->pending_hour, self->pending_messages.v[i].name);
-        rc = hm == NULL ? -1 : count_in(self->hourly_messages, hm,
-                                        self->pending_messages.v[i].n);
+    for (int i = 0; rc == 0 && i < self->pending_messages.len; i++) {
+        Named *at = names_at(&self->pending_messages, i);
+        PyObject *hm = PyTuple_Pack(2, self->pending_hour, at->name);
+        rc = hm == NULL ? -1 : count_in(self->hourly_messages, hm, at->n);
         Py_XDECREF(hm);
     }
     Py_CLEAR(self->pending_hour);
     self->pending_lines = 0;
-    for (Py_ssize_t i = 0; i < self->pending_messages.len; i++)
-        Py_DECREF(self->pending_messages.v[i].name);
-    self->pending_messages.len = 0;
+    names_empty(&self->pending_messages);
     return rc;
 }
 
@@ -240,136 +323,253 @@ static int count_hour(FlowTable *self, PyObject *hour, PyObject *message, long l
     return names_add(&self->pending_messages, message, count);
 }
 
-/* The key a new flow goes to once the table is full: `auditor.traffic.folded_key`. */
-static PyObject *folded_key(FlowTable *self, PyObject *key, int held) {
-    PyObject *dst = PyTuple_GET_ITEM(key, 1), *proto = PyTuple_GET_ITEM(key, 2);
-    PyObject *port = PyTuple_GET_ITEM(key, 3);
-    Py_ssize_t size = self->len, max = self->max_flows;
-    if (size < 3 * max / 2) return PyTuple_Pack(4, STAR, dst, proto, port);
-    if (held) return PyTuple_Pack(4, STAR, dst, proto, Py_None);
-    if (size < 2 * max) return PyTuple_Pack(4, STAR, STAR, proto, port);
-    return PyTuple_Pack(4, STAR, STAR, proto, Py_None);
+/* A hash of the key (src, dst, protocol, dport) from its parts' own hashes (tuple's
+ * combining, then mixed for the low bits a slot is chosen by): equal parts, as a dict would
+ * find them equal, hash the same, and no tuple is built to look a line's flow up. */
+static Py_hash_t key_hash(PyObject *src, PyObject *dst, PyObject *proto, PyObject *dport) {
+    PyObject *parts[4] = {src, dst, proto, dport};
+    uint64_t acc = 0x27D4EB2F165667C5ULL;
+    for (int k = 0; k < 4; k++) {
+        Py_hash_t h = PyObject_Hash(parts[k]);
+        if (h == -1) return -1;
+        acc += (uint64_t)h * 0xC2B2AE3D27D4EB4FULL;
+        acc = (acc << 31) | (acc >> 33);
+        acc *= 0x9E3779B185EBCA87ULL;
+    }
+    acc ^= acc >> 33;
+    acc *= 0xFF51AFD7ED558CCDULL;
+    acc ^= acc >> 33;
+    Py_hash_t hash = (Py_hash_t)acc;
+    return hash == -1 ? -2 : hash;
 }
 
+/* The flow of these parts: its number, -1 when there is none (`*slot`: where it would go),
+ * -2 on an error (a comparison raised). */
+static Py_ssize_t find_parts(FlowTable *self, Py_hash_t hash, PyObject *src, PyObject *dst,
+                             PyObject *proto, PyObject *dport, size_t *slot) {
+    if (self->mask == 0) {
+        *slot = 0;
+        return -1;
+    }
+    uint32_t tag = (uint32_t)((uint64_t)hash >> 32);
+    size_t i = (size_t)hash & self->mask;
+    for (;; i = (i + 1) & self->mask) {
+        uint64_t s = self->slots[i];
+        if (s == 0) {
+            *slot = i;
+            return -1;
+        }
+        if ((uint32_t)(s >> 32) != tag) continue;
+        Py_ssize_t at = (Py_ssize_t)(uint32_t)s - 1;
+        Flow *f = &self->flows[at];
+        if (f->hash != hash) continue;
+        int eq = same(f->src, src);
+        if (eq > 0) eq = same(f->dst, dst);
+        if (eq > 0) eq = same(f->proto, proto);
+        if (eq > 0) eq = same(f->dport, dport);
+        if (eq < 0) return -2;
+        if (eq) return at;
+    }
+}
+
+/* A flow key as given (a 4-tuple): its number, -1 when absent, -2 on an error. */
 static Py_ssize_t find(FlowTable *self, PyObject *key) {
-    PyObject *at = PyDict_GetItemWithError(self->index, key);
-    if (at == NULL) return PyErr_Occurred() ? -2 : -1;
-    return PyLong_AsSsize_t(at);
+    if (!PyTuple_Check(key) || PyTuple_GET_SIZE(key) != 4)
+        return PyObject_Hash(key) == -1 ? -2 : -1;   /* unhashable raises, as a dict does */
+    PyObject *const *p = &PyTuple_GET_ITEM(key, 0);
+    Py_hash_t hash = key_hash(p[0], p[1], p[2], p[3]);
+    if (hash == -1) return -2;
+    size_t slot;
+    return find_parts(self, hash, p[0], p[1], p[2], p[3], &slot);
 }
 
-static Flow *new_flow(FlowTable *self, PyObject *key) {
+/* Room for one more flow in `slots` (at most half full), rehashed when it grows. */
+static int grow_slots(FlowTable *self) {
+    size_t size = self->mask + 1;
+    if (self->mask != 0 && (size_t)(self->len + 1) * 2 <= size) return 0;
+    size_t want = self->mask == 0 ? 2048 : size * 2;
+    uint64_t *slots = PyMem_Calloc(want, sizeof(uint64_t));
+    if (slots == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (Py_ssize_t at = 0; at < self->len; at++) {
+        uint64_t hash = (uint64_t)self->flows[at].hash;
+        size_t i = (size_t)hash & (want - 1);
+        while (slots[i] != 0) i = (i + 1) & (want - 1);
+        slots[i] = (hash >> 32 << 32) | (uint64_t)(at + 1);
+    }
+    PyMem_Free(self->slots);
+    self->slots = slots;
+    self->mask = want - 1;
+    return 1;
+}
+
+/* A new, empty flow of these parts (`slot` from `find_parts`); `key` (a reference stolen, or
+ * NULL) is its tuple when one was built already. */
+static Flow *new_flow(FlowTable *self, Py_hash_t hash, size_t slot, PyObject *src,
+                      PyObject *dst, PyObject *proto, PyObject *dport, PyObject *key) {
+    if (self->len >= (Py_ssize_t)UINT32_MAX - 1) {
+        PyErr_SetString(PyExc_OverflowError, "FlowTable: too many flows");
+        goto fail;
+    }
     if (self->len == self->cap) {
         Py_ssize_t cap = self->cap ? self->cap * 2 : 1024;
         Flow *flows = PyMem_Realloc(self->flows, cap * sizeof(Flow));
         if (flows == NULL) {
             PyErr_NoMemory();
-            return NULL;
+            goto fail;
         }
         self->flows = flows;
         self->cap = cap;
     }
-    PyObject *at = PyLong_FromSsize_t(self->len);
-    if (at == NULL) return NULL;
-    int rc = PyDict_SetItem(self->index, key, at);
-    Py_DECREF(at);
-    if (rc < 0) return NULL;
+    int grown = grow_slots(self);
+    if (grown < 0) goto fail;
+    if (grown) {   /* the slot moved */
+        slot = (size_t)hash & self->mask;
+        while (self->slots[slot] != 0) slot = (slot + 1) & self->mask;
+    }
+    self->slots[slot] = ((uint64_t)hash >> 32 << 32) | (uint64_t)(self->len + 1);
     Flow *f = &self->flows[self->len++];
     memset(f, 0, sizeof(Flow));
-    Py_INCREF(key);
+    f->src = Py_NewRef(src);
+    f->dst = Py_NewRef(dst);
+    f->proto = Py_NewRef(proto);
+    f->dport = Py_NewRef(dport);
     f->key = key;
+    f->hash = hash;
     return f;
+fail:
+    Py_XDECREF(key);
+    return NULL;
 }
 
-/* One drop line (or `count` of them) into its flow: the drop branch of `add_fields`. */
+/* `key in noise.keys` (NoiseTally's set of noise flows), building the key tuple (`*key`, a
+ * new reference) only when there is something to look it up in. */
+static int in_noise(FlowTable *self, PyObject *src, PyObject *dst, PyObject *proto,
+                    PyObject *dport, PyObject **key) {
+    PyObject *keys = PyObject_GetAttr(self->noise, S_KEYS);
+    if (keys == NULL) return -1;
+    int in = 0;
+    if (!PyAnySet_CheckExact(keys) || PySet_GET_SIZE(keys) > 0) {
+        *key = PyTuple_Pack(4, src, dst, proto, dport);
+        in = *key == NULL ? -1 : PySequence_Contains(keys, *key);
+    }
+    Py_DECREF(keys);
+    return in;
+}
+
+/* Whether `src` is outside (`is_noise`, asked once per sender while there is room). */
+static int sender_is_noise(FlowTable *self, PyObject *src) {
+    PyObject *said = PyDict_GetItemWithError(self->noise_of, src);
+    if (said != NULL) return said == Py_True;
+    if (PyErr_Occurred()) return -1;
+    PyObject *says = PyObject_CallOneArg(self->is_noise, src);
+    if (says == NULL) return -1;
+    int noise = PyObject_IsTrue(says);
+    Py_DECREF(says);
+    if (noise < 0) return -1;
+    if (PyDict_GET_SIZE(self->noise_of) < NOISE_SENDERS
+        && PyDict_SetItem(self->noise_of, src, noise ? Py_True : Py_False) < 0) return -1;
+    return noise;
+}
+
+/* The flow a drop to a key the table does not have goes to (NULL with an exception, or
+ * `*noise` set when it was inbound noise, counted there). */
+static Flow *place_new(FlowTable *self, Py_hash_t hash, size_t slot, PyObject *src,
+                       PyObject *dst, PyObject *proto, PyObject *dport, long long count,
+                       int *noise) {
+    PyObject *key = NULL;   /* the key as a tuple, once something needed it */
+    int held = 0;
+    if (self->held != Py_None) {
+        held = PySequence_Contains(self->held, dst);
+        if (held < 0) return NULL;
+    }
+    if (!held && self->is_noise != Py_None) {
+        int outside = in_noise(self, src, dst, proto, dport, &key);
+        /* the senders of new flows repeat: a poller, a scanner */
+        if (outside == 0) outside = sender_is_noise(self, src);
+        if (outside > 0 && key == NULL) {
+            key = PyTuple_Pack(4, src, dst, proto, dport);
+            if (key == NULL) outside = -1;
+        }
+        if (outside > 0) {
+            PyObject *n = PyLong_FromLongLong(count);
+            PyObject *done = n ? PyObject_CallMethodObjArgs(self->noise, S_ADD, key, n, NULL)
+                               : NULL;
+            Py_XDECREF(n);
+            Py_DECREF(key);
+            if (done == NULL) return NULL;
+            Py_DECREF(done);
+            *noise = 1;
+            return NULL;
+        }
+        if (outside < 0) {
+            Py_XDECREF(key);
+            return NULL;
+        }
+    }
+    if (self->len >= self->max_flows) {   /* `auditor.traffic.folded_key`, the same tiers */
+        Py_ssize_t size = self->len, max = self->max_flows;
+        src = STAR;
+        if (size >= 3 * max / 2) {
+            if (held) dport = Py_None;
+            else {
+                dst = STAR;
+                if (size >= 2 * max) dport = Py_None;
+            }
+        }
+        Py_CLEAR(key);
+        self->folded += count;
+        hash = key_hash(src, dst, proto, dport);
+        if (hash == -1) return NULL;
+        Py_ssize_t at = find_parts(self, hash, src, dst, proto, dport, &slot);
+        if (at == -2) return NULL;
+        if (at >= 0) return &self->flows[at];
+    }
+    /* a new flow, empty: the line is added to it as to any */
+    return new_flow(self, hash, slot, src, dst, proto, dport, key);
+}
+
+/* One drop line (or `count` of them) into its flow: the drop branch of `add_fields`.
+ * `hash`: the key's `key_hash`, or -1 to work it out here. */
 static int add_drop(FlowTable *self, PyObject *when, PyObject *message, PyObject *signal,
                     PyObject *protocol, PyObject *src, long sport, PyObject *dst,
-                    PyObject *dport, long long count) {
+                    PyObject *dport, long long count, Py_hash_t hash) {
     PyObject *hour = NULL;
     if (when != Py_None) {
         hour = hour_of(self, when);
         if (hour == NULL || count_hour(self, hour, message, count) < 0) return -1;
     }
-    PyObject *key = PyTuple_Pack(4, src, dst, protocol == Py_None ? QUESTION : protocol, dport);
-    if (key == NULL) return -1;
-    Py_ssize_t at = find(self, key);
-    Flow *f = NULL;
-    if (at == -2) goto fail;
+    PyObject *proto = protocol == Py_None ? QUESTION : protocol;
+    if (hash == -1) hash = key_hash(src, dst, proto, dport);
+    if (hash == -1) return -1;
+    size_t slot;
+    Py_ssize_t at = find_parts(self, hash, src, dst, proto, dport, &slot);
+    if (at == -2) return -1;
+    Flow *f;
     if (at >= 0) f = &self->flows[at];
     else {
-        int held = 0;
-        if (self->held != Py_None) {
-            held = PySequence_Contains(self->held, dst);
-            if (held < 0) goto fail;
-        }
-        if (!held && self->is_noise != Py_None) {
-            PyObject *keys = PyObject_GetAttr(self->noise, S_KEYS);
-            if (keys == NULL) goto fail;
-            int noise = PySequence_Contains(keys, key);
-            Py_DECREF(keys);
-            if (noise < 0) goto fail;
-            if (!noise) {   /* the senders of new flows repeat: a poller, a scanner */
-                PyObject *said = PyDict_GetItemWithError(self->noise_of, src);
-                if (said == NULL && PyErr_Occurred()) goto fail;
-                if (said != NULL) noise = said == Py_True;
-                else {
-                    PyObject *says = PyObject_CallOneArg(self->is_noise, src);
-                    if (says == NULL) goto fail;
-                    noise = PyObject_IsTrue(says);
-                    Py_DECREF(says);
-                    if (noise < 0) goto fail;
-                    if (PyDict_GET_SIZE(self->noise_of) < NOISE_SENDERS
-                        && PyDict_SetItem(self->noise_of, src,
-                                          noise ? Py_True : Py_False) < 0) goto fail;
-                }
-            }
-            if (noise) {
-                PyObject *n = PyLong_FromLongLong(count);
-                if (n == NULL) goto fail;
-                PyObject *done = PyObject_CallMethodObjArgs(self->noise, S_ADD, key, n, NULL);
-                Py_DECREF(n);
-                Py_DECREF(key);
-                if (done == NULL) return -1;
-                Py_DECREF(done);
-                return 0;
-            }
-        }
-        if (self->len >= self->max_flows) {
-            PyObject *coarse = folded_key(self, key, held);
-            if (coarse == NULL) goto fail;
-            Py_SETREF(key, coarse);
-            self->folded += count;
-            at = find(self, key);
-            if (at == -2) goto fail;
-            if (at >= 0) f = &self->flows[at];
-        }
-        if (f == NULL) {   /* a new flow, empty: the line is added to it as to any */
-            f = new_flow(self, key);
-            if (f == NULL) goto fail;
-        }
+        int noise = 0;
+        f = place_new(self, hash, slot, src, dst, proto, dport, count, &noise);
+        if (f == NULL) return noise ? 0 : -1;
     }
-    Py_DECREF(key);
     /* `Tally.add`, then the ports and the hour (on a new flow: `FlowTally.of_line`) */
     f->count += count;
     if (names_add(&f->signals, signal, count) < 0
         || names_add(&f->messages, message, count) < 0) return -1;
     if (when != Py_None) {
         if (f->first == NULL) {
-            Py_INCREF(when);
-            Py_INCREF(when);
-            f->first = f->last = when;
+            f->first = Py_NewRef(when);
+            f->last = Py_NewRef(when);
         } else if (when != f->last) {
-            int lt = PyObject_RichCompareBool(when, f->first, Py_LT);
+            int lt = compare(when, f->first, Py_LT);
             if (lt < 0) return -1;
-            if (lt) {
-                Py_INCREF(when);
-                Py_SETREF(f->first, when);
-            } else {
-                int gt = PyObject_RichCompareBool(when, f->last, Py_GT);
+            if (lt) Py_SETREF(f->first, Py_NewRef(when));
+            else {
+                int gt = compare(when, f->last, Py_GT);
                 if (gt < 0) return -1;
-                if (gt) {
-                    Py_INCREF(when);
-                    Py_SETREF(f->last, when);
-                }
+                if (gt) Py_SETREF(f->last, Py_NewRef(when));
             }
         }
     }
@@ -381,9 +581,6 @@ static int add_drop(FlowTable *self, PyObject *when, PyObject *message, PyObject
     }
     if (hour != NULL && names_add(&f->hours, hour, count) < 0) return -1;
     return 0;
-fail:
-    Py_DECREF(key);
-    return -1;
 }
 
 /* 1: a drop this table folds; 0: not one (`add_fields` decides); -1: an error. */
@@ -417,7 +614,7 @@ static int add_args(FlowTable *self, PyObject *const *a) {
         if (sport == -1 && PyErr_Occurred()) return -1;
         if (overflow || sport < 0) sport = -1;
     }
-    return add_drop(self, a[0], a[1], a[2], a[3], a[4], sport, a[6], a[7], count);
+    return add_drop(self, a[0], a[1], a[2], a[3], a[4], sport, a[6], a[7], count, -1);
 }
 
 static PyObject *FlowTable_add(FlowTable *self, PyObject *const *args, Py_ssize_t nargs) {
@@ -434,6 +631,37 @@ static PyObject *FlowTable_add(FlowTable *self, PyObject *const *args, Py_ssize_
     }
     if (add_args(self, args) < 0) return NULL;
     Py_RETURN_NONE;
+}
+
+/* The int `port` (a new reference): a TCP/UDP port is made once and shared by every flow. */
+static PyObject *port_object(long port) {
+    if (port < 0 || port >= PORTS) return PyLong_FromLong(port);
+    if (PORT_OBJECTS[port] == NULL) {
+        PORT_OBJECTS[port] = PyLong_FromLong(port);
+        if (PORT_OBJECTS[port] == NULL) return NULL;
+    }
+    return Py_NewRef(PORT_OBJECTS[port]);
+}
+
+/* The key hash of packed record `rec`, its slot asked of memory ahead of use (the flows'
+ * slots are a few megabytes: the lookup of a new flow is mostly a wait for memory, which
+ * overlaps the record before it this way); -1 when it is not one to ask for. */
+static Py_hash_t prefetch_packed(FlowTable *self, const int32_t *rec, PyObject *objects) {
+    Py_ssize_t nobjects = PyList_GET_SIZE(objects);
+    if (rec[0] == -2 || rec[3] < 0 || rec[3] >= nobjects || rec[4] < 0 || rec[4] >= nobjects
+        || rec[6] < 0 || rec[6] >= nobjects) return -1;
+    PyObject *proto = PyList_GET_ITEM(objects, rec[3]);
+    PyObject *dport = port_object(rec[7]);
+    if (dport == NULL) {
+        PyErr_Clear();
+        return -1;
+    }
+    Py_hash_t hash = key_hash(PyList_GET_ITEM(objects, rec[4]), PyList_GET_ITEM(objects, rec[6]),
+                              proto == Py_None ? QUESTION : proto, dport);
+    Py_DECREF(dport);
+    if (hash == -1) PyErr_Clear();   /* raised again when the record is added */
+    else if (self->mask != 0) __builtin_prefetch(&self->slots[(size_t)hash & self->mask]);
+    return hash;
 }
 
 /* Replay a worker's packed recording (`connectors.base.Recording`): records of nine int32
@@ -456,7 +684,10 @@ static PyObject *FlowTable_add_packed(FlowTable *self, PyObject *args) {
             PyErr_SetString(PyExc_ValueError, "a packed recording is records of nine int32");
         goto done;
     }
+    Py_hash_t next_hash = -1;   /* the record's hash, worked out with the one before */
     for (Py_ssize_t r = 0; r < records; r++, rec += 9) {
+        Py_hash_t hash = next_hash;
+        next_hash = -1;
         if (rec[0] == -2) {   /* the next call made in Python */
             if (next_call >= PyList_GET_SIZE(calls)) {
                 PyErr_SetString(PyExc_ValueError, "a recording marks more calls than it has");
@@ -490,13 +721,14 @@ static PyObject *FlowTable_add_packed(FlowTable *self, PyObject *args) {
             PyErr_SetString(PyExc_ValueError, "a packed record names no time");
             goto done;
         }
+        if (r + 1 < records) next_hash = prefetch_packed(self, rec + 9, objects);
         PyObject *when = rec[0] < 0 ? Py_None : PyList_GET_ITEM(objects, rec[0]);
-        PyObject *dport = PyLong_FromLong(rec[7]);
+        PyObject *dport = port_object(rec[7]);
         if (dport == NULL) goto done;
         int rc = add_drop(self, when, PyList_GET_ITEM(objects, rec[1]),
                           PyList_GET_ITEM(objects, rec[2]), PyList_GET_ITEM(objects, rec[3]),
                           PyList_GET_ITEM(objects, rec[4]), rec[5],
-                          PyList_GET_ITEM(objects, rec[6]), dport, rec[8]);
+                          PyList_GET_ITEM(objects, rec[6]), dport, rec[8], hash);
         Py_DECREF(dport);
         if (rc < 0) goto done;
     }
@@ -547,23 +779,22 @@ static PyObject *FlowTable_drain(FlowTable *self, PyObject *args) {
     if (flush(self) < 0) return NULL;
     PyObject *out = _PyDict_NewPresized(self->len);
     if (out == NULL) return NULL;
-    /* The index holds the keys in flow order with their hashes: no key is hashed again. */
-    Py_ssize_t pos = 0, i = 0;
-    PyObject *key, *at;
-    Py_hash_t hash;
-    while (_PyDict_Next(self->index, &pos, &key, &at, &hash)) {
-        PyObject *tally = make_tally(&self->flows[i++], (PyTypeObject *)cls, array);
-        if (tally == NULL || _PyDict_SetItem_KnownHash(out, key, tally, hash) < 0) {
+    for (Py_ssize_t i = 0; i < self->len; i++) {
+        PyObject *key = flow_key(&self->flows[i]);
+        PyObject *tally = key ? make_tally(&self->flows[i], (PyTypeObject *)cls, array) : NULL;
+        if (tally == NULL || PyDict_SetItem(out, key, tally) < 0) {
             Py_XDECREF(tally);
             Py_DECREF(out);
             return NULL;
         }
         Py_DECREF(tally);
     }
-    for (i = 0; i < self->len; i++) flow_clear(&self->flows[i]);
+    for (Py_ssize_t i = 0; i < self->len; i++) flow_clear(&self->flows[i]);
     self->len = 0;
     self->drained = 1;
-    PyDict_Clear(self->index);
+    PyMem_Free(self->slots);
+    self->slots = NULL;
+    self->mask = 0;
     return out;
 }
 
@@ -572,15 +803,14 @@ static PyObject *FlowTable_drain(FlowTable *self, PyObject *args) {
 static PyObject *FlowTable_counts(FlowTable *self, PyObject *Py_UNUSED(ignored)) {
     PyObject *out = PyList_New(self->len);
     if (out == NULL) return NULL;
-    Py_ssize_t pos = 0, i = 0;
-    PyObject *key, *at;
-    while (PyDict_Next(self->index, &pos, &key, &at)) {
-        PyObject *pair = Py_BuildValue("(OL)", key, self->flows[i].count);
+    for (Py_ssize_t i = 0; i < self->len; i++) {
+        PyObject *key = flow_key(&self->flows[i]);
+        PyObject *pair = key ? Py_BuildValue("(OL)", key, self->flows[i].count) : NULL;
         if (pair == NULL) {
             Py_DECREF(out);
             return NULL;
         }
-        PyList_SET_ITEM(out, i++, pair);
+        PyList_SET_ITEM(out, i, pair);
     }
     return out;
 }
@@ -595,6 +825,298 @@ static PyObject *FlowTable_tally(FlowTable *self, PyObject *args) {
     return make_tally(&self->flows[at], (PyTypeObject *)cls, array);
 }
 
+/* -- the busiest flows, in the order ghost flows are listed -------------------------------- */
+
+/* `auditor.reconcile.address_sort_key(text)`: (version, integer, text) with the text kept
+ * for host names only (IPv4, then IPv6, numerically; names last, by text). */
+typedef struct {
+    long long version;
+    uint64_t hi, lo;
+    PyObject *text;    /* borrowed; NULL for an address (its text part is "") */
+} AddressKey;
+
+typedef struct {
+    long long count;
+    AddressKey src, dst;
+    PyObject *proto;   /* borrowed, an exact str */
+    long long port;    /* `port or 0` */
+    Py_ssize_t flow;   /* first-seen order: the sort it stands for is stable */
+} Candidate;
+
+/* A dotted quad as `inet_ntop` writes it (no leading zeros): what both readings of
+ * `netindex.ip_key` take for (4, value) at once. */
+static int canonical_ipv4(const char *s, Py_ssize_t n, uint32_t *value) {
+    uint32_t v = 0;
+    Py_ssize_t i = 0;
+    for (int part = 0; part < 4; part++) {
+        if (part > 0 && (i >= n || s[i++] != '.')) return 0;
+        if (i >= n || s[i] < '0' || s[i] > '9') return 0;
+        unsigned octet = (unsigned)(s[i++] - '0');
+        for (int digits = 1; i < n && s[i] >= '0' && s[i] <= '9'; digits++) {
+            if (octet == 0 || digits == 3) return 0;
+            octet = octet * 10 + (unsigned)(s[i++] - '0');
+        }
+        if (octet > 255) return 0;
+        v = v << 8 | octet;
+    }
+    if (i != n) return 0;
+    *value = v;
+    return 1;
+}
+
+/* `address_sort_key(text)` read here: 1 when set, 0 when only the Python reading can tell
+ * (an odd text: not ASCII, a NUL, a dotted quad `inet_pton` takes in a form `inet_ntop` does
+ * not write, which `ip_key` hands to netaddr). The same steps as `netindex.ip_key`. */
+static int address_key_here(PyObject *text, AddressKey *key) {
+    if (!PyUnicode_CheckExact(text) || !PyUnicode_IS_COMPACT_ASCII(text)) return 0;
+    const char *s = PyUnicode_DATA(text);   /* NUL-terminated, as every compact str */
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    uint32_t v4;
+    key->text = NULL;
+    key->hi = 0;
+    if (canonical_ipv4(s, n, &v4)) {
+        key->version = 4;
+        key->lo = v4;
+        return 1;
+    }
+    if ((Py_ssize_t)strlen(s) != n) return 0;
+    unsigned char packed[16];
+    if (strspn(s, "0123456789.") == (size_t)n && inet_pton(AF_INET, s, packed) == 1)
+        return 0;   /* inet_pton takes it, not as written: netaddr decides */
+    if (memchr(s, ':', n) != NULL && inet_pton(AF_INET6, s, packed) == 1) {
+        key->version = 6;
+        key->hi = key->lo = 0;
+        for (int k = 0; k < 8; k++) {
+            key->hi = key->hi << 8 | packed[k];
+            key->lo = key->lo << 8 | packed[k + 8];
+        }
+        return 1;
+    }
+    key->version = 9;   /* a host name, or the `*` of a folded flow */
+    key->lo = 0;
+    key->text = n ? text : NULL;
+    return 1;
+}
+
+/* The key of an odd text from the Python reading `order` (kept alive in `keep`): 1 when
+ * set, 0 when its answer is not (int, int of 0 to 2**128 - 1, str), -1 on an error. */
+static int address_key_asked(PyObject *order, PyObject *keep, PyObject *text,
+                             AddressKey *key) {
+    PyObject *said = PyObject_CallOneArg(order, text);
+    if (said == NULL) return -1;
+    int rc = PyList_Append(keep, said);
+    if (rc == 0 && PyTuple_CheckExact(said) && PyTuple_GET_SIZE(said) == 3
+        && PyLong_CheckExact(PyTuple_GET_ITEM(said, 0))
+        && PyLong_CheckExact(PyTuple_GET_ITEM(said, 1))
+        && PyUnicode_CheckExact(PyTuple_GET_ITEM(said, 2))) {
+        int overflow;
+        key->version = PyLong_AsLongLongAndOverflow(PyTuple_GET_ITEM(said, 0), &overflow);
+        unsigned char bytes[16];
+        if (!overflow && !(key->version == -1 && PyErr_Occurred())
+            && _PyLong_AsByteArray((PyLongObject *)PyTuple_GET_ITEM(said, 1), bytes, 16, 0,
+                                   0) == 0) {
+            key->hi = key->lo = 0;
+            for (int k = 0; k < 8; k++) {
+                key->hi = key->hi << 8 | bytes[k];
+                key->lo = key->lo << 8 | bytes[k + 8];
+            }
+            PyObject *part = PyTuple_GET_ITEM(said, 2);
+            key->text = PyUnicode_GET_LENGTH(part) ? part : NULL;
+            rc = 1;
+        }
+        PyErr_Clear();   /* negative or too wide: Python sorts it */
+    }
+    Py_DECREF(said);
+    return rc;
+}
+
+static int compare_addresses(const AddressKey *a, const AddressKey *b) {
+    if (a->version != b->version) return a->version < b->version ? -1 : 1;
+    if (a->hi != b->hi) return a->hi < b->hi ? -1 : 1;
+    if (a->lo != b->lo) return a->lo < b->lo ? -1 : 1;
+    if (a->text == b->text) return 0;
+    if (a->text == NULL) return -1;   /* "" first */
+    if (b->text == NULL) return 1;
+    return PyUnicode_Compare(a->text, b->text);   /* exact strs: cannot fail */
+}
+
+/* The order of `ghost_flows`' sort: busiest first, then sender, destination, protocol and
+ * port (`port or 0`), ties in first-seen order. A total order: no two compare equal. */
+static int compare_candidates(const void *pa, const void *pb) {
+    const Candidate *a = pa, *b = pb;
+    if (a->count != b->count) return a->count > b->count ? -1 : 1;
+    int c = compare_addresses(&a->src, &b->src);
+    if (c == 0) c = compare_addresses(&a->dst, &b->dst);
+    if (c == 0 && a->proto != b->proto) c = PyUnicode_Compare(a->proto, b->proto);
+    if (c == 0 && a->port != b->port) c = a->port < b->port ? -1 : 1;
+    if (c == 0) c = a->flow < b->flow ? -1 : 1;
+    return c;
+}
+
+static uint64_t next_random(uint64_t *state) {   /* xorshift64: pivots, not secrets */
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+    return *state;
+}
+
+/* The `k` smallest of `a[0:n]` first (in no order): quickselect on a total order. */
+static void select_candidates(Candidate *a, Py_ssize_t n, Py_ssize_t k) {
+    uint64_t state = 0x9E3779B97F4A7C15ULL;
+    Py_ssize_t lo = 0, hi = n - 1;
+    Candidate tmp;
+    while (lo < hi) {
+        Py_ssize_t p = lo + (Py_ssize_t)(next_random(&state) % (uint64_t)(hi - lo + 1));
+        tmp = a[p]; a[p] = a[hi]; a[hi] = tmp;
+        Py_ssize_t store = lo;
+        for (Py_ssize_t i = lo; i < hi; i++) {
+            if (compare_candidates(&a[i], &a[hi]) < 0) {
+                tmp = a[i]; a[i] = a[store]; a[store] = tmp;
+                store++;
+            }
+        }
+        tmp = a[store]; a[store] = a[hi]; a[hi] = tmp;
+        if (store == k) return;
+        if (store < k) lo = store + 1;
+        else hi = store - 1;
+    }
+}
+
+/* The `k`-th largest of `counts[0:n]` (k >= 1), the array reordered: quickselect with a
+ * three-way split, as most counts are equal (a flow seen once). */
+static long long kth_largest(long long *counts, Py_ssize_t n, Py_ssize_t k) {
+    uint64_t state = 0x2545F4914F6CDD1DULL;
+    Py_ssize_t lo = 0, hi = n, want = k - 1;   /* in [lo, hi), descending */
+    for (;;) {
+        long long pivot = counts[lo + (Py_ssize_t)(next_random(&state) % (uint64_t)(hi - lo))];
+        Py_ssize_t gt = lo, i = lo, lt = hi;   /* [lo,gt) > pivot, [gt,i) == pivot, [lt,hi) < */
+        while (i < lt) {
+            long long c = counts[i];
+            if (c > pivot) {
+                counts[i++] = counts[gt];
+                counts[gt++] = c;
+            } else if (c < pivot) {
+                counts[i] = counts[--lt];
+                counts[lt] = c;
+            } else i++;
+        }
+        if (want < gt) hi = gt;
+        else if (want < lt) return pivot;
+        else lo = lt;
+    }
+}
+
+/* A flow's candidate: 1, or 0 when its key is not of the types the order is read here for
+ * (Python sorts it), -1 on an error. */
+static int candidate_of(Flow *f, Py_ssize_t at, PyObject *order, PyObject *keep,
+                        Candidate *c) {
+    if (!PyUnicode_CheckExact(f->proto)) return 0;
+    c->port = 0;
+    if (f->dport != Py_None) {
+        if (!PyLong_CheckExact(f->dport)) return 0;
+        int overflow;
+        c->port = PyLong_AsLongLongAndOverflow(f->dport, &overflow);
+        if (overflow) return 0;
+    }
+    c->count = f->count;
+    c->proto = f->proto;
+    c->flow = at;
+    PyObject *texts[2] = {f->src, f->dst};
+    AddressKey *keys[2] = {&c->src, &c->dst};
+    for (int k = 0; k < 2; k++) {
+        if (address_key_here(texts[k], keys[k])) continue;
+        int rc = address_key_asked(order, keep, texts[k], keys[k]);
+        if (rc <= 0) return rc;
+    }
+    return 1;
+}
+
+/* The ghost flows' choice (`auditor.reconcile.ghost_flows`), made here: the flows whose
+ * destination is not in `held`, the `limit` busiest of them listed in its order (only the
+ * candidates as busy as the limit-th get an order key, and only the listed are sorted);
+ * the rest counted. None when a key is of types only Python orders: it does it then. */
+static PyObject *FlowTable_ranked(FlowTable *self, PyObject *args) {
+    PyObject *held, *order;
+    Py_ssize_t limit;
+    if (!PyArg_ParseTuple(args, "OnO", &held, &limit, &order)) return NULL;
+    if (limit < 1) Py_RETURN_NONE;   /* Python's own answer for that, whatever it is */
+    int check = !(PyTuple_CheckExact(held) && PyTuple_GET_SIZE(held) == 0)
+                && !(PyAnySet_CheckExact(held) && PySet_GET_SIZE(held) == 0);
+    PyObject *result = NULL, *keep = PyList_New(0), *listed = NULL;
+    uint32_t *chosen = PyMem_Malloc((self->len + 1) * sizeof(uint32_t));
+    long long *counts = NULL;
+    Candidate *cands = NULL;
+    if (keep == NULL || chosen == NULL) {
+        if (chosen == NULL) PyErr_NoMemory();
+        goto done;
+    }
+    /* the candidates: flows to addresses nobody holds */
+    Py_ssize_t n = 0;
+    long long lines = 0;
+    for (Py_ssize_t at = 0; at < self->len; at++) {
+        Flow *f = &self->flows[at];
+        if (check) {
+            int in = PySequence_Contains(held, f->dst);
+            if (in < 0) goto done;
+            if (in) continue;
+        }
+        if (__builtin_add_overflow(lines, f->count, &lines)) {
+            result = Py_NewRef(Py_None);
+            goto done;
+        }
+        chosen[n++] = (uint32_t)at;
+    }
+    Py_ssize_t total = n;
+    if (n > limit) {   /* only flows as busy as the limit-th can be listed */
+        counts = PyMem_Malloc(n * sizeof(long long));
+        if (counts == NULL) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        for (Py_ssize_t i = 0; i < n; i++) counts[i] = self->flows[chosen[i]].count;
+        long long least = kth_largest(counts, n, limit);
+        Py_ssize_t kept = 0;
+        for (Py_ssize_t i = 0; i < n; i++)
+            if (self->flows[chosen[i]].count >= least) chosen[kept++] = chosen[i];
+        n = kept;
+    }
+    cands = PyMem_Malloc((n + 1) * sizeof(Candidate));
+    if (cands == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        int rc = candidate_of(&self->flows[chosen[i]], chosen[i], order, keep, &cands[i]);
+        if (rc < 0) goto done;
+        if (rc == 0) {
+            result = Py_NewRef(Py_None);
+            goto done;
+        }
+    }
+    Py_ssize_t shown = n < limit ? n : limit;
+    if (n > shown) select_candidates(cands, n, shown);
+    qsort(cands, shown, sizeof(Candidate), compare_candidates);
+    listed = PyList_New(shown);
+    if (listed == NULL) goto done;
+    long long shown_lines = 0;
+    for (Py_ssize_t i = 0; i < shown; i++) {
+        Flow *f = &self->flows[cands[i].flow];
+        PyObject *key = flow_key(f);
+        PyObject *pair = key ? Py_BuildValue("(OL)", key, f->count) : NULL;
+        if (pair == NULL) goto done;
+        PyList_SET_ITEM(listed, i, pair);
+        shown_lines += f->count;
+    }
+    result = Py_BuildValue("(OnL)", listed, total - shown, lines - shown_lines);
+done:
+    Py_XDECREF(listed);
+    Py_XDECREF(keep);
+    PyMem_Free(chosen);
+    PyMem_Free(counts);
+    PyMem_Free(cands);
+    return result;
+}
+
 static Py_ssize_t FlowTable_len(FlowTable *self) { return self->len; }
 
 static int FlowTable_init(FlowTable *self, PyObject *args, PyObject *kwds) {
@@ -607,8 +1129,11 @@ static int FlowTable_init(FlowTable *self, PyObject *args, PyObject *kwds) {
                                      &hourly_messages, &max_flows, &PyFrozenSet_Type,
                                      &drop_signals, &other))
         return -1;
-    Py_XSETREF(self->index, PyDict_New());
-    if (self->index == NULL) return -1;
+    for (Py_ssize_t i = 0; i < self->len; i++) flow_clear(&self->flows[i]);
+    self->len = 0;
+    PyMem_Free(self->slots);
+    self->slots = NULL;
+    self->mask = 0;
     Py_XSETREF(self->noise_of, PyDict_New());
     if (self->noise_of == NULL) return -1;
     Py_INCREF(held); Py_XSETREF(self->held, held);
@@ -625,7 +1150,7 @@ static int FlowTable_init(FlowTable *self, PyObject *args, PyObject *kwds) {
 static void FlowTable_dealloc(FlowTable *self) {
     for (Py_ssize_t i = 0; i < self->len; i++) flow_clear(&self->flows[i]);
     PyMem_Free(self->flows);
-    Py_XDECREF(self->index);
+    PyMem_Free(self->slots);
     Py_XDECREF(self->noise_of);
     Py_XDECREF(self->held);
     Py_XDECREF(self->is_noise);
@@ -663,6 +1188,8 @@ static PyMethodDef FlowTable_methods[] = {
      "counts() -> [(key, count)] of every flow, in first-seen order"},
     {"tally", (PyCFunction)FlowTable_tally, METH_VARARGS,
      "tally(key, FlowTally, array) -> that flow's FlowTally (a copy), or None"},
+    {"ranked", (PyCFunction)FlowTable_ranked, METH_VARARGS,
+     "ranked(held, limit, order) -> ([(key, count)] listed, flows, lines folded) or None"},
     {"drain", (PyCFunction)FlowTable_drain, METH_VARARGS,
      "drain(FlowTally, array) -> {key: FlowTally}; the table is left empty"},
     {NULL},
@@ -690,6 +1217,8 @@ static struct PyModuleDef module = {
 };
 
 PyMODINIT_FUNC PyInit__flows(void) {
+    PyDateTime_IMPORT;
+    if (PyDateTimeAPI == NULL) return NULL;
     STAR = PyUnicode_InternFromString("*");
     QUESTION = PyUnicode_InternFromString("?");
     STR_H = PyUnicode_InternFromString("H");

@@ -35,7 +35,7 @@ from auditor.model import (
     Verdict,
 )
 from auditor.netindex import NetworkIndex, ip_key
-from auditor.traffic import TrafficIndex
+from auditor.traffic import FlowKey, TrafficIndex
 
 #: Reasons that say the network itself is gone (or, for a record holding only a host name,
 #: that the name itself is: the resolver says it has no address).
@@ -426,17 +426,12 @@ def ghost_flows(traffic: TrafficIndex, held: Collection[str], pollers: Mapping[s
             opened, ("src", host, local port) for a socket it held.
         limit: how many flows to list.
     """
-    candidates = [(key, n) for key, n in traffic.flow_counts() if key[1] not in held]
-    top = candidates
-    if len(candidates) > limit:   # only flows as busy as the limit-th need ordering
-        least = heapq.nlargest(limit, [n for _, n in candidates])[-1]
-        top = [kn for kn in candidates if kn[1] >= least]
-    order = functools.lru_cache(maxsize=None)(address_sort_key)   # addresses repeat
-    top.sort(key=lambda kn: (-kn[1], order(kn[0][0]), order(kn[0][1]), kn[0][2],
-                             kn[0][3] or 0))
-    listed = top[:limit]
-    folded = FoldedFlows(flows=len(candidates) - len(listed),
-                         lines=sum(n for _, n in candidates) - sum(n for _, n in listed))
+    # The C flow table chooses them itself, without a tuple per flow (a scan makes millions)
+    ranked = traffic.ranked_flows(held, limit, address_sort_key)
+    if ranked is None:   # no table, or keys only Python orders: the same choice here
+        ranked = _ranked_flows(traffic.flow_counts(), held, limit)
+    listed, rest, rest_lines = ranked
+    folded = FoldedFlows(flows=rest, lines=rest_lines)
     flows = []
     for key, _ in listed:
         (src, dst, protocol, port), tally = key, traffic.flow(key)
@@ -450,6 +445,23 @@ def ghost_flows(traffic: TrafficIndex, held: Collection[str], pollers: Mapping[s
             reasons=tuple(sorted(reasons, key=_REASON_ORDER.__getitem__)),
             attribution=attribute(src, dst, port, tally.sports, pollers, processes or {})))
     return flows, folded
+
+
+def _ranked_flows(counts: Iterable[tuple[FlowKey, int]], held: Collection[str], limit: int,
+                  ) -> tuple[list[tuple[FlowKey, int]], int, int]:
+    """The `limit` busiest flows to addresses not in `held`, in the order ghost flows are
+    listed, and the flows and lines of the rest (`TrafficIndex.ranked_flows` without C)."""
+    candidates = [(key, n) for key, n in counts if key[1] not in held]
+    top = candidates
+    if len(candidates) > limit:   # only flows as busy as the limit-th need ordering
+        least = heapq.nlargest(limit, [n for _, n in candidates])[-1]
+        top = [kn for kn in candidates if kn[1] >= least]
+    order = functools.lru_cache(maxsize=None)(address_sort_key)   # addresses repeat
+    top.sort(key=lambda kn: (-kn[1], order(kn[0][0]), order(kn[0][1]), kn[0][2],
+                             kn[0][3] or 0))
+    listed = top[:limit]
+    return (listed, len(candidates) - len(listed),
+            sum(n for _, n in candidates) - sum(n for _, n in listed))
 
 
 def inbound_noise(traffic: TrafficIndex, top: int = 10) -> InboundNoise:

@@ -381,6 +381,21 @@ class TrafficIndex:
             return self._table.counts()
         return [(key, tally.count) for key, tally in self._flows.items()]
 
+    def ranked_flows(self, excluded: Collection[str], limit: int,
+                     order: Callable[[str], tuple[int, int, str]],
+                     ) -> tuple[list[tuple[FlowKey, int]], int, int] | None:
+        """The `limit` busiest drop flows to addresses not in `excluded`, as (key, lines) in
+        ghost-flow order (lines descending, then `order` of sender and destination, protocol,
+        port, first seen), and the flows and lines of the rest; chosen by the C table without
+        a tuple per flow (`order`, `auditor.reconcile.address_sort_key`, is read there and
+        asked only of odd texts). None when there is no table, or a key it cannot order: the
+        caller ranks `flow_counts()` itself, to the same answer."""
+        if self._table is None:
+            return None
+        ranked: tuple[list[tuple[FlowKey, int]], int, int] | None = self._table.ranked(
+            excluded, limit, order)
+        return ranked
+
     def flow(self, key: FlowKey) -> FlowTally | None:
         """One drop flow's tally, or None (from the C table: a copy, built on asking)."""
         if self._table is not None:

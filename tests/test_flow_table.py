@@ -281,3 +281,129 @@ def test_each_sender_is_asked_once_whether_it_is_outside() -> None:
         python.add_fields(*call)
     assert view(table) == view(python)
     assert len(asked) == len(set(asked)) > 100
+
+
+# Address texts of every kind the ghost-flow order tells apart: IPv4 and IPv6 (numeric),
+# host names and the `*` of folded flows (by text, last), and the odd texts the C order hands
+# to the Python reading (not ASCII, a NUL) or reads as names (leading zeros, a zone, spaces).
+ODD_ADDRESSES = ["2001:db8::7", "::1", "::ffff:10.0.0.9", "2001:db8::10", "fe80::1%eth0",
+                 "nms.example.net", "printer", "", "héllo.example", "a\x00b", "010.0.0.1",
+                 "10.0.0.1 ", "1.2.3", "255.255.255.255", "0.0.0.0", "10.0.0.256"]
+
+
+def ranking_calls(seed: int, n: int) -> list[tuple[Any, ...]]:
+    """Drops whose flows tie a lot (counts of 1 to 3), to addresses of every kind."""
+    rng = random.Random(seed)
+    v4 = [f"10.{rng.randrange(3)}.{rng.randrange(4)}.{rng.randrange(1, 30)}" for _ in range(60)]
+    senders = v4[:20] + ["2001:db8::1", "nms.example.net", "héllo.example", "010.0.0.1"]
+    targets = v4 + ODD_ADDRESSES
+    calls = []
+    for _ in range(n):
+        signal, message = rng.choice(DROPS)
+        calls.append((START + timedelta(seconds=rng.randrange(7200)), message, signal,
+                      rng.choice(("tcp", "udp", None)), rng.choice(senders),
+                      rng.randrange(1024, 65536), rng.choice(targets),
+                      rng.choice((161, 22, 0, None)), rng.choice((1, 1, 1, 2, 3))))
+    return calls
+
+
+@pytest.mark.parametrize("seed,max_flows", [(10, 100_000), (11, 400)])
+def test_the_table_ranks_ghost_flows_as_python_sorts_them(seed: int, max_flows: int) -> None:
+    """The C choice of the busiest flows (`ranked_flows`) equals the Python sort of every
+    flow's count: ties at the cut-off, IPv6, names, folded `*` keys, held destinations."""
+    from auditor.reconcile import _ranked_flows, address_sort_key
+
+    table = TrafficIndex(set(), max_flows=max_flows)
+    python = TrafficIndex(set(), max_flows=max_flows, native=False)
+    for call in ranking_calls(seed, 3000):
+        table.add_fields(*call)
+        python.add_fields(*call)
+    counts = python.flow_counts()
+    held = {counts[0][0][1], counts[-1][0][1], "::1", "printer"}
+    if max_flows < 1000:
+        assert any(key[0] == "*" for key, _ in counts), "folded flows reached"
+    for limit in (1, 7, 50, 333, len(counts) - 1, len(counts) + 5):
+        got = table.ranked_flows(held, limit, address_sort_key)
+        want = _ranked_flows(counts, held, limit)
+        assert got is not None and got == want, limit
+        listed, rest, lines = got
+        assert len(listed) == min(limit, len(counts) - sum(k[1] in held for k, _ in counts))
+        assert rest + len(listed) == sum(k[1] not in held for k, _ in counts)
+        assert lines + sum(n for _, n in listed) == sum(n for k, n in counts if k[1] not in held)
+    # the cut-off fell inside a tie, where only the address order decides
+    ranked = sorted((n for k, n in counts if k[1] not in held), reverse=True)
+    assert ranked[49] == ranked[50] and ranked[332] == ranked[333]
+    listed_dsts = {key[1] for key, _ in table.ranked_flows(held, len(counts), address_sort_key)[0]}
+    assert {"2001:db8::7", "héllo.example", "a\x00b", "", "*"} & listed_dsts
+    assert table._table is not None, "ranking reads the table without draining it"
+
+
+def test_keys_only_python_can_order_are_left_to_python() -> None:
+    """A port that is no int (here a float a dict finds equal to the int) makes the table
+    decline (None); the flows are the same ones either way."""
+    from auditor.reconcile import address_sort_key
+
+    table, python = pair(100_000)
+    for index in (table, python):
+        index.add_fields(START, "106023", Signal.ACL_DENY, "tcp", "10.0.0.1", 5, "10.250.9.9",
+                         161, 1)
+        index.add_fields(START, "106023", Signal.ACL_DENY, "tcp", "10.0.0.1", 6, "10.250.9.9",
+                         161.0, 2)   # the same flow: 161.0 == 161, and hashes the same
+        index.add_fields(START, "106023", Signal.ACL_DENY, "tcp", "10.0.0.2", 6, "10.250.9.9",
+                         80.5, 1)
+    assert table.ranked_flows(set(), 10, address_sort_key) is None
+    assert view(table) == view(python)
+    assert [t.count for t in table.flows.values()] == [3, 1]
+
+
+def test_equal_key_parts_find_one_flow_as_a_dict_does() -> None:
+    """The table hashes a key's parts, never the tuple: parts equal but not identical (texts
+    of another recording, `True` for 1, a str subclass) are the same flow, as in a dict."""
+
+    class Text(str):
+        pass
+
+    table, python = pair(100_000)
+    src = "10.0.0.1"
+    same_src = "".join(["10.0.0.", "1"])
+    assert same_src is not src
+    for index in (table, python):
+        for sender, port in ((src, 1), (same_src, True), (Text(src), 1), (src, 1.0)):
+            index.add_fields(START, "106023", Signal.ACL_DENY, "tcp", sender, 5, "10.250.9.9",
+                             port, 1)
+        index.add_fields(START, "106023", Signal.ACL_DENY, Text("tcp"), src, 5, "10.250.9.9",
+                         2, 1)
+    assert view(table) == view(python)
+    assert [t.count for t in table.flows.values()] == [4, 1]
+
+
+def test_recordings_of_many_blocks_replay_as_one_python_pass(tmp_path: Any) -> None:
+    """Blocks recorded apart hold their own text objects: equal flows across blocks still
+    meet (the packed path's lookups by value), past the cap too."""
+    from benchmarks.asa_traffic import write_log
+    from connectors.base import Recording, SourceSpec
+    from connectors.logs.cisco_asa import AsaLogParser
+
+    log = tmp_path / "fw.log"
+    write_log(log, 40_000)
+    lines = log.read_text().splitlines(keepends=True)
+    spec = SourceSpec("fw", "cisco-asa")
+
+    def parser() -> AsaLogParser:
+        made = AsaLogParser(spec, clock=datetime(2026, 11, 26))
+        made.evidence_only = True
+        made.answered_for = set()
+        return made
+
+    by_c = TrafficIndex(set(), max_flows=3000)
+    by_python = TrafficIndex(set(), max_flows=3000, native=False)
+    for start in range(0, len(lines), 5000):
+        recording = Recording()
+        parser().fold_block("".join(lines[start:start + 5000]), recording)
+        sent = pickle.loads(pickle.dumps(recording))
+        by_c.add_recording(sent)
+        by_python.add_recording(sent)
+    want = view(by_python)
+    assert view(by_c) == want
+    assert want[1] > 0, "the cap was reached"
+    assert any(f[1] > 1 and f[0][0] != "*" for f in want[0]), "flows met again"

@@ -344,3 +344,46 @@ def test_finding_fields_in_the_order_reconcile_builds_them() -> None:
     assert [f.name for f in fields(Finding)] == [
         "address", "verdict", "polled", "reasons", "network", "records", "traffic", "action",
         "names"]
+
+
+def test_ghost_flows_the_same_whether_the_c_table_or_python_ranks_them() -> None:
+    """Many flows of one or two lines (ties at the cut-off), senders and destinations of
+    every kind, held ones among them: the C table's choice and order equal the Python sort,
+    ghost flow by ghost flow, attribution and the rest's counts included."""
+    import random
+
+    pytest.importorskip("auditor._flows", reason="the C flow table is not built")
+    rng = random.Random(3)
+    v4 = [f"10.{rng.randrange(4)}.{rng.randrange(256)}.{rng.randrange(1, 255)}"
+          for _ in range(300)]
+    others = ["2001:db8::9", "2001:db8::1:0", "::ffff:10.0.0.1", "nms.example.net", "héllo"]
+    pollers = {v4[0]: "orion (NOC)", "nms.example.net": "zabbix"}
+    processes = {("src", v4[1], 40001): "snmpd.exe", ("dst", v4[2], 161): "agent"}
+    table = TrafficIndex(held=set(), max_flows=1500)
+    python = TrafficIndex(held=set(), max_flows=1500, native=False)
+    for n in range(4000):
+        src = rng.choice(v4[:30] + others)
+        dst = rng.choice(v4 + others)
+        dport = rng.choice((161, 22, 6711, None))
+        signal = rng.choice((Signal.ACL_DENY, Signal.SYN_RETRANSMIT, Signal.NO_ROUTE))
+        count = rng.choice((1, 1, 1, 2))
+        protocol = rng.choice(("tcp", "udp")) if n % 7 else None
+        sport = rng.choice((40001, 50000 + n))
+        for index in (table, python):
+            index.add_fields(AS_OF + timedelta(seconds=n), "419002", signal, protocol, src,
+                             sport, dst, dport, count)
+    held = set(v4[100:140])
+    for limit in (10, 250, 10_000):
+        got = ghost_flows(table, held, pollers, processes, limit=limit)
+        assert table._table is not None   # ranked in C: nothing drained
+        want = ghost_flows(python, held, pollers, processes, limit=limit)
+        assert got == want
+        flows, folded = got
+        assert len(flows) == min(limit, len(flows) + folded.flows)
+        assert not any(g.dst in held for g in flows)
+    counts = sorted((n for key, n in python.flow_counts() if key[1] not in held),
+                    reverse=True)
+    assert counts[249] == counts[250], "the cut-off at 250 falls inside a tie"
+    flows, _ = ghost_flows(table, held, pollers, processes)
+    assert {"*", "nms.example.net", "2001:db8::9"} <= {g.src for g in flows}
+    assert any(g.attribution and "snmpd.exe" in g.attribution for g in flows)
