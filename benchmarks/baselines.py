@@ -91,3 +91,20 @@ def polars_flows(paths: list[Path]) -> tuple[float, int] | None:
     ).filter(pl.col("src").is_not_null())
     result = extracted.group_by(["src", "dst", "port"]).len().collect()
     return time.perf_counter() - begin, int(result["len"].sum())
+
+
+def main(argv: list[str]) -> None:
+    """`python benchmarks/baselines.py naive|polars PATH...`: one baseline as the script a
+    user runs (a process of its own, its start-up included, as `stale-audit` is timed);
+    prints the in-process seconds and the lines it counted."""
+    kind, paths = argv[0], [Path(p) for p in argv[1:]]
+    result = naive(paths) if kind == "naive" else polars_flows(paths)
+    if result is None:
+        raise SystemExit("polars is not installed")
+    print(f"{result[0]:.4f} {result[1]}")
+
+
+if __name__ == "__main__":
+    import sys
+
+    main(sys.argv[1:])
