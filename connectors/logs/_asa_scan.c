@@ -54,6 +54,17 @@
 
 #define MAX_HEADER 240      /* longer headers go to Python */
 #define CACHE_SLOTS 16      /* header shapes remembered in C, before asking `devices` */
+#define TEXT_SLOTS 4096     /* texts of a packed recording remembered by their bytes */
+#define TEXT_MAX 46         /* longer texts are not remembered */
+
+/* A text already in a packed recording's `objects` (an address, a protocol), found by its
+ * bytes: a drop's three texts cost a str, a hash and a dict look-up each otherwise, and
+ * senders, protocols and many destinations repeat. */
+typedef struct {
+    int32_t at;             /* its index in `objects`, -1: empty */
+    unsigned char len;
+    char text[TEXT_MAX];
+} Text;
 
 enum { C302013, C302014, C302015, C302016, C305011, C305012, C106023, C110003, C419002,
        C106100, NCOUNTS };
@@ -91,6 +102,8 @@ typedef struct {
     PyObject *blob, *objects, *index;   /* a packed recording: borrowed from `add` */
     PyObject *last_time;    /* the last time packed (borrowed from `objects`) and its index */
     int last_time_at;
+    Text *texts;            /* TEXT_SLOTS of them while packing, else NULL */
+    int32_t fixed_at[NIDS + 4];   /* indexes of the message ids and signals, -1: not yet */
     PyObject *read_header;  /* the parser's header reader: header -> (time, device) */
     PyObject *signals;      /* (acl-deny, no-route, syn-retransmit) */
     PyObject *latest;       /* the newest time a year-less date may have, or None */
@@ -712,11 +725,30 @@ static int pack_ref(Scanner *self, PyObject *obj) {
 }
 
 static int pack_text(Scanner *self, const char *p, Py_ssize_t n) {
+    Text *slot = NULL;
+    if (n <= TEXT_MAX) {
+        uint32_t h = 2166136261u;
+        for (Py_ssize_t i = 0; i < n; i++) h = (h ^ (unsigned char)p[i]) * 16777619u;
+        slot = &self->texts[(h ^ (h >> 15)) & (TEXT_SLOTS - 1)];
+        if (slot->at >= 0 && slot->len == n && memcmp(slot->text, p, n) == 0) return slot->at;
+    }
     PyObject *text = PyUnicode_DecodeASCII(p, n, NULL);
     if (text == NULL) return -1;
     int at = pack_ref(self, text);
     Py_DECREF(text);
+    if (at >= 0 && slot != NULL) {
+        slot->at = at;
+        slot->len = (unsigned char)n;
+        memcpy(slot->text, p, n);
+    }
     return at;
+}
+
+/* The index of a message id or signal (`fixed`: its place in `fixed_at`), asked of the
+ * recording once. */
+static int pack_fixed(Scanner *self, int fixed, PyObject *obj) {
+    if (self->fixed_at[fixed] < 0) self->fixed_at[fixed] = pack_ref(self, obj);
+    return self->fixed_at[fixed];
 }
 
 /* One drop as a packed record: nine little-endian int32, `time message signal protocol src
@@ -735,8 +767,9 @@ static int pack_drop(Scanner *self, PyObject *when, Drop *drop, const char *prot
         self->last_time = PyList_GET_ITEM(self->objects, rec[0]);
         self->last_time_at = rec[0];
     }
-    rec[1] = pack_ref(self, self->ids[drop->message]);
-    rec[2] = pack_ref(self, PyTuple_GET_ITEM(self->signals, drop->signal));
+    rec[1] = pack_fixed(self, drop->message, self->ids[drop->message]);
+    rec[2] = pack_fixed(self, NIDS + drop->signal,
+                        PyTuple_GET_ITEM(self->signals, drop->signal));
     rec[3] = pack_text(self, proto, plen);
     rec[4] = pack_text(self, drop->a.addr, drop->a.addr_end - drop->a.addr);
     rec[5] = (int32_t)sport;
@@ -1056,6 +1089,14 @@ static int Scanner_init(Scanner *self, PyObject *args, PyObject *kwds) {
     self->objects = packed ? PyTuple_GET_ITEM(add, 1) : NULL;
     self->index = packed ? PyTuple_GET_ITEM(add, 2) : NULL;
     self->last_time = NULL;
+    for (int i = 0; i < NIDS + 4; i++) self->fixed_at[i] = -1;
+    PyMem_Free(self->texts);
+    self->texts = NULL;
+    if (packed) {
+        self->texts = PyMem_Malloc(TEXT_SLOTS * sizeof(Text));
+        if (self->texts == NULL) { PyErr_NoMemory(); return -1; }
+        for (int i = 0; i < TEXT_SLOTS; i++) self->texts[i].at = -1;
+    }
     Py_INCREF(read_header); Py_XSETREF(self->read_header, read_header);
     Py_INCREF(signals); Py_XSETREF(self->signals, signals);
     Py_INCREF(latest); Py_XSETREF(self->latest, latest);
@@ -1116,6 +1157,7 @@ static void Scanner_dealloc(Scanner *self) {
     for (int i = 0; i < NIDS; i++) Py_XDECREF(self->ids[i]);
     for (int i = 0; i < CACHE_SLOTS; i++) Py_XDECREF(self->cache[i].device);
     PyMem_Free(self->handled);
+    PyMem_Free(self->texts);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
