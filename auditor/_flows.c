@@ -825,6 +825,35 @@ static PyObject *FlowTable_tally(FlowTable *self, PyObject *args) {
     return make_tally(&self->flows[at], (PyTypeObject *)cls, array);
 }
 
+/* `(count, first, last, signals, sports)` of one flow, or None: what a ghost flow shows,
+ * without the tally's dicts of messages and hours (ghost flows ask it of 10,000 flows). */
+static PyObject *FlowTable_brief(FlowTable *self, PyObject *key) {
+    Py_ssize_t at = find(self, key);
+    if (at == -2) return NULL;
+    if (at < 0) Py_RETURN_NONE;
+    Flow *f = &self->flows[at];
+    PyObject *signals = PyTuple_New(f->signals.len);
+    PyObject *sports = PyTuple_New(f->nsports);
+    if (signals == NULL || sports == NULL) {
+        Py_XDECREF(signals);
+        Py_XDECREF(sports);
+        return NULL;
+    }
+    for (int i = 0; i < f->signals.len; i++)
+        PyTuple_SET_ITEM(signals, i, Py_NewRef(names_at(&f->signals, i)->name));
+    for (int i = 0; i < f->nsports; i++) {
+        PyObject *port = PyLong_FromLong(f->sports[i]);
+        if (port == NULL) {
+            Py_DECREF(signals);
+            Py_DECREF(sports);
+            return NULL;
+        }
+        PyTuple_SET_ITEM(sports, i, port);
+    }
+    return Py_BuildValue("(LOONN)", f->count, f->first ? f->first : Py_None,
+                         f->last ? f->last : Py_None, signals, sports);
+}
+
 /* -- the busiest flows, in the order ghost flows are listed -------------------------------- */
 
 /* `auditor.reconcile.address_sort_key(text)`: (version, integer, text) with the text kept
@@ -1188,6 +1217,9 @@ static PyMethodDef FlowTable_methods[] = {
      "counts() -> [(key, count)] of every flow, in first-seen order"},
     {"tally", (PyCFunction)FlowTable_tally, METH_VARARGS,
      "tally(key, FlowTally, array) -> that flow's FlowTally (a copy), or None"},
+    {"brief", (PyCFunction)FlowTable_brief, METH_O,
+     "brief(key) -> (count, first, last, signals, sports) or None: a flow as ghost flows "
+     "show it."},
     {"ranked", (PyCFunction)FlowTable_ranked, METH_VARARGS,
      "ranked(held, limit, order) -> ([(key, count)] listed, flows, lines folded) or None"},
     {"drain", (PyCFunction)FlowTable_drain, METH_VARARGS,

@@ -433,17 +433,22 @@ def ghost_flows(traffic: TrafficIndex, held: Collection[str], pollers: Mapping[s
     listed, rest, rest_lines = ranked
     folded = FoldedFlows(flows=rest, lines=rest_lines)
     flows = []
+    processes = processes or {}
+    reasons_of: dict[tuple[str, ...], tuple[Reason, ...]] = {}   # a few signal sets repeat
     for key, _ in listed:
-        (src, dst, protocol, port), tally = key, traffic.flow(key)
-        assert tally is not None
-        # The index's keys are `Signal` members already: no `Signal(s)` call (an enum
-        # lookup in Python) per key of every flow.
-        reasons = {_SIGNAL_REASON[s] for s in tally.signals if s in _SIGNAL_REASON}
+        brief = traffic.flow_brief(key)
+        assert brief is not None
+        (src, dst, protocol, port), (count, first, last, signals, sports) = key, brief
+        reasons = reasons_of.get(signals)
+        if reasons is None:
+            # The index's keys are `Signal` members already: no `Signal(s)` call (an enum
+            # lookup in Python) per key of every flow.
+            found = {_SIGNAL_REASON[s] for s in signals if s in _SIGNAL_REASON}
+            reasons = reasons_of[signals] = tuple(sorted(found, key=_REASON_ORDER.__getitem__))
         flows.append(GhostFlow(
-            src=src, dst=dst, protocol=protocol, port=port, count=tally.count,
-            first_seen=tally.first, last_seen=tally.last,
-            reasons=tuple(sorted(reasons, key=_REASON_ORDER.__getitem__)),
-            attribution=attribute(src, dst, port, tally.sports, pollers, processes or {})))
+            src=src, dst=dst, protocol=protocol, port=port, count=count, first_seen=first,
+            last_seen=last, reasons=reasons,
+            attribution=attribute(src, dst, port, sports, pollers, processes)))
     return flows, folded
 
 

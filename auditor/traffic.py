@@ -29,6 +29,8 @@ except ImportError:   # pragma: no cover - no C compiler at install: the same fo
     FlowTable = None  # type: ignore[assignment,misc]
 
 FlowKey = tuple[str, str, str, int | None]
+#: (count, first seen, last seen, signals, source ports): `TrafficIndex.flow_brief`.
+FlowBrief = tuple[int, datetime | None, datetime | None, tuple[str, ...], tuple[int, ...]]
 MAX_SPORTS = 32
 #: Distinct drop flows kept exactly (about 1 KB each); see `TrafficIndex.max_flows`.
 MAX_FLOWS = 100_000
@@ -402,6 +404,18 @@ class TrafficIndex:
             tally: FlowTally | None = self._table.tally(key, FlowTally, array)
             return tally
         return self._flows.get(key)
+
+    def flow_brief(self, key: FlowKey) -> FlowBrief | None:
+        """What a ghost flow shows of one drop flow (count, first and last seen, signals in
+        first-seen order, source ports), or None: from the C table without building the
+        tally's dicts of messages and hours."""
+        if self._table is not None:
+            brief: FlowBrief | None = self._table.brief(key)
+            return brief
+        tally = self._flows.get(key)
+        if tally is None:
+            return None
+        return (tally.count, tally.first, tally.last, tuple(tally.signals), tuple(tally.sports))
 
     def _start_hour(self, when: datetime) -> None:
         """Make `when`'s hour the current one (lines of one hour share its datetime)."""

@@ -258,6 +258,12 @@ def test_choosing_the_busiest_reads_the_table_without_draining_it() -> None:
                 got.hours) == (want.count, want.first, want.last, want.signals, want.messages,
                                list(want.sports), want.hours)
     assert table.flow(("10.0.0.1", "10.0.0.2", "tcp", 1)) is None
+    # the brief a ghost flow shows, from C and from Python's tally alike
+    for key in some:
+        want = python.flows[key]
+        assert table.flow_brief(key) == python.flow_brief(key) == (
+            want.count, want.first, want.last, tuple(want.signals), tuple(want.sports))
+    assert table.flow_brief(("10.0.0.1", "10.0.0.2", "tcp", 1)) is None
     assert table._table is not None   # still folding in C
     for call in calls[3000:]:
         table.add_fields(*call)
