@@ -75,3 +75,43 @@ def test_events_from_several_files_say_which_file(capsys) -> None:
     assert records[0]["message"].startswith("filterlog/")
     assert main(["events", str(ASA), *AS_OF]) == 0
     assert "file" not in json.loads(capsys.readouterr().out.splitlines()[0])
+
+
+def _full_score(path: Path) -> str | None:
+    """The kind that recognises most of the first lines, every parser asked (the rule)."""
+    from connectors import LOG_PARSERS, SIEM_LOGS, lookup
+    from connectors.shared.files import head_lines
+
+    lines = head_lines(path, 200)
+    scores = {name: sum(1 for line in lines if lookup("logs", name).recognises(line))
+              for name in sorted(LOG_PARSERS.keys() - SIEM_LOGS)}
+    best = max(scores, key=lambda name: (scores[name], name == "cisco-asa"))
+    return best if scores[best] else None
+
+
+def test_the_quick_answer_for_cisco_is_the_rules_answer(tmp_path: Path) -> None:
+    """Every fixture log, and files mixing a few lines of another kind into Cisco's, are told
+    as scoring every parser would tell them."""
+    logs = [p for p in sorted(FIXTURES.glob("*/*.log")) if p.stat().st_size]
+    asa = ASA.read_text().splitlines()
+    for other in ("pfsense", "iptables"):
+        foreign = (FIXTURES / other / "retired-snmp.log").read_text().splitlines()
+        mixed = tmp_path / f"asa-and-{other}.log"
+        mixed.write_text("\n".join(asa[:3] + foreign[:2] + asa[3:]) + "\n")
+        logs.append(mixed)
+    assert len(logs) > 5
+    for log in logs:
+        want = _full_score(log)
+        if want is not None:
+            assert detect_log_type(log) == want, log
+
+
+def test_a_cisco_log_is_told_without_importing_the_other_parsers() -> None:
+    code = ("import sys; from auditor.engine import detect_log_type; "
+            f"print(detect_log_type(__import__('pathlib').Path({str(ASA)!r}))); "
+            "print(sorted(m for m in sys.modules if m.startswith('connectors.logs.')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=ROOT, timeout=120, check=True,
+                         env=dict(os.environ, PYTHONPATH=str(ROOT))).stdout.splitlines()
+    assert out[0] == "cisco-asa"
+    assert not any(kind in out[1] for kind in ("fortigate", "iptables", "paloalto", "pfsense"))
