@@ -664,11 +664,42 @@ static Py_hash_t prefetch_packed(FlowTable *self, const int32_t *rec, PyObject *
     return hash;
 }
 
+/* The time at `objects[at]` of a packed recording (borrowed), or NULL with an exception.
+ * The scanner packs a naive time as the int of its microseconds since 0001-01-01T00:00
+ * (`packed_time` in `_asa_scan.c`): it is made a datetime here once, and the list holds that
+ * from then on, so the records of one second share one object as the fold expects. */
+static PyObject *packed_when(PyObject *objects, Py_ssize_t at) {
+    PyObject *when = PyList_GET_ITEM(objects, at);
+    if (!PyLong_CheckExact(when)) return when;
+    long long micro = PyLong_AsLongLong(when);
+    if (micro == -1 && PyErr_Occurred()) return NULL;
+    /* 0001-01-01 .. 9999-12-31T23:59:59.999999 */
+    if (micro < 0 || micro >= 3652059LL * 86400 * 1000000) {
+        PyErr_SetString(PyExc_ValueError, "a packed time out of datetime's range");
+        return NULL;
+    }
+    long long seconds = micro / 1000000, day = seconds / 86400, in_day = seconds % 86400;
+    /* the civil date of a day count (Howard Hinnant's days-to-civil; day 0 is 0001-01-01,
+     * which is 719162 days before 1970-01-01 and 306 after its 0000-03-01 epoch) */
+    long long z = day + 306, era = z / 146097, doe = z - era * 146097;
+    long long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    long long doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
+    int d = (int)(doy - (153 * mp + 2) / 5 + 1), m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    int y = (int)(yoe + era * 400 + (m <= 2));
+    PyObject *made = PyDateTime_FromDateAndTime(y, m, d, (int)(in_day / 3600),
+                                                (int)(in_day / 60 % 60), (int)(in_day % 60),
+                                                (int)(micro % 1000000));
+    if (made == NULL) return NULL;
+    PyList_SET_ITEM(objects, at, made);   /* the list's reference to the int goes */
+    Py_DECREF(when);
+    return made;
+}
+
 /* Replay a worker's packed recording (`connectors.base.Recording`): records of nine int32
  * (`time message signal protocol src sport dst dport count`, objects as indexes into
- * `objects`, time -1 for None), written by the ASA scanner (`pack_drop`); a record whose
- * time is -2 stands for the next of `calls`, made in Python: a drop here, the rest to
- * `other`. */
+ * `objects`, time -1 for None; a time may be an int, `packed_when`), written by the ASA
+ * scanner (`pack_drop`); a record whose time is -2 stands for the next of `calls`, made in
+ * Python: a drop here, the rest to `other`. */
 static PyObject *FlowTable_add_packed(FlowTable *self, PyObject *args) {
     Py_buffer blob;
     PyObject *objects, *calls, *other;
@@ -722,7 +753,8 @@ static PyObject *FlowTable_add_packed(FlowTable *self, PyObject *args) {
             goto done;
         }
         if (r + 1 < records) next_hash = prefetch_packed(self, rec + 9, objects);
-        PyObject *when = rec[0] < 0 ? Py_None : PyList_GET_ITEM(objects, rec[0]);
+        PyObject *when = rec[0] < 0 ? Py_None : packed_when(objects, rec[0]);
+        if (when == NULL) goto done;
         PyObject *dport = port_object(rec[7]);
         if (dport == NULL) goto done;
         int rc = add_drop(self, when, PyList_GET_ITEM(objects, rec[1]),

@@ -19,7 +19,7 @@ import struct
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
@@ -180,6 +180,8 @@ class Fold(Protocol):
 RECORD = struct.Struct("<9i")
 #: The record that stands for the next of `Recording.calls` (a call made in Python).
 PYTHON_CALL = RECORD.pack(-2, 0, 0, 0, 0, 0, 0, 0, 0)
+#: A packed naive time is the int of its microseconds since this.
+PACKED_EPOCH = datetime(1, 1, 1)
 
 
 class Recording:
@@ -187,8 +189,9 @@ class Recording:
     the real fold to make (`auditor.logfold`: a worker parses, the parent folds).
 
     The ASA scanner packs its drops into `blob` (nine int32 each, `RECORD`; the times,
-    message ids and addresses once each in `objects`): pickling and replaying them costs a
-    tenth of a tuple per call. A call made in Python is kept whole in `calls` and marked in
+    message ids and addresses once each in `objects`, a naive time as the int of its
+    microseconds since `PACKED_EPOCH`): pickling and replaying them costs a tenth of a tuple
+    per call. A call made in Python is kept whole in `calls` and marked in
     `blob` where it came (`PYTHON_CALL`), so the replay keeps the order."""
 
     def __init__(self) -> None:
@@ -220,6 +223,8 @@ class Recording:
             if time == -2:
                 yield next(calls)
             else:
+                if time >= 0 and type(objects[time]) is int:   # a naive time, packed
+                    objects[time] = PACKED_EPOCH + timedelta(microseconds=objects[time])
                 yield (objects[time] if time >= 0 else None, objects[message],
                        objects[signal], objects[protocol], objects[src], sport, objects[dst],
                        dport, count)

@@ -402,3 +402,44 @@ def test_the_pair_table_is_an_ordered_dict() -> None:
         table.pop(("nobody", "1"))
     with pytest.raises(TypeError):
         table[("fw-1", 1)] = True  # type: ignore[index]
+
+
+def test_packed_times_come_back_as_the_times_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker packs a naive time as an int (microseconds since year 1); the C fold and
+    Python's replay turn it back into the time the parser read, over datetime's range."""
+    import random
+    from datetime import timedelta
+
+    from connectors.base import PACKED_EPOCH, Recording
+
+    rng = random.Random(5)
+    stamps = [datetime(1, 1, 1), datetime(9999, 12, 31, 23, 59, 59, 999999),
+              datetime(2024, 2, 29, 12, 34, 56, 500000), datetime(2000, 2, 29),
+              datetime(1900, 3, 1), datetime(2100, 2, 28, 23, 59, 59)]
+    stamps += [PACKED_EPOCH + timedelta(microseconds=rng.randrange(315_537_897_600_000_000))
+               for _ in range(400)]
+    lines = "".join(
+        f"{t.isoformat(timespec='microseconds')}Z fw : %ASA-4-106023: Deny udp src "
+        f"dc:10.20.{n // 250}.{n % 250 + 1}/5000 dst fab:10.99.0.1/161 by access-group "
+        '"in" [0x0, 0x0]\n' for n, t in enumerate(stamps))
+    parser = AsaLogParser(SourceSpec("fw", "cisco-asa"), clock=AS_OF)
+    parser.evidence_only = parser.defer_unpaired = True
+    recording = Recording()
+    parser.fold_bytes(lines.encode(), recording, first=True)
+    assert parser.stats.parsed == len(stamps)
+    packed = [o for o in recording.objects if type(o) is int]
+    assert len(packed) == len(set(stamps)) > 400   # each read in C and packed
+    assert {PACKED_EPOCH + timedelta(microseconds=v) for v in packed} == set(stamps)
+    in_c, in_python = TrafficIndex(()), TrafficIndex((), native=False)
+    in_c.add_recording(recording)
+    in_python.add_recording(pickle_copy(recording))
+    want = {f"10.20.{n // 250}.{n % 250 + 1}": t for n, t in enumerate(stamps)}
+    for traffic in (in_c, in_python):
+        got = {key[0]: (t.first, t.last) for key, t in traffic.drop_flows()}
+        assert got == {src: (t, t) for src, t in want.items()}
+
+
+def pickle_copy(value: object) -> object:
+    import pickle
+
+    return pickle.loads(pickle.dumps(value))

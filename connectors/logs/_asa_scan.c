@@ -100,7 +100,7 @@ typedef struct {
     /* folding drops (all NULL/None when the scanner only keeps the books) */
     PyObject *add;          /* TrafficIndex.add_fields, or a recording (see `emit_drop`) */
     PyObject *blob, *objects, *index;   /* a packed recording: borrowed from `add` */
-    PyObject *last_time;    /* the last time packed (borrowed from `objects`) and its index */
+    PyObject *last_time;    /* the last time packed (owned) and its index in `objects` */
     int last_time_at;
     Text *texts;            /* TEXT_SLOTS of them while packing, else NULL */
     int32_t fixed_at[NIDS + 4];   /* indexes of the message ids and signals, -1: not yet */
@@ -751,6 +751,25 @@ static int pack_fixed(Scanner *self, int fixed, PyObject *obj) {
     return self->fixed_at[fixed];
 }
 
+/* A time as a packed recording keeps it (new reference): a naive datetime as the int of its
+ * microseconds since 0001-01-01T00:00 (an int pickles in a tenth of a datetime's time, and
+ * a block's drops hold a thousand times; `auditor/_flows.c` and `Recording.replay` turn it
+ * back), anything else as it is. */
+static PyObject *packed_time(PyObject *when) {
+    if (!PyDateTime_CheckExact(when) || PyDateTime_DATE_GET_TZINFO(when) != Py_None)
+        return Py_NewRef(when);
+    static const int before[13] = {0, 0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334};
+    int y = PyDateTime_GET_YEAR(when), m = PyDateTime_GET_MONTH(when);
+    long long prior = y - 1;
+    long long days = prior * 365 + prior / 4 - prior / 100 + prior / 400 + before[m]
+                     + PyDateTime_GET_DAY(when) - 1;
+    if (m > 2 && y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)) days++;
+    long long seconds = days * 86400 + PyDateTime_DATE_GET_HOUR(when) * 3600
+                        + PyDateTime_DATE_GET_MINUTE(when) * 60
+                        + PyDateTime_DATE_GET_SECOND(when);
+    return PyLong_FromLongLong(seconds * 1000000 + PyDateTime_DATE_GET_MICROSECOND(when));
+}
+
 /* One drop as a packed record: nine little-endian int32, `time message signal protocol src
  * sport dst dport count`, the objects as indexes into `objects` (time -1: None), the
  * numbers as they are (`auditor/_flows.c` reads them back: `FlowTable.add_packed`). */
@@ -760,11 +779,13 @@ static int pack_drop(Scanner *self, PyObject *when, Drop *drop, const char *prot
     if (when == Py_None) rec[0] = -1;
     else if (when == self->last_time) rec[0] = self->last_time_at;
     else {
-        rec[0] = pack_ref(self, when);
+        PyObject *packed = packed_time(when);
+        if (packed == NULL) return FAILED;
+        rec[0] = pack_ref(self, packed);
+        Py_DECREF(packed);
         if (rec[0] < 0) return FAILED;
-        /* the object `objects` holds (alive as long as the recording): an equal time
-         * found there may be another object, which must not be remembered by address */
-        self->last_time = PyList_GET_ITEM(self->objects, rec[0]);
+        Py_INCREF(when);
+        Py_XSETREF(self->last_time, when);
         self->last_time_at = rec[0];
     }
     rec[1] = pack_fixed(self, drop->message, self->ids[drop->message]);
@@ -1088,7 +1109,7 @@ static int Scanner_init(Scanner *self, PyObject *args, PyObject *kwds) {
     self->blob = packed ? PyTuple_GET_ITEM(add, 0) : NULL;
     self->objects = packed ? PyTuple_GET_ITEM(add, 1) : NULL;
     self->index = packed ? PyTuple_GET_ITEM(add, 2) : NULL;
-    self->last_time = NULL;
+    Py_CLEAR(self->last_time);
     for (int i = 0; i < NIDS + 4; i++) self->fixed_at[i] = -1;
     PyMem_Free(self->texts);
     self->texts = NULL;
@@ -1158,6 +1179,7 @@ static void Scanner_dealloc(Scanner *self) {
     for (int i = 0; i < CACHE_SLOTS; i++) Py_XDECREF(self->cache[i].device);
     PyMem_Free(self->handled);
     PyMem_Free(self->texts);
+    Py_XDECREF(self->last_time);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
