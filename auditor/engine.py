@@ -20,7 +20,7 @@ import netaddr
 from auditor.addresses import canonical_host, canonical_ip, canonical_prefix
 from auditor.config import AuditConfig
 from auditor.errors import ConfigError, SourceError, StaleAuditError, UsageError
-from auditor.logfold import fold_input, internal_failure, skipped_notes
+from auditor.logfold import FoldRun, fold_input, internal_failure, skipped_notes
 from auditor.model import (
     AuditResult,
     GhostFlow,
@@ -111,8 +111,7 @@ def run_audit(config: AuditConfig, *, as_of: datetime, generated_at: datetime,
     traffic = TrafficIndex(held, is_noise=noise_test(index, held | pollers.keys(),
                                                      network_ok))
     stats = LogStats()
-    for spec in config.logs:
-        inputs.append(fold_logs(spec, traffic, stats, as_of=as_of, progress=progress))
+    inputs += fold_all_logs(config.logs, traffic, stats, as_of=as_of, progress=progress)
     processes: dict[ProcessKey, str] = {}
     for spec in config.captures:
         for key, process in load_source(spec, "captures", inputs, clock=as_of).items():
@@ -205,8 +204,7 @@ def logs_only(specs: Sequence[SourceSpec], *, as_of: datetime, generated_at: dat
     """The `logs` command: no inventory, so every drop flow is a ghost flow."""
     traffic = TrafficIndex(held=())  # no inventory: answered traffic is nobody's evidence
     stats = LogStats()
-    inputs = [fold_logs(spec, traffic, stats, as_of=as_of, progress=progress)
-              for spec in specs]
+    inputs = fold_all_logs(specs, traffic, stats, as_of=as_of, progress=progress)
     ghosts, folded = ghost_flows(traffic, (), {})
     return AuditResult(name=name, generated_at=generated_at, as_of=as_of,
                        stale_after_days=0, inputs=tuple(inputs), findings=(),
@@ -216,15 +214,27 @@ def logs_only(specs: Sequence[SourceSpec], *, as_of: datetime, generated_at: dat
                        hourly_flows=_top_flows(traffic, ghosts), ghosts_folded=folded)
 
 
+def fold_all_logs(specs: Sequence[SourceSpec], traffic: TrafficIndex, stats: LogStats, *,
+                  as_of: datetime, progress: Progress | None = None) -> list[InputStatus]:
+    """Fold every `[[logs]]` input into `traffic`, in order, their files here sharing one set
+    of workers (`logfold.FoldRun`: sized by all of them, so seven small rotated archives
+    are parsed on every core as one big file would be)."""
+    local = [spec for spec in specs if spec.options.get("engine") != "spark"]
+    with FoldRun(local, traffic, as_of=as_of) as run:
+        return [fold_logs(spec, traffic, stats, as_of=as_of, progress=progress, run=run)
+                for spec in specs]
+
+
 def fold_logs(spec: SourceSpec, traffic: TrafficIndex, stats: LogStats, *, as_of: datetime,
-              progress: Progress | None = None) -> InputStatus:
+              progress: Progress | None = None, run: FoldRun | None = None) -> InputStatus:
     """Fold every file of one `[[logs]]` input into `traffic` (on every core where it pays,
-    or with the user's Spark: `engine = "spark"`); count into `stats`."""
+    with `run`'s workers where given, or with the user's Spark: `engine = "spark"`); count
+    into `stats`."""
     started = time.perf_counter()
     if spec.options.get("engine") == "spark":
         status = fold_input_spark(spec, traffic, stats, as_of=as_of, progress=progress)
     else:
-        status = fold_input(spec, traffic, stats, as_of=as_of, progress=progress)
+        status = fold_input(spec, traffic, stats, as_of=as_of, progress=progress, run=run)
     return replace(status, seconds=time.perf_counter() - started)
 
 

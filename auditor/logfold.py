@@ -6,8 +6,9 @@ decoded by whoever parses them (`files.open_byte_blocks`), anything else as text
 (`files.open_blocks`: standard input, UTF-16). On one core, one parser folds them all into the
 audit's `TrafficIndex` (`LogParser.fold_block`; the ASA parser reads its bulk lines in C).
 
-On several cores, one forked worker per core parses the blocks (forked once per input,
-`_Pool`) while this process reads or hands them out and folds what they send: on two
+On several cores, one forked worker per core parses the blocks (forked once per run, for
+all its inputs: `FoldRun`) while this process reads or hands them out and folds what they
+send: on two
 cores and the 2M-line benchmark, this process also parsing one block in four took 1.72 s
 against 1.42 s, and a gz's inflating thread fits beside. A worker does not fold: it
 records the fold's calls (`Recording`: the drops packed, nine int32 each, in order) and
@@ -78,9 +79,10 @@ class Part:
 
 @dataclass(slots=True)
 class _Context:
-    """What every block's parser needs; set before the workers fork, so they inherit it."""
+    """What every block's parser of a run needs besides its input's spec (which comes with
+    each block): set before the workers fork, so they inherit it. `held` may be a million
+    addresses: sent once this way, never per block."""
 
-    spec: SourceSpec
     clock: datetime
     held: Any
 
@@ -98,11 +100,11 @@ def fold_parser(spec: SourceSpec, clock: datetime, held: Any) -> LogParser:
     return parser
 
 
-def _parser() -> LogParser:
-    """`fold_parser` in a worker, from the context it forked with."""
+def _parser(spec: SourceSpec) -> LogParser:
+    """`fold_parser` for `spec` in a worker, from the context it forked with."""
     context = _CONTEXT
     assert context is not None
-    return fold_parser(context.spec, context.clock, context.held)
+    return fold_parser(spec, context.clock, context.held)
 
 
 #: A block to parse: its text; or where it lies in a plain file (path, start, stop), which
@@ -111,10 +113,12 @@ def _parser() -> LogParser:
 Block = str | tuple[Path, int, int] | bytes
 
 
-def record_block(block: Block) -> Part:
-    """Parse one block of whole lines in a worker, recording the fold's calls. Bytes go to
-    the parser undecoded (`fold_bytes`): one that reads bytes decodes only odd lines."""
-    parser = _parser()
+def record_block(task: tuple[SourceSpec, Block]) -> Part:
+    """Parse one block of an input's whole lines in a worker, recording the fold's calls.
+    Bytes go to the parser undecoded (`fold_bytes`): one that reads bytes decodes only odd
+    lines."""
+    spec, block = task
+    parser = _parser(spec)
     recording = Recording()
     if isinstance(block, str):
         parser.fold_block(block, recording)
@@ -135,11 +139,12 @@ class Merge:
         self.stats = stats
         self.pairs: dict[str, OrderedDict[tuple[str, str], bool]] = {}
 
-    def fold(self, blocks: Iterator[str], tick: Callable[[], None] | None = None) -> None:
-        """Parse and fold `blocks` here, with one parser (one pass). Where the file breaks
-        (a damaged archive), what was folded before is closed and counted, then the break
-        raised."""
-        parser = _parser()
+    def fold(self, spec: SourceSpec, blocks: Iterator[str],
+             tick: Callable[[], None] | None = None) -> None:
+        """Parse and fold `blocks` of `spec`'s lines here, with one parser (one pass). Where
+        the file breaks (a damaged archive), what was folded before is closed and counted,
+        then the break raised."""
+        parser = _parser(spec)
         try:
             for block in blocks:
                 parser.fold_block(block, self.traffic)
@@ -176,40 +181,71 @@ class Merge:
                 table.popitem(last=False)
 
 
+class FoldRun:
+    """The worker processes of a run's log inputs, shared by them all: forked on the first
+    block that needs them (a run big enough for several cores, `_workers`) and kept to the
+    end. A week of rotated archives is a week of inputs, each too small to fork for; the run
+    is not. Use it as a context manager: it sets what the workers inherit (`_Context`: the
+    clock and the held addresses of the run's one `TrafficIndex`) and closes the pool."""
+
+    def __init__(self, specs: Sequence[SourceSpec], traffic: TrafficIndex, *,
+                 as_of: datetime, workers: int | None = None) -> None:
+        self.context = _Context(as_of, traffic.held)
+        cores = _workers([p for s in specs if not s.live for p in s.paths]) \
+            if workers is None else workers
+        self.pool = _Pool(cores if cores > 1 else 0)
+
+    def __enter__(self) -> FoldRun:
+        global _CONTEXT
+        _keep_big_buffers()
+        _CONTEXT = self.context
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        global _CONTEXT
+        self.pool.close()
+        _CONTEXT = None
+
+
 def fold_input(spec: SourceSpec, traffic: TrafficIndex, stats: LogStats, *,
                as_of: datetime, progress: Progress | None = None,
-               workers: int | None = None, block_chars: int = BLOCK_CHARS) -> InputStatus:
+               workers: int | None = None, block_chars: int = BLOCK_CHARS,
+               run: FoldRun | None = None) -> InputStatus:
     """Fold every file of one `[[logs]]` input into `traffic`; count into `stats`.
 
-    `workers`: processes to parse with (None: every core, for an input big enough).
-    A broken file fails the input (`failed`, with its file and line); a parser bug fails it
-    as `internal`. Either way what was folded before stays folded.
+    `run`: the run's workers, shared with its other inputs (None: this input's own, as
+    many as `workers`, or every core for an input big enough). A broken file fails the
+    input (`failed`, with its file and line); a parser bug fails it as `internal`. Either
+    way what was folded before stays folded.
     """
-    global _CONTEXT
     if spec.live:   # a SIEM folds (or filters) the logs where they live: no files here
         return _fold_fetched(spec, traffic, stats, as_of=as_of)
+    if run is None:
+        with FoldRun([spec], traffic, as_of=as_of, workers=workers) as own:
+            return _fold_local(spec, traffic, stats, own, progress, block_chars)
+    if run.context.held is not traffic.held or run.context.clock != as_of:
+        raise ValueError("a FoldRun folds into one TrafficIndex, as of one time")
+    return _fold_local(spec, traffic, stats, run, progress, block_chars)
+
+
+def _fold_local(spec: SourceSpec, traffic: TrafficIndex, stats: LogStats, run: FoldRun,
+                progress: Progress | None, block_chars: int) -> InputStatus:
     own = LogStats()
     merge = Merge(traffic, own)
-    _keep_big_buffers()
-    cores = _workers(spec) if workers is None else workers
-    _CONTEXT = _Context(spec, as_of, traffic.held)
-    pool = _Pool(cores if cores > 1 else 0)
     reading: Path | None = None
     try:
         for path in spec.paths:
             reading = path
-            _fold_file(path, merge, pool, block_chars, progress)
+            _fold_file(spec, path, merge, run.pool, block_chars, progress)
     except SourceError as exc:
         stats.merge(own)
         return InputStatus(spec.name, spec.type, "log", SourceStatus.FAILED, own.lines,
                            str(exc))
     except Exception as exc:  # a parser bug fails its input, never the audit
+        run.pool.close()   # blocks of this input may be in flight: the next input forks anew
         stats.merge(own)
         where = f"{reading} after line {own.lines}" if reading else spec.name
         return internal_failure(spec, "log", where, exc)
-    finally:
-        pool.close()
-        _CONTEXT = None
     stats.merge(own)
     return InputStatus(spec.name, spec.type, "log", SourceStatus.OK, own.lines, engine="local")
 
@@ -240,19 +276,20 @@ def skipped_notes(skipped: Sequence[SkippedLine]) -> tuple[str, ...]:
 
 
 class _Pool:
-    """The worker processes of one input: forked on the first block that needs them, and
-    kept for every file of it (rotated archives are many files; forking anew for each cost
-    more than a worker saved on them). `workers` 0: this process parses everything."""
+    """The worker processes of a run (`FoldRun`): forked on the first block that needs them,
+    and kept for every file of every input (rotated archives are many files; forking anew
+    for each cost more than a worker saved on them). `workers` 0: this process parses
+    everything."""
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
         self._pool: ProcessPoolExecutor | None = None
 
-    def submit(self, block: Block) -> Any:
+    def submit(self, spec: SourceSpec, block: Block) -> Any:
         if self._pool is None:
             self._pool = ProcessPoolExecutor(self.workers,
                                              mp_context=multiprocessing.get_context("fork"))
-        return self._pool.submit(record_block, block)
+        return self._pool.submit(record_block, (spec, block))
 
     def close(self) -> None:
         if self._pool is not None:
@@ -260,7 +297,7 @@ class _Pool:
             self._pool = None
 
 
-def _fold_file(path: Path, merge: Merge, pool: _Pool, block_chars: int,
+def _fold_file(spec: SourceSpec, path: Path, merge: Merge, pool: _Pool, block_chars: int,
                progress: Progress | None) -> None:
     size = path.stat().st_size if path.is_file() else 0
     ticking = progress is not None and size > 0
@@ -278,18 +315,19 @@ def _fold_file(path: Path, merge: Merge, pool: _Pool, block_chars: int,
             done[0] = block[2] if isinstance(block, tuple) else done[0]
             tick()
 
-        _fold_shared(((path, start, stop) for start, stop in ranges), merge, pool, folded)
-    elif not pool.workers or not _fold_bytes(path, merge, pool, block_chars, tick):
+        _fold_shared(spec, ((path, start, stop) for start, stop in ranges), merge, pool,
+                     folded)
+    elif not pool.workers or not _fold_bytes(spec, path, merge, pool, block_chars, tick):
         with files.open_text_blocks(path, block_chars) as (blocks, position):
             if not pool.workers:
-                merge.fold(blocks, lambda: tick(position))
+                merge.fold(spec, blocks, lambda: tick(position))
             else:
-                _fold_shared(blocks, merge, pool, lambda _block: tick(position))
+                _fold_shared(spec, blocks, merge, pool, lambda _block: tick(position))
     if ticking:
         progress.finish()   # type: ignore[union-attr]
 
 
-def _fold_bytes(path: Path, merge: Merge, pool: _Pool, block_chars: int,
+def _fold_bytes(spec: SourceSpec, path: Path, merge: Merge, pool: _Pool, block_chars: int,
                 tick: Callable[[Callable[[], int]], None]) -> bool:
     """Fold a `.gz`/`.bz2` file whose blocks the workers decode themselves: this process
     only inflates (in a thread) and cuts at line ends. False where it cannot be read so
@@ -300,11 +338,11 @@ def _fold_bytes(path: Path, merge: Merge, pool: _Pool, block_chars: int,
         if opened is None:
             return False
         blocks, position = opened
-        _fold_shared(blocks, merge, pool, lambda _block: tick(position))
+        _fold_shared(spec, blocks, merge, pool, lambda _block: tick(position))
     return True
 
 
-def _fold_shared(blocks: Iterator[Block], merge: Merge, pool: _Pool,
+def _fold_shared(spec: SourceSpec, blocks: Iterator[Block], merge: Merge, pool: _Pool,
                  folded: Callable[[Block], None]) -> None:
     """Fold `blocks` in order, each parsed by one of the pool's forked workers (see the
     module).
@@ -314,7 +352,7 @@ def _fold_shared(blocks: Iterator[Block], merge: Merge, pool: _Pool,
     waiting: deque[tuple[Block, Any]] = deque()   # (block, its future), in file order
     try:
         for block in blocks:
-            waiting.append((block, pool.submit(block)))
+            waiting.append((block, pool.submit(spec, block)))
             # Fold from the front as far as it is ready; wait only past the read-ahead.
             while waiting and (len(waiting) > pool.workers * AHEAD or waiting[0][1].done()):
                 _retire(waiting.popleft(), merge, folded)
@@ -364,8 +402,8 @@ def _keep_big_buffers() -> None:
         mallopt(parameter, value)
 
 
-def _workers(spec: SourceSpec) -> int:
-    """How many processes parse this input: every core, when there is enough to share."""
+def _workers(paths: Sequence[Path]) -> int:
+    """How many processes parse these files: every core, when there is enough to share."""
     wanted = os.environ.get("STALE_AUDIT_WORKERS")
     if wanted and wanted.isdigit():
         return max(1, int(wanted))
@@ -374,7 +412,7 @@ def _workers(spec: SourceSpec) -> int:
     except AttributeError:   # not Linux
         cores = os.cpu_count() or 1
     total = 0
-    for path in spec.paths:
+    for path in paths:
         with suppress(OSError):
             total += path.stat().st_size
     if cores < 2 or total < PARALLEL_BYTES or "fork" not in \

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from auditor.logfold import fold_input
+from auditor.logfold import fold_input, record_block
 from auditor.model import LogStats
 from auditor.traffic import TrafficIndex
 from benchmarks.asa_traffic import write_log
@@ -22,6 +22,7 @@ from connectors.base import SourceSpec
 from connectors.logs.cisco_asa import AsaLogParser
 
 AS_OF = datetime(2026, 11, 25, 0, 0)
+_RECORD_BLOCK = record_block   # the real one, for a patched worker to call
 #: Built in one block, Teardown (SYN Timeout) in the next: the first endpoint opened it,
 #: from port 161; by ports alone the second would be taken for the initiator.
 BUILT = ("Nov 24 2026 23:59:58: %ASA-6-302013: Built inbound TCP connection 77 for "
@@ -282,3 +283,83 @@ def test_garbage_after_a_whole_archive_fails_it_after_every_line(
     assert status.status == "failed"
     assert f"file is damaged after {total} lines" in (status.error or "")
     assert stats.lines == total
+
+
+def _parts(log: Path, folder: Path, n: int) -> list[Path]:
+    """`log` cut into `n` rotated files, the oldest first (gz but for the live one)."""
+    lines = log.read_text().splitlines(keepends=True)
+    size = len(lines) // n + 1
+    paths = []
+    for k in range(n):
+        chunk = "".join(lines[k * size:(k + 1) * size]).encode()
+        if k == n - 1:
+            path = folder / "fw.log"
+            path.write_bytes(chunk)
+        else:
+            path = folder / f"fw.log.{n - 1 - k}.gz"
+            path.write_bytes(gzip.compress(chunk))
+        paths.append(path)
+    return paths
+
+
+def test_inputs_of_one_run_share_its_workers_and_fold_as_each_alone(
+        log: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Seven rotated files given as seven inputs, each too small to fork for: the run forks
+    once for all of them (sized by their total) and each input folds exactly as it would
+    alone."""
+    import auditor.logfold as logfold
+    from auditor.engine import fold_all_logs
+
+    paths = _parts(log, tmp_path, 7)
+    monkeypatch.setattr(logfold, "PARALLEL_BYTES", sum(p.stat().st_size for p in paths))
+    assert all(p.stat().st_size < logfold.PARALLEL_BYTES for p in paths)
+    monkeypatch.setattr(logfold.os, "sched_getaffinity", lambda _pid: {0, 1})
+    held = _held(log)
+    specs = [SourceSpec(p.name, "cisco-asa", (p,)) for p in paths]
+    runs: list[logfold.FoldRun] = []
+    real = logfold.FoldRun.__enter__
+
+    def entered(self: logfold.FoldRun) -> logfold.FoldRun:
+        runs.append(self)
+        return real(self)
+
+    monkeypatch.setattr(logfold.FoldRun, "__enter__", entered)
+    traffic, stats = TrafficIndex(held), LogStats()
+    statuses = fold_all_logs(specs, traffic, stats, as_of=AS_OF)
+    assert len(runs) == 1 and runs[0].pool.workers == 2
+    assert [s.status for s in statuses] == ["ok"] * 7
+    alone_traffic, alone_stats = TrafficIndex(held), LogStats()
+    for spec in specs:
+        assert fold_input(spec, alone_traffic, alone_stats, as_of=AS_OF, workers=1).status \
+            == "ok"
+    assert _snapshot(traffic, stats) == _snapshot(alone_traffic, alone_stats)
+    assert stats.lines == sum(s.records for s in statuses) == alone_stats.lines > 29_000
+
+
+def test_a_worker_dying_fails_its_input_and_the_next_forks_anew(
+        log: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import auditor.logfold as logfold
+    from auditor.engine import fold_all_logs
+
+    first, second = _parts(log, tmp_path, 2)
+    monkeypatch.setattr(logfold, "record_block", _dies_on_the_first)
+    monkeypatch.setattr(logfold, "PARALLEL_BYTES", 0)
+    monkeypatch.setattr(logfold.os, "sched_getaffinity", lambda _pid: {0, 1})
+    traffic, stats = TrafficIndex(set()), LogStats()
+    broken, fine = fold_all_logs([SourceSpec("first", "cisco-asa", (first,)),
+                                  SourceSpec("second", "cisco-asa", (second,))],
+                                 traffic, stats, as_of=AS_OF)
+    assert broken.status == "failed" and broken.internal
+    assert "BrokenProcessPool" in (broken.error or "")
+    alone_traffic, alone_stats = TrafficIndex(set()), LogStats()
+    fold_input(SourceSpec("second", "cisco-asa", (second,)), alone_traffic, alone_stats,
+               as_of=AS_OF, workers=1)
+    assert fine.status == "ok" and fine.records == alone_stats.lines > 10_000
+    assert _snapshot(traffic, stats)[:3] == _snapshot(alone_traffic, alone_stats)[:3]
+
+
+def _dies_on_the_first(task: tuple[SourceSpec, object]) -> object:
+    """A worker's parse that kills its process on the input named `first` only."""
+    if task[0].name == "first":
+        _dies(task)
+    return _RECORD_BLOCK(task)  # type: ignore[arg-type]
