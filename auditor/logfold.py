@@ -8,9 +8,8 @@ audit's `TrafficIndex` (`LogParser.fold_block`; the ASA parser reads its bulk li
 
 On several cores, one forked worker per core parses the blocks (forked once per run, for
 all its inputs: `FoldRun`) while this process reads or hands them out and folds what they
-send: on two
-cores and the 2M-line benchmark, this process also parsing one block in four took 1.72 s
-against 1.42 s, and a gz's inflating thread fits beside. A worker does not fold: it
+send: on two cores and the 2M-line benchmark, this process also parsing one block in four
+took 1.72 s against 1.42 s, and a gz's inflating thread fits beside. A worker does not fold: it
 records the fold's calls (`Recording`: the drops packed, nine int32 each, in order) and
 sends them back, and this process makes them on the one `TrafficIndex` (its flow table in
 C), block after block in file order. Parsing is most of the work and spreads; the fold

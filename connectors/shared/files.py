@@ -170,7 +170,8 @@ def line_ranges(path: Path, size: int = BLOCK_CHARS) -> list[tuple[int, int]] | 
 def read_range(path: Path, start: int, stop: int) -> str:
     """The text of the lines in bytes [start, stop) of a file cut by `line_ranges`, as a
     reader of the whole file reads them: UTF-8 (a BOM at the start dropped) with bad bytes
-    replaced, `\r\n` and `\r` read as newlines, absurdly long lines cut."""
+    replaced, `\r\n` and `\r` read as newlines, absurdly long lines cut. What a worker's
+    parser reads the range's bytes as (`LogParser.fold_bytes`)."""
     return decode_block(read_range_bytes(path, start, stop), first=start == 0)
 
 
