@@ -37,16 +37,29 @@ from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 from auditor.errors import SourceError
 from auditor.model import InputStatus, LogStats, SourceStatus
 from auditor.progress import Progress
 from auditor.traffic import TrafficIndex
 from connectors import lookup
-from connectors.base import Deferred, LogParser, Recording, SkippedLine, SourceSpec
+from connectors.base import (
+    Deferred,
+    LogParser,
+    OpenPairs,
+    Recording,
+    SkippedLine,
+    SourceSpec,
+)
 from connectors.shared import files
 from connectors.shared.files import BLOCK_CHARS
+
+if TYPE_CHECKING:
+    from connectors.logs._asa_scan import PairTable
+
+#: The merge's table of pairs left open by the blocks before: as the parser's own.
+_PairTable: TypeAlias = "OrderedDict[tuple[str, str], bool] | PairTable"
 
 #: Below this much input (bytes on disk), one process folds it: forking costs more.
 PARALLEL_BYTES = 24 << 20
@@ -73,7 +86,7 @@ class Part:
     calls: Recording
     stats: LogStats
     deferred: list[Deferred]
-    pairs: dict[str, dict[tuple[str, str], bool]]
+    pairs: dict[str, OpenPairs]
 
 
 @dataclass(slots=True)
@@ -136,7 +149,7 @@ class Merge:
     def __init__(self, traffic: TrafficIndex, stats: LogStats) -> None:
         self.traffic = traffic
         self.stats = stats
-        self.pairs: dict[str, OrderedDict[tuple[str, str], bool]] = {}
+        self.pairs: dict[str, _PairTable] = {}
 
     def fold(self, spec: SourceSpec, blocks: Iterator[str],
              tick: Callable[[], None] | None = None) -> None:
@@ -160,13 +173,13 @@ class Merge:
         self.close(part.stats, part.deferred, part.pairs)
 
     def adopt(self, traffic: TrafficIndex, stats: LogStats, deferred: list[Deferred],
-              pairs: dict[str, dict[tuple[str, str], bool]]) -> None:
+              pairs: dict[str, OpenPairs]) -> None:
         """Merge a file folded elsewhere (a Spark task, `sparkfold`), then close it."""
         self.traffic.merge(traffic)
         self.close(stats, deferred, pairs)
 
     def close(self, stats: LogStats, deferred: list[Deferred],
-              pairs: dict[str, dict[tuple[str, str], bool]]) -> None:
+              pairs: dict[str, OpenPairs]) -> None:
         """After a block (or file): its held-back Teardowns, counts and open pairs."""
         add = self.traffic.add
         for event in deferred:
@@ -174,10 +187,10 @@ class Merge:
             add(event.resolved(table.pop(event.key, None) if table else None))
         self.stats.merge(stats)
         for name, opened in pairs.items():
-            table = self.pairs.setdefault(name, OrderedDict())
-            table.update(opened)
-            while len(table) > PAIR_LIMIT:
-                table.popitem(last=False)
+            table = self.pairs.get(name)
+            if table is None:
+                table = self.pairs[name] = _pair_table(opened)
+            _absorb(table, opened, PAIR_LIMIT)
 
 
 class FoldRun:
@@ -204,6 +217,26 @@ class FoldRun:
         global _CONTEXT
         self.pool.close()
         _CONTEXT = None
+
+
+def _pair_table(like: OpenPairs) -> _PairTable:
+    """An empty table of open pairs like a parser's own: the ASA scanner's C table where
+    the parser has one (it merges in C), else an OrderedDict."""
+    if isinstance(like, dict):
+        return OrderedDict()
+    return cast("PairTable", type(like)())
+
+
+def _absorb(table: _PairTable, opened: OpenPairs, limit: int) -> None:
+    """`table.update(opened)`, then the oldest forgotten past `limit` (as the one-pass
+    parser's table forgets them); in C where the table is the ASA scanner's."""
+    if isinstance(table, OrderedDict):
+        table.update(opened.items())
+        while len(table) > limit:
+            table.popitem(last=False)
+    else:
+        table.absorb(opened)
+        table.bound(limit)
 
 
 def fold_input(spec: SourceSpec, traffic: TrafficIndex, stats: LogStats, *,

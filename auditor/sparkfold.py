@@ -43,7 +43,7 @@ from auditor.logfold import Merge, fold_parser
 from auditor.model import InputStatus, LogStats, SourceStatus
 from auditor.progress import Progress
 from auditor.traffic import TrafficIndex
-from connectors.base import Deferred, SourceSpec
+from connectors.base import Deferred, OpenPairs, SourceSpec
 from connectors.shared import files
 
 #: What the input's error says when PySpark is not installed.
@@ -66,7 +66,7 @@ class FilePart:
     traffic: TrafficIndex
     stats: LogStats
     deferred: list[Deferred]
-    pairs: dict[str, dict[tuple[str, str], bool]]
+    pairs: dict[str, OpenPairs]
     error: str | None = None
     internal: bool = False
     """The error was a parser bug, not a broken file (the input fails as `internal`)."""

@@ -28,7 +28,8 @@ from auditor.model import LogEvent, LogStats, Network, ProcessKey, Target
 from connectors.spec import SourceSpec
 
 __all__ = ["CaptureSource", "Connector", "Deferred", "Fold", "JsonBodySource", "LogParser",
-           "NetworkSource", "Recording", "SkippedLine", "SourceSpec", "TargetSource"]
+           "NetworkSource", "OpenPairs", "Recording", "SkippedLine",
+           "SourceSpec", "TargetSource"]
 from connectors.shared import files
 from connectors.shared.inputs import Inputs
 
@@ -156,6 +157,14 @@ class Deferred:
         e = self.event
         return LogEvent(e.line, e.time, e.device, e.message, e.signal, e.protocol,
                         e.dst, e.dport, e.src, e.sport, e.count)
+
+
+class OpenPairs(Protocol):
+    """A parser's open pairs of one table, (device, connection id) -> outbound, oldest
+    first: a dict, or the ASA scanner's C table (`PairTable`: pickled compactly, merged in
+    C)."""
+
+    def items(self) -> Iterable[tuple[tuple[str, str], bool]]: ...
 
 
 class Fold(Protocol):
@@ -302,9 +311,10 @@ class LogParser(Connector):
                 continue
             yield number + skipped, line
 
-    def open_pairs(self) -> dict[str, dict[tuple[str, str], bool]]:
+    def open_pairs(self) -> dict[str, OpenPairs]:
         """Pairing state left open at the end of the lines read (Builts with no Teardown
-        yet), per table, oldest first: what a later part's deferred events look up."""
+        yet), per table, oldest first: what a later part's deferred events look up. A
+        table may be the parser's own (read it before the parser reads on)."""
         return {}
 
     @classmethod

@@ -363,3 +363,34 @@ def _dies_on_the_first(task: tuple[SourceSpec, object]) -> object:
     if task[0].name == "first":
         _dies(task)
     return _RECORD_BLOCK(task)  # type: ignore[arg-type]
+
+
+def test_teardowns_blocks_after_their_builts_fold_as_one_pass(log: Path, tmp_path: Path) -> None:
+    """A busy firewall's Teardown comes minutes after its Built, blocks later: the open pairs
+    every block leaves (sent packed, merged in C) and the SYN Timeouts it holds back order
+    them as one pass does."""
+    delayed = tmp_path / "busy.log"
+    waiting: list[tuple[int, str]] = []
+    out = []
+    for n, line in enumerate(log.read_text().splitlines(keepends=True)):
+        if "-302014:" in line or "-302016:" in line:
+            waiting.append((n + 3_000, line))
+        else:
+            out.append(line)
+        while waiting and waiting[0][0] <= n:
+            out.append(waiting.pop(0)[1])
+    out += [line for _, line in waiting]
+    out[10:10] = [BUILT]   # opened inbound from port 161: by ports it would be turned round
+    delayed.write_text("".join(out) + TEAR)
+    held = _held(log)
+    for workers in (1, 2):
+        traffic, stats = TrafficIndex(held), LogStats()
+        status = fold_input(SourceSpec("fw", "cisco-asa", (delayed,)), traffic, stats,
+                            as_of=AS_OF, workers=workers, block_chars=40_000)
+        assert status.status == "ok"
+        folded = _snapshot(traffic, stats)
+        assert folded == _one_pass([delayed], held)
+    flows = folded[0]
+    assert ("203.0.113.5", "10.20.9.9", "tcp", 50000) in flows  # type: ignore[operator]
+    timeouts = [f for f in flows.values() if "syn-timeout" in f[3]]  # type: ignore[union-attr]
+    assert len(timeouts) > 100

@@ -108,6 +108,11 @@ typedef struct {
     PyObject *signals;      /* (acl-deny, no-route, syn-retransmit) */
     PyObject *latest;       /* the newest time a year-less date may have, or None */
     PyObject *zones;        /* zone words a time is shifted by, upper case */
+    /* a SYN Timeout whose Built this block did not see: ordered by ports (`server_ports`,
+     * `initiator_first`) and folded, or, reading one part of a file, handed to `defer` to
+     * be held back for the merge (None: fold it) */
+    PyObject *defer;
+    unsigned char server_ports[65536 / 8];
     PyObject *ids[NIDS];    /* message ids as str */
     /* where the next odd character of the block being read is (see `next_odd`) */
     PyObject *block;        /* owned, so that its identity cannot be reused */
@@ -844,9 +849,43 @@ static int fold_drop(Scanner *self, const char *s, const char *tag, Drop *drop) 
     return emit_drop(self, s, tag, drop, proto, plen, sport, dport);
 }
 
-/* A SYN Timeout Teardown whose Built was seen: the pair is popped and tells who opened the
- * connection (outbound: the second endpoint), as `_teardown` orders it. One whose Built was
- * not seen is Python's (ordered by ports, or held back for the merge). */
+/* `endpoints.is_server_port`: below 1024 (not 0), or one of `SERVER_PORTS`. */
+static inline int is_server_port(Scanner *self, long port) {
+    return (port > 0 && port < 1024)
+           || (port >= 0 && port < 65536 && (self->server_ports[port >> 3] >> (port & 7) & 1));
+}
+
+/* Hand an unpaired SYN Timeout to `defer(number, time, device, protocol, a, a_port, b,
+ * b_port, conn, a_first)` (`AsaLogParser._defer_syn_timeout`), which holds it back as
+ * `_teardown` and `_line` would. */
+static int defer_syn_timeout(Scanner *self, const char *s, const char *tag, Drop *drop,
+                             const char *proto, Py_ssize_t plen, long sport, long dport,
+                             int32_t device, const char *conn, const char *conn_end,
+                             int a_first) {
+    PyObject *args[10] = {NULL};
+    args[0] = PyLong_FromSsize_t(self->number);
+    args[1] = time_of(self, s, tag);
+    args[2] = Py_NewRef(PyList_GET_ITEM(self->conns->devices, device));
+    args[3] = PyUnicode_DecodeASCII(proto, plen, NULL);
+    args[4] = PyUnicode_DecodeASCII(drop->a.addr, drop->a.addr_end - drop->a.addr, NULL);
+    args[5] = PyLong_FromLong(sport);
+    args[6] = PyUnicode_DecodeASCII(drop->b.addr, drop->b.addr_end - drop->b.addr, NULL);
+    args[7] = PyLong_FromLong(dport);
+    args[8] = PyUnicode_DecodeASCII(conn, conn_end - conn, NULL);
+    args[9] = PyBool_FromLong(a_first);
+    PyObject *done = NULL;
+    int ok = 1;
+    for (int i = 0; i < 10; i++) ok = ok && args[i] != NULL;
+    if (ok) done = PyObject_Vectorcall(self->defer, args, 10, NULL);
+    for (int i = 0; i < 10; i++) Py_XDECREF(args[i]);
+    if (done == NULL) return FAILED;
+    Py_DECREF(done);
+    return DONE;
+}
+
+/* A SYN Timeout Teardown: the pair is popped and tells who opened the connection (outbound:
+ * the second endpoint), as `_teardown` orders it; one whose Built was not seen is ordered by
+ * ports, and held back for the merge when `defer` is set. */
 static int fold_syn_timeout(Scanner *self, const char *s, const char *tag, const char *proto,
                             const char *proto_end, Endpoint *a, Endpoint *b, int32_t device,
                             const char *conn, const char *conn_end) {
@@ -857,7 +896,12 @@ static int fold_syn_timeout(Scanner *self, const char *s, const char *tag, const
     long sport, dport;
     if (!drop_plain(&drop, lower, &plen, &sport, &dport)) return TO_PYTHON;
     int swap = pairs_pop(self->conns, device, conn, conn_end - conn);
-    if (swap < 0) return TO_PYTHON;
+    if (swap < 0) {   /* its Built is elsewhere: `initiator_first` orders it by ports */
+        swap = is_server_port(self, sport) && !is_server_port(self, dport);
+        if (self->defer != Py_None)
+            return defer_syn_timeout(self, s, tag, &drop, lower, plen, sport, dport, device,
+                                     conn, conn_end, !swap);
+    }
     if (swap) {
         drop.a = *b;
         drop.b = *a;
@@ -1080,15 +1124,30 @@ static int read_line(Scanner *self, const char *s, const char *e, Py_ssize_t cha
 
 static int Scanner_init(Scanner *self, PyObject *args, PyObject *kwds) {
     static char *kwlist[] = {"conns", "devices", "held", "handled", "pair_limit", "max_line",
-                             "add", "read_header", "signals", "latest", "zones", NULL};
+                             "add", "read_header", "signals", "latest", "zones",
+                             "server_ports", "defer", NULL};
     PyObject *conns, *devices, *held, *handled;
     PyObject *add = Py_None, *read_header = Py_None, *signals = Py_None, *latest = Py_None;
-    PyObject *zones = Py_None;
+    PyObject *zones = Py_None, *server_ports = NULL, *defer = Py_None;
     Py_ssize_t pair_limit, max_line;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OOOOnn|$OOOOO", kwlist, &conns, &devices,
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OOOOnn|$OOOOOSO", kwlist, &conns, &devices,
                                      &held, &handled, &pair_limit, &max_line, &add,
-                                     &read_header, &signals, &latest, &zones))
+                                     &read_header, &signals, &latest, &zones, &server_ports,
+                                     &defer))
         return -1;
+    memset(self->server_ports, 0, sizeof self->server_ports);
+    if (server_ports != NULL) {
+        if (PyBytes_GET_SIZE(server_ports) != sizeof self->server_ports) {
+            PyErr_SetString(PyExc_ValueError, "server_ports is a bitmap of 65536 ports");
+            return -1;
+        }
+        memcpy(self->server_ports, PyBytes_AS_STRING(server_ports), sizeof self->server_ports);
+    }
+    if (defer != Py_None && !PyCallable_Check(defer)) {
+        PyErr_SetString(PyExc_TypeError, "defer must be callable or None");
+        return -1;
+    }
+    Py_INCREF(defer); Py_XSETREF(self->defer, defer);
     int packed = PyTuple_CheckExact(add) && PyTuple_GET_SIZE(add) == 3
                  && PyByteArray_CheckExact(PyTuple_GET_ITEM(add, 0))
                  && PyList_CheckExact(PyTuple_GET_ITEM(add, 1))
@@ -1131,6 +1190,7 @@ static int Scanner_init(Scanner *self, PyObject *args, PyObject *kwds) {
         PyErr_SetString(PyExc_TypeError, "conns must be a PairTable");
         return -1;
     }
+    if (pairs_ready((PairTable *)conns) < 0) return -1;
     Py_INCREF(conns); Py_XSETREF(self->conns, (PairTable *)conns);
     Py_INCREF(devices); Py_XSETREF(self->devices, devices);
     Py_INCREF(held); Py_XSETREF(self->held, held);
@@ -1174,6 +1234,7 @@ static void Scanner_dealloc(Scanner *self) {
     Py_XDECREF(self->signals);
     Py_XDECREF(self->latest);
     Py_XDECREF(self->zones);
+    Py_XDECREF(self->defer);
     Py_XDECREF(self->block);
     for (int i = 0; i < NIDS; i++) Py_XDECREF(self->ids[i]);
     for (int i = 0; i < CACHE_SLOTS; i++) Py_XDECREF(self->cache[i].device);

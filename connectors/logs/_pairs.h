@@ -9,6 +9,12 @@
  * `pairs_get` and `pairs_pop` directly; Python sees a small mapping with (device, conn)
  * tuple keys, so the parser's own code reads and writes the same table, in order.
  *
+ * A block's parser leaves its open pairs to the blocks after it (`logfold.Merge`): on a
+ * busy firewall, where a connection's Teardown comes minutes after its Built, that is most
+ * of a block's Builts. The table pickles as its devices and one bytes record per pair
+ * (`__reduce__`), and `update` and `bound` merge and trim tables in C: sent and merged as a
+ * dict of tuples, they cost more than the block had cost to parse.
+ *
  * Layout: entries in a log in insertion order (`head` the oldest that may be alive, `tail`
  * the next free place; a popped entry stays as a hole), and an open-addressing index of
  * log positions twice the log's capacity (each position goes into it once, so the index is
@@ -20,8 +26,13 @@
 #include <string.h>
 
 #define PAIR_INLINE 24      /* connection ids up to this long are kept in the entry */
-#define SLOT_EMPTY (-1)
-#define SLOT_GONE (-2)
+/* An index slot: empty, gone (its entry popped), or the top half of its entry's hash and its
+ * log position + 2, so that a probe past other keys reads no entry (a Teardown whose Built
+ * is in another block probes to an empty slot, on a busy firewall most of them). */
+#define SLOT_EMPTY 0
+#define SLOT_GONE 1
+#define SLOT_OF(hash, at) (((hash) >> 32 << 32) | (uint64_t)((at) + 2))
+#define SLOT_AT(slot) ((Py_ssize_t)(uint32_t)(slot) - 2)
 
 typedef struct {
     uint64_t hash;
@@ -29,19 +40,25 @@ typedef struct {
     int32_t len;
     union { char text[PAIR_INLINE]; char *heap; } conn;
     unsigned char outbound;
+    uint32_t slot;          /* its index slot */
 } Pair;
 
 typedef struct {
     PyObject_HEAD
     Pair *pairs;
     Py_ssize_t head, tail, cap;     /* cap: a power of two */
-    int32_t *index;                 /* 2 * cap slots: a log position, SLOT_EMPTY or SLOT_GONE */
+    uint64_t *index;                /* 2 * cap slots (SLOT_OF, SLOT_EMPTY, SLOT_GONE) */
     Py_ssize_t count;
     PyObject *device_at;            /* device str -> its number */
     PyObject *devices;              /* list: number -> device str */
+    /* a table unpickled and not yet read: its devices and packed pairs (`__reduce__`),
+     * set into the table on first use (`pairs_ready`), or read straight from by `absorb`:
+     * a block's open pairs are absorbed once, hashing each pair once. NULL when read. */
+    PyObject *packed_devices, *packed;
 } PairTable;
 
 static PyTypeObject PairTableType;
+static int pairs_ready(PairTable *t);
 
 static inline const char *pair_text(const Pair *p) {
     return p->len > PAIR_INLINE ? p->conn.heap : p->conn.text;
@@ -61,11 +78,12 @@ static Py_ssize_t pairs_find(PairTable *t, int32_t device, const char *conn, Py_
                              uint64_t hash) {
     if (t->cap == 0) return -1;
     size_t mask = (size_t)(2 * t->cap - 1);
+    uint64_t tag = hash >> 32;
     for (size_t s = (size_t)hash & mask;; s = (s + 1) & mask) {
-        int32_t at = t->index[s];
-        if (at == SLOT_EMPTY) return -1;
-        if (at == SLOT_GONE) continue;
-        const Pair *p = &t->pairs[at];
+        uint64_t slot = t->index[s];
+        if (slot == SLOT_EMPTY) return -1;
+        if (slot == SLOT_GONE || slot >> 32 != tag) continue;
+        const Pair *p = &t->pairs[SLOT_AT(slot)];
         if (p->hash == hash && p->device == device && p->len == len
             && memcmp(pair_text(p), conn, len) == 0)
             return (Py_ssize_t)s;
@@ -74,9 +92,11 @@ static Py_ssize_t pairs_find(PairTable *t, int32_t device, const char *conn, Py_
 
 static void pairs_index_put(PairTable *t, Py_ssize_t at) {
     size_t mask = (size_t)(2 * t->cap - 1);
-    size_t s = (size_t)t->pairs[at].hash & mask;
-    while (t->index[s] >= 0) s = (s + 1) & mask;
-    t->index[s] = (int32_t)at;
+    Pair *p = &t->pairs[at];
+    size_t s = (size_t)p->hash & mask;
+    while (t->index[s] > SLOT_GONE) s = (s + 1) & mask;
+    t->index[s] = SLOT_OF(p->hash, at);
+    p->slot = (uint32_t)s;
 }
 
 /* Room for one more entry at `tail`: the log compacted, or doubled. 0, or -1 (no memory). */
@@ -87,7 +107,7 @@ static int pairs_make_room(PairTable *t) {
         PyErr_SetString(PyExc_OverflowError, "pairing table too large");
         return -1;
     }
-    int32_t *index = PyMem_Malloc(2 * cap * sizeof(int32_t));
+    uint64_t *index = PyMem_Malloc(2 * cap * sizeof(uint64_t));
     if (index == NULL) { PyErr_NoMemory(); return -1; }
     Pair *pairs = t->pairs;
     if (cap != t->cap) {
@@ -110,7 +130,7 @@ static int pairs_make_room(PairTable *t) {
 
 /* Forget the entry in index slot `s`. */
 static void pairs_drop(PairTable *t, Py_ssize_t s) {
-    Pair *p = &t->pairs[t->index[s]];
+    Pair *p = &t->pairs[SLOT_AT(t->index[s])];
     if (p->len > PAIR_INLINE) PyMem_Free(p->conn.heap);
     p->device = -1;
     t->index[s] = SLOT_GONE;
@@ -123,7 +143,7 @@ static int pairs_set(PairTable *t, int32_t device, const char *conn, Py_ssize_t 
     uint64_t hash = pair_hash(device, conn, len);
     Py_ssize_t s = pairs_find(t, device, conn, len, hash);
     if (s >= 0) {
-        t->pairs[t->index[s]].outbound = (unsigned char)outbound;
+        t->pairs[SLOT_AT(t->index[s])].outbound = (unsigned char)outbound;
         return 0;
     }
     if (len > 0x7fffffff) {
@@ -151,14 +171,14 @@ static int pairs_set(PairTable *t, int32_t device, const char *conn, Py_ssize_t 
 /* table.get(key): 1 outbound, 0 inbound, -1 not there. */
 static int pairs_get(PairTable *t, int32_t device, const char *conn, Py_ssize_t len) {
     Py_ssize_t s = pairs_find(t, device, conn, len, pair_hash(device, conn, len));
-    return s < 0 ? -1 : t->pairs[t->index[s]].outbound;
+    return s < 0 ? -1 : t->pairs[SLOT_AT(t->index[s])].outbound;
 }
 
 /* table.pop(key, None): 1 outbound, 0 inbound, -1 not there. */
 static int pairs_pop(PairTable *t, int32_t device, const char *conn, Py_ssize_t len) {
     Py_ssize_t s = pairs_find(t, device, conn, len, pair_hash(device, conn, len));
     if (s < 0) return -1;
-    int outbound = t->pairs[t->index[s]].outbound;
+    int outbound = t->pairs[SLOT_AT(t->index[s])].outbound;
     pairs_drop(t, s);
     return outbound;
 }
@@ -176,9 +196,7 @@ static Py_ssize_t pairs_end(PairTable *t, int last) {
 
 /* Forget the entry at log position `at`. */
 static void pairs_drop_at(PairTable *t, Py_ssize_t at) {
-    const Pair *p = &t->pairs[at];
-    Py_ssize_t s = pairs_find(t, p->device, pair_text(p), p->len, p->hash);
-    pairs_drop(t, s);
+    pairs_drop(t, t->pairs[at].slot);
 }
 
 /* Forget the oldest entries past `limit` (`popitem(last=False)` while too many). */
@@ -210,6 +228,7 @@ static int32_t pairs_device(PairTable *t, PyObject *device) {
  * -1 with an exception. */
 static int pairs_key(PairTable *t, PyObject *key, int add, int32_t *device, const char **conn,
                      Py_ssize_t *len) {
+    if (pairs_ready(t) < 0) return -1;
     if (!PyTuple_Check(key) || PyTuple_GET_SIZE(key) != 2
         || !PyUnicode_Check(PyTuple_GET_ITEM(key, 0))
         || !PyUnicode_Check(PyTuple_GET_ITEM(key, 1))) {
@@ -236,18 +255,9 @@ static PyObject *pairs_item_key(PairTable *t, const Pair *p) {
     return key;
 }
 
-static int PairTable_init(PairTable *self, PyObject *args, PyObject *kwds) {
-    static char *kwlist[] = {NULL};
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "", kwlist)) return -1;
-    if (self->device_at == NULL) {
-        self->device_at = PyDict_New();
-        self->devices = PyList_New(0);
-        if (self->device_at == NULL || self->devices == NULL) return -1;
-    }
-    return 0;
-}
-
 static void PairTable_dealloc(PairTable *self) {
+    Py_XDECREF(self->packed_devices);
+    Py_XDECREF(self->packed);
     for (Py_ssize_t i = self->head; i < self->tail; i++)
         if (self->pairs[i].device >= 0 && self->pairs[i].len > PAIR_INLINE)
             PyMem_Free(self->pairs[i].conn.heap);
@@ -258,7 +268,9 @@ static void PairTable_dealloc(PairTable *self) {
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
-static Py_ssize_t PairTable_len(PairTable *self) { return self->count; }
+static Py_ssize_t PairTable_len(PairTable *self) {
+    return pairs_ready(self) < 0 ? -1 : self->count;
+}
 
 static PyObject *PairTable_subscript(PairTable *self, PyObject *key) {
     int32_t device;
@@ -321,6 +333,7 @@ static PyObject *PairTable_popitem(PairTable *self, PyObject *args, PyObject *kw
     static char *kwlist[] = {"last", NULL};
     int last = 1;
     if (!PyArg_ParseTupleAndKeywords(args, kwds, "|p", kwlist, &last)) return NULL;
+    if (pairs_ready(self) < 0) return NULL;
     if (self->count == 0) {
         PyErr_SetString(PyExc_KeyError, "popitem(): pairing table is empty");
         return NULL;
@@ -334,6 +347,7 @@ static PyObject *PairTable_popitem(PairTable *self, PyObject *args, PyObject *kw
 }
 
 static PyObject *PairTable_items(PairTable *self, PyObject *Py_UNUSED(ignored)) {
+    if (pairs_ready(self) < 0) return NULL;
     PyObject *items = PyList_New(0);
     if (items == NULL) return NULL;
     for (Py_ssize_t i = self->head; i < self->tail; i++) {
@@ -352,7 +366,195 @@ static PyObject *PairTable_items(PairTable *self, PyObject *Py_UNUSED(ignored)) 
     return items;
 }
 
+/* One pair as `__reduce__` packs it: device number (u32), outbound (u8), id length (u32),
+ * the id's bytes. */
+#define PACKED_HEAD 9
+
+static PyObject *PairTable_reduce(PairTable *self, PyObject *Py_UNUSED(ignored)) {
+    if (self->packed != NULL)   /* never read here: sent on as it came */
+        return Py_BuildValue("(O(OO))", (PyObject *)Py_TYPE(self), self->packed_devices,
+                             self->packed);
+    Py_ssize_t size = 0;
+    for (Py_ssize_t i = self->head; i < self->tail; i++)
+        if (self->pairs[i].device >= 0) size += PACKED_HEAD + self->pairs[i].len;
+    PyObject *blob = PyBytes_FromStringAndSize(NULL, size);
+    if (blob == NULL) return NULL;
+    char *out = PyBytes_AS_STRING(blob);
+    for (Py_ssize_t i = self->head; i < self->tail; i++) {
+        const Pair *p = &self->pairs[i];
+        if (p->device < 0) continue;
+        uint32_t device = (uint32_t)p->device, len = (uint32_t)p->len;
+        memcpy(out, &device, 4);
+        out[4] = (char)p->outbound;
+        memcpy(out + 5, &len, 4);
+        memcpy(out + PACKED_HEAD, pair_text(p), p->len);
+        out += PACKED_HEAD + p->len;
+    }
+    PyObject *devices = PyList_GetSlice(self->devices, 0, PyList_GET_SIZE(self->devices));
+    if (devices == NULL) {
+        Py_DECREF(blob);
+        return NULL;
+    }
+    return Py_BuildValue("(O(NN))", (PyObject *)Py_TYPE(self), devices, blob);
+}
+
+/* The devices of another table (`devices`, its list) as numbers of `self` (a new array),
+ * or NULL with an exception. */
+static int32_t *pairs_device_map(PairTable *self, PyObject *devices) {
+    Py_ssize_t n = PyList_GET_SIZE(devices);
+    int32_t *map = PyMem_Malloc((n + 1) * sizeof(int32_t));
+    if (map == NULL) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    for (Py_ssize_t d = 0; d < n; d++) {
+        map[d] = pairs_device(self, PyList_GET_ITEM(devices, d));
+        if (map[d] < 0) {
+            PyMem_Free(map);
+            return NULL;
+        }
+    }
+    return map;
+}
+
+/* Set the packed pairs of `in` (`__reduce__`'s), whose devices are `devices`, in order. */
+static int pairs_absorb(PairTable *self, PyObject *devices, const char *in, Py_ssize_t size) {
+    int32_t *map = pairs_device_map(self, devices);
+    if (map == NULL) return -1;
+    Py_ssize_t n = PyList_GET_SIZE(devices);
+    int rc = 0;
+    const char *end = in + size;
+    while (rc == 0 && in < end) {
+        uint32_t device, len;
+        if (end - in < PACKED_HEAD) { rc = -2; break; }
+        memcpy(&device, in, 4);
+        memcpy(&len, in + 5, 4);
+        if (device >= (uint32_t)n || (Py_ssize_t)len > end - in - PACKED_HEAD) {
+            rc = -2;
+            break;
+        }
+        rc = pairs_set(self, map[device], in + PACKED_HEAD, len, in[4] != 0);
+        in += PACKED_HEAD + len;
+    }
+    PyMem_Free(map);
+    if (rc == -2) PyErr_SetString(PyExc_ValueError, "a packed pairing table is damaged");
+    return rc < 0 ? -1 : 0;
+}
+
+/* PairTable(), or PairTable(devices, packed) as `__reduce__` gives them back. */
+static PyObject *PairTable_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
+    static char *kwlist[] = {"devices", "packed", NULL};
+    PyObject *devices = NULL, *blob = NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|O!O!", kwlist, &PyList_Type, &devices,
+                                     &PyBytes_Type, &blob))
+        return NULL;
+    if ((devices == NULL) != (blob == NULL)) {
+        PyErr_SetString(PyExc_TypeError, "PairTable() takes no arguments, or devices and packed");
+        return NULL;
+    }
+    PairTable *self = (PairTable *)type->tp_alloc(type, 0);
+    if (self == NULL) return NULL;
+    self->device_at = PyDict_New();
+    self->devices = PyList_New(0);
+    if (self->device_at == NULL || self->devices == NULL) {
+        Py_DECREF(self);
+        return NULL;
+    }
+    self->packed_devices = Py_XNewRef(devices);
+    self->packed = Py_XNewRef(blob);
+    return (PyObject *)self;
+}
+
+/* Set a table's packed pairs into it, where it came so (`PairTable_new`). 0, or -1. */
+static int pairs_ready(PairTable *t) {
+    if (t->packed == NULL) return 0;
+    PyObject *devices = t->packed_devices, *blob = t->packed;
+    t->packed_devices = t->packed = NULL;
+    int rc = pairs_absorb(t, devices, PyBytes_AS_STRING(blob), PyBytes_GET_SIZE(blob));
+    Py_DECREF(devices);
+    Py_DECREF(blob);
+    return rc;
+}
+
+static PyObject *PairTable_update(PairTable *self, PyObject *other) {
+    if (pairs_ready(self) < 0) return NULL;
+    if (PyObject_TypeCheck(other, &PairTableType) && ((PairTable *)other)->packed != NULL) {
+        PairTable *from = (PairTable *)other;   /* read straight from what was sent */
+        if (pairs_absorb(self, from->packed_devices, PyBytes_AS_STRING(from->packed),
+                         PyBytes_GET_SIZE(from->packed)) < 0) return NULL;
+        Py_RETURN_NONE;
+    }
+    if (PyObject_TypeCheck(other, &PairTableType)) {
+        PairTable *from = (PairTable *)other;
+        int32_t *map = pairs_device_map(self, from->devices);
+        if (map == NULL) return NULL;
+        int rc = 0;
+        for (Py_ssize_t i = from->head; rc == 0 && i < from->tail; i++) {
+            const Pair *p = &from->pairs[i];
+            if (p->device >= 0)
+                rc = pairs_set(self, map[p->device], pair_text(p), p->len, p->outbound);
+        }
+        PyMem_Free(map);
+        if (rc < 0) return NULL;
+        Py_RETURN_NONE;
+    }
+    PyObject *items = PyObject_CallMethod(other, "items", NULL);   /* a dict of pairs */
+    PyObject *it = items ? PyObject_GetIter(items) : NULL;
+    Py_XDECREF(items);
+    if (it == NULL) return NULL;
+    PyObject *item;
+    while ((item = PyIter_Next(it)) != NULL) {
+        int rc = -1;
+        if (PyTuple_Check(item) && PyTuple_GET_SIZE(item) == 2)
+            rc = PairTable_ass_subscript(self, PyTuple_GET_ITEM(item, 0),
+                                         PyTuple_GET_ITEM(item, 1));
+        else PyErr_SetString(PyExc_TypeError, "absorb() takes a PairTable or a dict of pairs");
+        Py_DECREF(item);
+        if (rc < 0) {
+            Py_DECREF(it);
+            return NULL;
+        }
+    }
+    Py_DECREF(it);
+    if (PyErr_Occurred()) return NULL;
+    Py_RETURN_NONE;
+}
+
+static PyObject *PairTable_bound(PairTable *self, PyObject *arg) {
+    Py_ssize_t limit = PyLong_AsSsize_t(arg);
+    if ((limit == -1 && PyErr_Occurred()) || pairs_ready(self) < 0) return NULL;
+    pairs_bound(self, limit < 0 ? 0 : limit);
+    Py_RETURN_NONE;
+}
+
+/* iter(table): the keys, oldest first (a snapshot). */
+static PyObject *PairTable_iter(PairTable *self) {
+    if (pairs_ready(self) < 0) return NULL;
+    PyObject *keys = PyList_New(0);
+    if (keys == NULL) return NULL;
+    for (Py_ssize_t i = self->head; i < self->tail; i++) {
+        if (self->pairs[i].device < 0) continue;
+        PyObject *key = pairs_item_key(self, &self->pairs[i]);
+        if (key == NULL || PyList_Append(keys, key) < 0) {
+            Py_XDECREF(key);
+            Py_DECREF(keys);
+            return NULL;
+        }
+        Py_DECREF(key);
+    }
+    PyObject *it = PyObject_GetIter(keys);
+    Py_DECREF(keys);
+    return it;
+}
+
 static PyMethodDef PairTable_methods[] = {
+    {"__reduce__", (PyCFunction)PairTable_reduce, METH_NOARGS,
+     "Pickled as its devices and one packed record per pair, oldest first."},
+    {"absorb", (PyCFunction)PairTable_update, METH_O,
+     "absorb(other): other's pairs (a PairTable, or a dict) set in order, as "
+     "OrderedDict.update sets them."},
+    {"bound", (PyCFunction)PairTable_bound, METH_O,
+     "bound(limit): the oldest pairs forgotten until at most `limit` are left."},
     {"pop", (PyCFunction)(void (*)(void))PairTable_pop, METH_FASTCALL,
      "pop(key[, default]): the pair's direction, forgotten."},
     {"popitem", (PyCFunction)(void (*)(void))PairTable_popitem, METH_VARARGS | METH_KEYWORDS,
@@ -379,8 +581,8 @@ static PyTypeObject PairTableType = {
     .tp_flags = Py_TPFLAGS_DEFAULT,
     .tp_doc = PyDoc_STR("PairTable(): (device, connection id) -> the Built was outbound, in "
                         "insertion order, as the ASA parser's OrderedDict (see _pairs.h)."),
-    .tp_new = PyType_GenericNew,
-    .tp_init = (initproc)PairTable_init,
+    .tp_new = PairTable_new,
+    .tp_iter = (getiterfunc)PairTable_iter,
     .tp_dealloc = (destructor)PairTable_dealloc,
     .tp_methods = PairTable_methods,
     .tp_as_mapping = &PairTable_mapping,

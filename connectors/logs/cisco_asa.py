@@ -61,7 +61,7 @@ from datetime import datetime
 from typing import ClassVar, TypeAlias
 
 from auditor.model import LogEvent, Signal
-from connectors.base import Deferred, Fold, LogParser, Recording, SourceSpec
+from connectors.base import Deferred, Fold, LogParser, OpenPairs, Recording, SourceSpec
 from connectors.logs.endpoints import (
     SERVER_PORTS,
     SERVICES,
@@ -209,6 +209,11 @@ def _xlate_match(line: str, pos: int) -> re.Match[str] | None:
 _NO_EVENT: Flow = (_OTHER, None, None, None, None, None, 0)
 
 
+#: `SERVER_PORTS` as the C scanner reads them: a bit a port (`endpoints.is_server_port`).
+_SERVER_PORT_BITS = bytes(
+    sum(1 << bit for bit in range(8) if byte * 8 + bit in SERVER_PORTS) for byte in range(8192))
+
+
 def _line_at(block: str | bytes, pos: int, *, first: bool) -> tuple[str, int]:
     """The line of `block` starting at `pos`, as text, and where the next one starts. Bytes
     are decoded as the whole block would have been (`files.decode_block`; `first`: the
@@ -331,7 +336,8 @@ class AsaLogParser(LogParser):
             add=traffic.packed() if isinstance(traffic, Recording) else traffic.drop_adder(),
             read_header=read_header,
             signals=(_ACL_DENY, _NO_ROUTE, _SYN_RETRANSMIT, _SYN_TIMEOUT),
-            latest=reader.year_limit(), zones=ZONES)
+            latest=reader.year_limit(), zones=ZONES, server_ports=_SERVER_PORT_BITS,
+            defer=self._defer_syn_timeout if self.defer_unpaired else None)
         scanner.number = start
         stats = self.stats
         pos, end = 0, len(block)
@@ -495,8 +501,20 @@ class AsaLogParser(LogParser):
             self._defer = ((device, conn), not a_first)
         return flow
 
-    def open_pairs(self) -> dict[str, dict[tuple[str, str], bool]]:
-        return {"conns": dict(self._conns.items())}
+    def _defer_syn_timeout(self, number: int, time: datetime | None, device: str, proto: str,
+                           a: str, ap: int, b: str, bp: int, conn: str, a_first: bool) -> None:
+        """A SYN Timeout the C scanner read whose Built is in another part of the file (a
+        block before): held back as `_teardown` and `_line` hold it, ordered by ports
+        (`a_first`, `initiator_first`) until the merge knows better."""
+        flow = (_SYN_TIMEOUT, proto, a, ap, b, bp, 1) if a_first else \
+            (_SYN_TIMEOUT, proto, b, bp, a, ap, 1)
+        self.deferred.append(Deferred("conns", (device, conn), not a_first,
+                                      LogEvent(number, time, device, "302014", *flow)))
+
+    def open_pairs(self) -> dict[str, OpenPairs]:
+        # The C table itself: a worker pickles it compactly, the merge absorbs it in C.
+        return {"conns": dict(self._conns) if isinstance(self._conns, OrderedDict)
+                else self._conns}
 
     def _icmp_conn(self, line: str, pos: int, device: str, message: str) -> Flow | None:
         m = _ICMP_CONN.match(line, pos)
