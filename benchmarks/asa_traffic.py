@@ -7,7 +7,9 @@ of access-list denies (inbound internet scans, and inside pollers hitting retire
 no-route drops, duplicate SYNs (the seed story's flood), SYN timeouts, 106100 hit counts, NAT
 translations and messages nobody parses. Four header styles (the ASA's own stamp with a year,
 a relay's RFC 3164 stamp and host, PRI + stamp, RFC 5424 ISO), interfaces with names that
-look like hex (`dc`, `fab`), and a day of timestamps. Every flow is a plausible one: the
+look like hex (`dc`, `fab`), and a day of timestamps (or `hours`). A Teardown is written when
+its connection ends, seconds to ten minutes after its Built: on a busy firewall, thousands
+of lines later. Every flow is a plausible one: the
 cache-flattering repetition of a handful of addresses is what this generator exists to avoid.
 
     from benchmarks.asa_traffic import write_log
@@ -17,6 +19,7 @@ cache-flattering repetition of a handful of addresses is what this generator exi
 from __future__ import annotations
 
 import gzip
+import heapq
 import random
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -54,9 +57,14 @@ def _header(style: int, when: datetime) -> str:
     return f"<166>{when:%Y-%m-%dT%H:%M:%S}Z fw-core asa : "
 
 
-def write_log(path: Path, lines: int, seed: int = 20261129) -> dict[str, int]:
-    """Write about `lines` lines to `path` (gzipped when it ends in `.gz`); return counts
-    of what was written by kind (`lines`, and each kind's lines)."""
+def write_log(path: Path, lines: int, seed: int = 20261129,
+              hours: float = 24) -> dict[str, int]:
+    """Write about `lines` lines over `hours` to `path` (gzipped when it ends in `.gz`);
+    return counts of what was written by kind (`lines`, and each kind's lines).
+
+    A connection's Teardown is written when it ends (its Built's time plus the duration it
+    prints), so on a busy firewall (many lines an hour) it lands blocks after its Built, as
+    in a real log; the same device writes both."""
     rng = random.Random(seed)
     inside = _hosts(rng, INSIDE_HOSTS, ("10.20", "10.21", "10.40", "10.41", "10.42", "172.16"))
     servers = _hosts(rng, SERVERS, ("10.10", "10.11", "10.12", "172.20", "192.0", "198.51",
@@ -67,16 +75,21 @@ def write_log(path: Path, lines: int, seed: int = 20261129) -> dict[str, int]:
     kinds = [k for _, k in MIX]
     weights = [w for w, _ in MIX]
     counts: dict[str, int] = dict.fromkeys(kinds, 0)
-    seconds = 86_400
+    seconds = int(hours * 3600)
     conn = 2_384_000_000
     written = 0
+    ending: list[tuple[datetime, int, int, str]] = []   # (when, order, header style, text)
     opener = gzip.open if path.name.endswith(".gz") else open
     with opener(path, "wt", encoding="utf-8") as fh:  # type: ignore[operator]
         out: list[str] = []
         while written < lines:
             kind = rng.choices(kinds, weights)[0]
             when = START + timedelta(seconds=written * seconds // lines)
-            head = _header(rng.randrange(4), when)
+            while ending and ending[0][0] <= when:   # connections that ended by now
+                ended, _, style, text = heapq.heappop(ending)
+                out.append(_header(style, ended) + text)
+            style = rng.randrange(4)
+            head = _header(style, when)
             sport = rng.randint(32768, 65535)
             if kind in ("tcp-pair", "udp-pair", "syn-timeout"):
                 conn += rng.randint(1, 9)
@@ -93,14 +106,20 @@ def write_log(path: Path, lines: int, seed: int = 20261129) -> dict[str, int]:
                            f"{out_if}:{server}/{dport} ({server}/{dport}) to {in_if}:{user}/"
                            f"{sport} (198.51.100.7/{sport})\n")
                 if kind == "syn-timeout":
+                    lasted = 30
                     tail = "duration 0:00:30 bytes 0 SYN Timeout"
                 elif proto == "TCP":
-                    tail = (f"duration 0:0{rng.randint(0, 9)}:{rng.randint(10, 59)} bytes "
-                            f"{rng.randint(200, 900000)} TCP FINs")
+                    minutes, secs = rng.randint(0, 9), rng.randint(10, 59)
+                    lasted = minutes * 60 + secs
+                    tail = (f"duration 0:0{minutes}:{secs} bytes {rng.randint(200, 900000)} "
+                            "TCP FINs")
                 else:
+                    lasted = 121
                     tail = f"duration 0:02:01 bytes {rng.randint(60, 600)}"
-                out.append(f"{head}%ASA-6-{tear}: Teardown {proto} connection {conn} for "
-                           f"{out_if}:{server}/{dport} to {in_if}:{user}/{sport} {tail}\n")
+                heapq.heappush(ending, (when + timedelta(seconds=lasted), conn, style,
+                                        f"%ASA-6-{tear}: Teardown {proto} connection {conn} "
+                                        f"for {out_if}:{server}/{dport} to {in_if}:{user}/"
+                                        f"{sport} {tail}\n"))
                 written += 2
             elif kind == "deny-scan":
                 src = rng.choice(scanners)
@@ -143,6 +162,9 @@ def write_log(path: Path, lines: int, seed: int = 20261129) -> dict[str, int]:
             if len(out) >= 20_000:
                 fh.write("".join(out))
                 out.clear()
+        while ending:   # the connections still open at the end close after it
+            ended, _, style, text = heapq.heappop(ending)
+            out.append(_header(style, ended) + text)
         fh.write("".join(out))
     counts["lines"] = written
     return counts

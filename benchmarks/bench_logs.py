@@ -1,8 +1,10 @@
 """`stale-audit logs` and `stale-audit audit` on realistic firewall traffic, beside baselines.
 
-Generates (once, cached under the temp folder by size and seed) a realistic edge firewall's
-day (`benchmarks/asa_traffic.py`: thousands of hosts, ephemeral ports, growing connection ids,
-four header styles), plain and gzipped, then times in one run, over the same files:
+Generates (once, cached under the temp folder by size, seed and span) a realistic edge
+firewall's day (`benchmarks/asa_traffic.py`: thousands of hosts, ephemeral ports, growing
+connection ids, four header styles, each Teardown where its connection ends), or with
+`--hours 2` the same lines from a busy firewall's two hours, plain and gzipped, then times in
+one run, over the same files:
 
 - `grep -c` / `zcat | grep -c` (the floor), a naive one-regex-per-line Python script and
   Polars doing the same per-flow aggregation (`benchmarks/baselines.py`; Polars when
@@ -16,7 +18,7 @@ four header styles), plain and gzipped, then times in one run, over the same fil
 Every row is the best of `--runs` (3) runs, so one slow moment of a shared machine does not
 decide a ratio. It prints numbers and ratios; it asserts nothing.
 
-    python benchmarks/bench_logs.py [--lines 2000000] [--seed N] [--keep]
+    python benchmarks/bench_logs.py [--lines 2000000] [--hours 24] [--seed N] [--keep]
 """
 
 from __future__ import annotations
@@ -97,6 +99,10 @@ def main() -> None:
     args = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     args.add_argument("--lines", type=int, default=2_000_000)
     args.add_argument("--runs", type=int, default=3, help="runs of each row; the best counts")
+    args.add_argument("--hours", type=float, default=24,
+                      help="the span the lines cover: 24, a day of a mid-size edge firewall; "
+                           "2, the same lines from a busy one (Teardowns land blocks after "
+                           "their Builts)")
     args.add_argument("--seed", type=int, default=20261129)
     args.add_argument("--keep", action="store_true", help="keep the generated folder")
     opts = args.parse_args()
@@ -105,12 +111,14 @@ def main() -> None:
     # (~0.05 s of each `stale-audit` process measured here).
     for package in ("auditor", "connectors", "reports"):
         compileall.compile_dir(str(ROOT / package), quiet=1)
-    folder = Path(tempfile.gettempdir()) / f"stale-audit-bench-logs-{opts.lines}-{opts.seed}"
+    # v2: Teardowns written when their connections end (before, right after their Builts)
+    folder = Path(tempfile.gettempdir()) / (f"stale-audit-bench-logs-v2-{opts.lines}-"
+                                            f"{opts.seed}-{opts.hours:g}h")
     plain, packed = folder / "fw-edge.log", folder / "fw-edge.log.gz"
     if not packed.exists():
         folder.mkdir(parents=True, exist_ok=True)
         begin = time.perf_counter()
-        write_log(plain, opts.lines, opts.seed)
+        write_log(plain, opts.lines, opts.seed, hours=opts.hours)
         subprocess.run(f"gzip -kf6 '{plain}'", shell=True, check=True)
         print(f"generated {opts.lines:,} lines in {time.perf_counter() - begin:.1f} s")
     (folder / "inventory.csv").write_text(
@@ -119,7 +127,8 @@ def main() -> None:
     (folder / "prefixes.txt").write_text("10.0.0.0/9\n172.16.0.0/12\n")
     (folder / "audit.toml").write_text(CONFIG.format(log=plain.name))
     mb = plain.stat().st_size / 2**20
-    print(f"{opts.lines:,} lines, {mb:.0f} MB plain, {packed.stat().st_size / 2**20:.0f} MB gz; "
+    print(f"{opts.lines:,} lines over {opts.hours:g} h, {mb:.0f} MB plain, "
+          f"{packed.stat().st_size / 2**20:.0f} MB gz; "
           f"{os.cpu_count()} CPUs; Python {sys.version.split()[0]}")
     rows: list[tuple[str, float, float | None]] = []
     # stale-audit first, while this process is small: a child's peak RSS (`ru_maxrss`)
