@@ -114,9 +114,6 @@ typedef struct {
     PyObject *defer;
     unsigned char server_ports[65536 / 8];
     PyObject *ids[NIDS];    /* message ids as str */
-    /* where the next odd character of the block being read is (see `next_odd`) */
-    PyObject *block;        /* owned, so that its identity cannot be reused */
-    Py_ssize_t odd_from, odd_at;
 } Scanner;
 
 /* -- characters ---------------------------------------------------------------------------- */
@@ -1005,56 +1002,79 @@ static int acl_log(const char *p, const char *e, Drop *drop) {
     return DONE;
 }
 
-/* The offset of the first odd character (`is_odd`) of `data` at or after `from`, or `size`:
- * most blocks hold none, so the search goes 32 bytes at a time with AVX2 where the CPU has
- * it, else 16 with SSE2 (every x86-64), else one by one. */
-static inline Py_ssize_t odd_tail(const char *data, Py_ssize_t i, Py_ssize_t size) {
-    for (; i < size; i++)
-        if (is_odd((unsigned char)data[i])) return i;
-    return size;
+/* The end of the line at `p` (its `\n`, or `end`) and whether it holds an odd character
+ * (`is_odd`: Python's line breaks, or not ASCII): one pass over the line, 32 bytes at a time
+ * with AVX2 where the CPU has it, else 16 with SSE2 (every x86-64), else one by one. (A pass
+ * over the whole block for odd characters before it, then memchr line by line, read every
+ * byte twice.) */
+static const char *line_end_scalar(const char *p, const char *end, int *odd) {
+    for (; p < end && *p != '\n'; p++)
+        if (is_odd((unsigned char)*p)) *odd = 1;
+    return p;
 }
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 __attribute__((target("avx2")))
-static Py_ssize_t next_odd_avx2(const char *data, Py_ssize_t i, Py_ssize_t size) {
-    const __m256i cr = _mm256_set1_epi8('\r'), vt = _mm256_set1_epi8('\v');
-    const __m256i ff = _mm256_set1_epi8('\f'), fs = _mm256_set1_epi8(0x1c);
-    const __m256i gs = _mm256_set1_epi8(0x1d), rs = _mm256_set1_epi8(0x1e);
-    for (; i + 32 <= size; i += 32) {
-        __m256i v = _mm256_loadu_si256((const __m256i *)(data + i));
+static const char *line_end_avx2(const char *p, const char *end, int *odd) {
+    const __m256i nl = _mm256_set1_epi8('\n'), cr = _mm256_set1_epi8('\r');
+    const __m256i vt = _mm256_set1_epi8('\v'), ff = _mm256_set1_epi8('\f');
+    const __m256i fs = _mm256_set1_epi8(0x1c), gs = _mm256_set1_epi8(0x1d);
+    const __m256i rs = _mm256_set1_epi8(0x1e);
+    for (; end - p >= 32; p += 32) {
+        __m256i v = _mm256_loadu_si256((const __m256i *)p);
         __m256i hit = _mm256_or_si256(
             _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(v, cr), _mm256_cmpeq_epi8(v, vt)),
                             _mm256_or_si256(_mm256_cmpeq_epi8(v, ff), _mm256_cmpeq_epi8(v, fs))),
             _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(v, gs), _mm256_cmpeq_epi8(v, rs)),
                             v));   /* a byte's own top bit: not ASCII */
-        unsigned mask = (unsigned)_mm256_movemask_epi8(hit);
-        if (mask) return i + __builtin_ctz(mask);
+        unsigned lines = (unsigned)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, nl));
+        unsigned odds = (unsigned)_mm256_movemask_epi8(hit);
+        if (lines) {
+            unsigned at = __builtin_ctz(lines);
+            if (odds & ((1u << at) - 1)) *odd = 1;   /* an odd one before the newline */
+            return p + at;
+        }
+        if (odds) *odd = 1;
     }
-    return odd_tail(data, i, size);
+    return line_end_scalar(p, end, odd);
 }
 #endif
 
-static Py_ssize_t next_odd(const char *data, Py_ssize_t from, Py_ssize_t size) {
-    Py_ssize_t i = from;
-#if defined(__x86_64__) && defined(__GNUC__)
-    if (__builtin_cpu_supports("avx2")) return next_odd_avx2(data, i, size);
-#endif
 #if defined(__SSE2__)
-    const __m128i cr = _mm_set1_epi8('\r'), vt = _mm_set1_epi8('\v'), ff = _mm_set1_epi8('\f');
-    const __m128i fs = _mm_set1_epi8(0x1c), gs = _mm_set1_epi8(0x1d), rs = _mm_set1_epi8(0x1e);
-    for (; i + 16 <= size; i += 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(data + i));
+static const char *line_end_sse2(const char *p, const char *end, int *odd) {
+    const __m128i nl = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r'), vt = _mm_set1_epi8('\v');
+    const __m128i ff = _mm_set1_epi8('\f'), fs = _mm_set1_epi8(0x1c);
+    const __m128i gs = _mm_set1_epi8(0x1d), rs = _mm_set1_epi8(0x1e);
+    for (; end - p >= 16; p += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)p);
         __m128i hit = _mm_or_si128(
             _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, cr), _mm_cmpeq_epi8(v, vt)),
                          _mm_or_si128(_mm_cmpeq_epi8(v, ff), _mm_cmpeq_epi8(v, fs))),
             _mm_or_si128(_mm_cmpeq_epi8(v, gs), _mm_cmpeq_epi8(v, rs)));
-        /* a byte's own top bit: not ASCII */
-        int mask = _mm_movemask_epi8(hit) | _mm_movemask_epi8(v);
-        if (mask) return i + __builtin_ctz((unsigned)mask);
+        unsigned lines = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, nl));
+        unsigned odds = (unsigned)(_mm_movemask_epi8(hit) | _mm_movemask_epi8(v));
+        if (lines) {
+            unsigned at = __builtin_ctz(lines);
+            if (odds & ((1u << at) - 1)) *odd = 1;
+            return p + at;
+        }
+        if (odds) *odd = 1;
     }
+    return line_end_scalar(p, end, odd);
+}
 #endif
-    return odd_tail(data, i, size);
+
+typedef const char *(*LineEnd)(const char *, const char *, int *);
+static LineEnd line_end = line_end_scalar;   /* the best this CPU has (`choose_line_end`) */
+
+static void choose_line_end(void) {
+#if defined(__SSE2__)
+    line_end = line_end_sse2;
+#endif
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (__builtin_cpu_supports("avx2")) line_end = line_end_avx2;
+#endif
 }
 
 /* -- one line ------------------------------------------------------------------------------------ */
@@ -1235,7 +1255,6 @@ static void Scanner_dealloc(Scanner *self) {
     Py_XDECREF(self->latest);
     Py_XDECREF(self->zones);
     Py_XDECREF(self->defer);
-    Py_XDECREF(self->block);
     for (int i = 0; i < NIDS; i++) Py_XDECREF(self->ids[i]);
     for (int i = 0; i < CACHE_SLOTS; i++) Py_XDECREF(self->cache[i].device);
     PyMem_Free(self->handled);
@@ -1273,22 +1292,11 @@ static PyObject *Scanner_scan(Scanner *self, PyObject *args) {
     if (pos < 0 || pos >= size) return PyLong_FromSsize_t(pos < 0 ? 0 : pos > size ? size : pos);
     const char *end = data + size;
     const char *p = data + pos;
-    if (block != self->block || pos < self->odd_from) {
-        Py_INCREF(block);
-        Py_XSETREF(self->block, block);
-        self->odd_from = pos;
-        self->odd_at = next_odd(data, pos, size);
-    }
     while (p < end) {
-        const char *nl = memchr(p, '\n', end - p);
-        const char *next = nl ? nl + 1 : end;
-        const char *stop = nl ? nl : end;
-        if (self->odd_at < next - data) {
-            if (self->odd_at >= p - data) break;   /* an odd character in this line */
-            self->odd_from = p - data;   /* one passed over in a line Python read */
-            self->odd_at = next_odd(data, self->odd_from, size);
-            if (self->odd_at < next - data) break;
-        }
+        int odd = 0;
+        const char *stop = line_end(p, end, &odd);
+        if (odd) break;   /* Python reads it */
+        const char *next = stop < end ? stop + 1 : end;
         int outcome = read_line(self, p, stop, next - p);
         if (outcome == FAILED) return NULL;
         if (outcome == TO_PYTHON) break;
@@ -1400,6 +1408,7 @@ PyMODINIT_FUNC PyInit__asa_scan(void) {
     PyDateTime_IMPORT;
     if (PyDateTimeAPI == NULL) return NULL;
     init_classes();
+    choose_line_end();
     if (PyType_Ready(&ScannerType) < 0 || PyType_Ready(&PairTableType) < 0) return NULL;
     PyObject *m = PyModule_Create(&module);
     if (m == NULL) return NULL;
