@@ -648,7 +648,7 @@ static PyObject *port_object(long port) {
  * overlaps the record before it this way); -1 when it is not one to ask for. */
 static Py_hash_t prefetch_packed(FlowTable *self, const int32_t *rec, PyObject *objects) {
     Py_ssize_t nobjects = PyList_GET_SIZE(objects);
-    if (rec[0] == -2 || rec[3] < 0 || rec[3] >= nobjects || rec[4] < 0 || rec[4] >= nobjects
+    if (rec[0] < -1 || rec[3] < 0 || rec[3] >= nobjects || rec[4] < 0 || rec[4] >= nobjects
         || rec[6] < 0 || rec[6] >= nobjects) return -1;
     PyObject *proto = PyList_GET_ITEM(objects, rec[3]);
     PyObject *dport = port_object(rec[7]);
@@ -699,12 +699,13 @@ static PyObject *packed_when(PyObject *objects, Py_ssize_t at) {
  * (`time message signal protocol src sport dst dport count`, objects as indexes into
  * `objects`, time -1 for None; a time may be an int, `packed_when`), written by the ASA
  * scanner (`pack_drop`); a record whose time is -2 stands for the next of `calls`, made in
- * Python: a drop here, the rest to `other`. */
+ * Python: a drop here, the rest to `other`; one whose time is -3 for the next event held
+ * back for the merge (`Recording.hold`): `held()` folds it, in its place. */
 static PyObject *FlowTable_add_packed(FlowTable *self, PyObject *args) {
     Py_buffer blob;
-    PyObject *objects, *calls, *other;
-    if (!PyArg_ParseTuple(args, "y*O!O!O", &blob, &PyList_Type, &objects, &PyList_Type,
-                          &calls, &other))
+    PyObject *objects, *calls, *other, *held = Py_None;
+    if (!PyArg_ParseTuple(args, "y*O!O!O|O", &blob, &PyList_Type, &objects, &PyList_Type,
+                          &calls, &other, &held))
         return NULL;
     PyObject *result = NULL;
     const int32_t *rec = blob.buf;
@@ -719,6 +720,17 @@ static PyObject *FlowTable_add_packed(FlowTable *self, PyObject *args) {
     for (Py_ssize_t r = 0; r < records; r++, rec += 9) {
         Py_hash_t hash = next_hash;
         next_hash = -1;
+        if (rec[0] == -3) {   /* the next event held back: `held()` folds it, here */
+            if (held == Py_None) {
+                PyErr_SetString(PyExc_ValueError, "a recording holds events back and nothing "
+                                "resolves them");
+                goto done;
+            }
+            PyObject *made = PyObject_CallNoArgs(held);
+            if (made == NULL) goto done;
+            Py_DECREF(made);
+            continue;
+        }
         if (rec[0] == -2) {   /* the next call made in Python */
             if (next_call >= PyList_GET_SIZE(calls)) {
                 PyErr_SetString(PyExc_ValueError, "a recording marks more calls than it has");

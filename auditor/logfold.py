@@ -17,9 +17,11 @@ stays one pass, whatever the flow table holds (a part folded apart and merged wo
 as much to send as to fold once the table is full).
 
 A connection's Teardown may lie in a later block than its Built, which told who opened it.
-Each block's parser holds such events back (`LogParser.defer_unpaired`) instead of guessing,
-and they are folded after the block, ordered by the Builts the blocks before it left open
-(`Merge.pairs`). Files follow each other the same way.
+Each block's parser holds such events back (`LogParser.defer_unpaired`) instead of guessing;
+a worker marks their places among its recorded calls (`Recording.hold`), and this process
+folds each there, ordered by the Builts the blocks before it left open (`Merge.pairs`), so
+the order is one pass's even past the flow table's cap. Files follow each other the same
+way (a file's held-back events, folded in one process, after the file).
 
 `stale-audit events` does not come here: it keeps the line-by-line parser, every event.
 """
@@ -30,7 +32,7 @@ import ctypes
 import functools
 import multiprocessing
 import os
-from collections import OrderedDict, deque
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import suppress
@@ -58,8 +60,8 @@ from connectors.shared.files import BLOCK_CHARS
 if TYPE_CHECKING:
     from connectors.logs._asa_scan import PairTable
 
-#: The merge's table of pairs left open by the blocks before: as the parser's own.
-_PairTable: TypeAlias = "OrderedDict[tuple[str, str], bool] | PairTable"
+#: A block's pairs left open, as the merge keeps them: as the parser's own.
+_PairTable: TypeAlias = "dict[tuple[str, str], bool] | PairTable"
 
 #: Below this much input (bytes on disk), one process folds it: forking costs more.
 PARALLEL_BYTES = 24 << 20
@@ -84,9 +86,26 @@ class Part:
     held-back Teardowns and open pairs."""
 
     calls: Recording
+    """The fold's calls, the held-back Teardowns in their places (`Recording.hold`)."""
     stats: LogStats
-    deferred: list[Deferred]
     pairs: dict[str, OpenPairs]
+
+
+#: A Teardown held back for the merge, as a worker sends it: its pairing table and key, the
+#: guess it is ordered by (`Deferred.outbound`) and its `add_fields` arguments.
+Held = tuple[str, tuple[str, str], bool, tuple[Any, ...]]
+
+
+def _held(deferred: list[Deferred]) -> list[Held]:
+    """A parser's held-back events as tuples: on a busy firewall a block holds back
+    hundreds of SYN Timeouts, and a dataclass each cost more to send than to read them."""
+    return [(d.table, d.key, d.outbound, d.fields()) for d in deferred]
+
+
+def _turned(fields: tuple[Any, ...]) -> tuple[Any, ...]:
+    """`add_fields` arguments with the endpoints the other way round (`Deferred.resolved`)."""
+    time, message, signal, protocol, src, sport, dst, dport, count = fields
+    return (time, message, signal, protocol, dst, dport, src, sport, count)
 
 
 @dataclass(slots=True)
@@ -132,6 +151,7 @@ def record_block(task: tuple[SourceSpec, Block]) -> Part:
     spec, block = task
     parser = _parser(spec)
     recording = Recording()
+    parser.hold = recording.hold   # held-back Teardowns keep their places among the calls
     if isinstance(block, str):
         parser.fold_block(block, recording)
     elif isinstance(block, bytes):
@@ -140,16 +160,26 @@ def record_block(task: tuple[SourceSpec, Block]) -> Part:
         path, start, stop = block
         parser.fold_bytes(files.read_range_bytes(path, start, stop), recording,
                           first=start == 0)
-    return Part(recording, parser.stats, parser.deferred, parser.open_pairs())
+    return Part(recording, parser.stats, parser.open_pairs())
 
 
 class Merge:
-    """Blocks in file order -> one fold; held-back Teardowns ordered by the open pairs."""
+    """Blocks in file order -> one fold; held-back Teardowns ordered by the open pairs.
+
+    The open pairs are kept as each block left them (`pairs`: per table, oldest block
+    first), not merged into one table: a held-back Teardown looks its key up newest block
+    first, and the pair goes from every block that holds it, which is what one table
+    updated block by block answers. On a busy firewall a block leaves thousands of pairs
+    and holds back a few dozen Teardowns: merging every pair into one big table cost more
+    than the look-ups (a C table, `PairTable`, sets its pairs on the first look-up). Blocks
+    are forgotten, oldest first, once the newer ones hold `PAIR_LIMIT` pairs: the one-pass
+    parser forgets its oldest pairs past that many too (which ones exactly differs there,
+    as Teardowns it saw close pairs the blocks after did not know)."""
 
     def __init__(self, traffic: TrafficIndex, stats: LogStats) -> None:
         self.traffic = traffic
         self.stats = stats
-        self.pairs: dict[str, _PairTable] = {}
+        self.pairs: dict[str, deque[tuple[int, _PairTable]]] = {}   # (its size, a block's)
 
     def fold(self, spec: SourceSpec, blocks: Iterator[str],
              tick: Callable[[], None] | None = None) -> None:
@@ -163,34 +193,55 @@ class Merge:
                 if tick is not None:
                     tick()
         except SourceError:
-            self.close(parser.stats, parser.deferred, parser.open_pairs())
+            self.close(parser.stats, _held(parser.deferred), parser.open_pairs())
             raise
-        self.close(parser.stats, parser.deferred, parser.open_pairs())
+        self.close(parser.stats, _held(parser.deferred), parser.open_pairs())
 
     def replay(self, part: Part) -> None:
-        """Make the fold calls a worker recorded."""
-        self.traffic.add_recording(part.calls)
-        self.close(part.stats, part.deferred, part.pairs)
+        """Make the fold calls a worker recorded, each held-back Teardown in its place."""
+        self.traffic.add_recording(part.calls, self._resolve)
+        self.close(part.stats, [], part.pairs)
 
     def adopt(self, traffic: TrafficIndex, stats: LogStats, deferred: list[Deferred],
               pairs: dict[str, OpenPairs]) -> None:
         """Merge a file folded elsewhere (a Spark task, `sparkfold`), then close it."""
         self.traffic.merge(traffic)
-        self.close(stats, deferred, pairs)
+        self.close(stats, _held(deferred), pairs)
 
-    def close(self, stats: LogStats, deferred: list[Deferred],
+    def close(self, stats: LogStats, held: list[Held],
               pairs: dict[str, OpenPairs]) -> None:
-        """After a block (or file): its held-back Teardowns, counts and open pairs."""
-        add = self.traffic.add
-        for event in deferred:
-            table = self.pairs.get(event.table)
-            add(event.resolved(table.pop(event.key, None) if table else None))
+        """After a block (or file): its held-back Teardowns, each the other way round where
+        the Builts before said so (`Deferred.resolved`), its counts and open pairs."""
+        for event in held:
+            self._resolve(event)
         self.stats.merge(stats)
         for name, opened in pairs.items():
-            table = self.pairs.get(name)
-            if table is None:
-                table = self.pairs[name] = _pair_table(opened)
-            _absorb(table, opened, PAIR_LIMIT)
+            size = len(opened)
+            if not size:
+                continue
+            blocks = self.pairs.setdefault(name, deque())
+            # a dict, or the C table as it came (a worker's still packed: set on first use)
+            blocks.append((size, cast("_PairTable", opened)))
+            newer = sum(n for n, _ in blocks)
+            while newer - blocks[0][0] >= PAIR_LIMIT:
+                newer -= blocks.popleft()[0]
+
+    def _resolve(self, held: Held) -> None:
+        """Fold a held-back Teardown, the other way round where the Builts before said so."""
+        name, key, guess, fields = held
+        outbound = self._pop(name, key)
+        self.traffic.add_fields(*(fields if outbound is None or outbound == guess
+                                  else _turned(fields)))
+
+    def _pop(self, name: str, key: tuple[str, str]) -> bool | None:
+        """The direction the newest block that left `key` open says, the pair gone from
+        every block (None: no block before knew it)."""
+        found = None
+        for _, table in reversed(self.pairs.get(name, ())):
+            outbound = table.pop(key, None)
+            if found is None:
+                found = outbound
+        return found
 
 
 class FoldRun:
@@ -217,26 +268,6 @@ class FoldRun:
         global _CONTEXT
         self.pool.close()
         _CONTEXT = None
-
-
-def _pair_table(like: OpenPairs) -> _PairTable:
-    """An empty table of open pairs like a parser's own: the ASA scanner's C table where
-    the parser has one (it merges in C), else an OrderedDict."""
-    if isinstance(like, dict):
-        return OrderedDict()
-    return cast("PairTable", type(like)())
-
-
-def _absorb(table: _PairTable, opened: OpenPairs, limit: int) -> None:
-    """`table.update(opened)`, then the oldest forgotten past `limit` (as the one-pass
-    parser's table forgets them); in C where the table is the ASA scanner's."""
-    if isinstance(table, OrderedDict):
-        table.update(opened.items())
-        while len(table) > limit:
-            table.popitem(last=False)
-    else:
-        table.absorb(opened)
-        table.bound(limit)
 
 
 def fold_input(spec: SourceSpec, traffic: TrafficIndex, stats: LogStats, *,

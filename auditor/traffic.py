@@ -46,8 +46,9 @@ class Recorded(Protocol):
     blob: bytearray
     objects: list[object]
     calls: list[tuple[object, ...]]
+    held: list[Any]
 
-    def replay(self) -> Iterator[tuple[Any, ...]]: ...
+    def replay(self) -> Iterator[tuple[Any, ...] | int]: ...
 
 
 @dataclass(slots=True)
@@ -244,15 +245,27 @@ class TrafficIndex:
         else `add_fields`. Asked per block, never kept past a read of `flows`."""
         return self._table.add if self._table is not None else self.add_fields
 
-    def add_recording(self, recording: Recorded) -> None:
-        """Make the fold calls a worker recorded, in order (`connectors.base.Recording`)."""
+    def add_recording(self, recording: Recorded,
+                      held: Callable[[Any], None] | None = None) -> None:
+        """Make the fold calls a worker recorded, in order (`connectors.base.Recording`);
+        `held` folds each event held back for the merge, in its place."""
+        events = iter(recording.held)
+
+        def next_held() -> None:
+            if held is None:
+                raise ValueError("a recording holds events back and nothing resolves them")
+            held(next(events))
+
         if self._table is not None:
             self._table.add_packed(recording.blob, recording.objects, recording.calls,
-                                   self.add_fields)
+                                   self.add_fields, next_held)
             return
         add_fields = self.add_fields
         for call in recording.replay():
-            add_fields(*call)
+            if isinstance(call, int):
+                next_held()
+            else:
+                add_fields(*call)
 
     def __getstate__(self) -> dict[str, Any]:
         """Pickled (a part folded elsewhere) as Python dicts: the C table does not travel."""

@@ -140,7 +140,8 @@ class Deferred:
     whose Built came earlier), held back when a file is folded in parts.
 
     `event` is ordered by the parser's guess (`outbound`); the merge looks the key up among
-    the open pairs of the parts before and turns the event round when they say otherwise.
+    the open pairs of the parts before and turns the event round when they say otherwise
+    (`logfold.Merge.close`, on `fields()`).
     """
 
     table: str
@@ -150,13 +151,12 @@ class Deferred:
     """The guess the event is ordered by: True when the second printed endpoint initiated."""
     event: LogEvent
 
-    def resolved(self, outbound: bool | None) -> LogEvent:
-        """The event in initiator order, given what the earlier parts knew (None: nothing)."""
-        if outbound is None or outbound == self.outbound:
-            return self.event
+    def fields(self) -> tuple[Any, ...]:
+        """The event as `Fold.add_fields` takes it, ordered by the guess: what a worker
+        sends (a tuple pickles in a fraction of a dataclass's time; `logfold.Held`)."""
         e = self.event
-        return LogEvent(e.line, e.time, e.device, e.message, e.signal, e.protocol,
-                        e.dst, e.dport, e.src, e.sport, e.count)
+        return (e.time, e.message, e.signal, e.protocol, e.src, e.sport, e.dst, e.dport,
+                e.count)
 
 
 class OpenPairs(Protocol):
@@ -164,6 +164,7 @@ class OpenPairs(Protocol):
     first: a dict, or the ASA scanner's C table (`PairTable`: pickled compactly, merged in
     C)."""
 
+    def __len__(self) -> int: ...
     def items(self) -> Iterable[tuple[tuple[str, str], bool]]: ...
 
 
@@ -189,6 +190,8 @@ class Fold(Protocol):
 RECORD = struct.Struct("<9i")
 #: The record that stands for the next of `Recording.calls` (a call made in Python).
 PYTHON_CALL = RECORD.pack(-2, 0, 0, 0, 0, 0, 0, 0, 0)
+#: The record that stands for the next of `Recording.held` (an event held back, `hold`).
+HELD = RECORD.pack(-3, 0, 0, 0, 0, 0, 0, 0, 0)
 #: A packed naive time is the int of its microseconds since this.
 PACKED_EPOCH = datetime(1, 1, 1)
 
@@ -207,6 +210,8 @@ class Recording:
         self.blob = bytearray()
         self.objects: list[object] = []
         self.calls: list[tuple[object, ...]] = []
+        self.held: list[tuple[str, tuple[str, str], bool, tuple[Any, ...]]] = []
+        """Events held back (`hold`): (table, key, guess, `add_fields` arguments)."""
         self._index: dict[object, int] = {}   # object -> where it is in `objects`
 
     def packed(self) -> tuple[bytearray, list[object], dict[object, int]]:
@@ -221,16 +226,27 @@ class Recording:
         self.calls.append(fields)
         self.blob += PYTHON_CALL
 
+    def hold(self, deferred: Deferred) -> None:
+        """An event held back for the merge, kept in its place among the calls: the process
+        that folds resolves it there (`TrafficIndex.add_recording`), so the fold's order is
+        one pass's, past the flow table's cap too."""
+        self.held.append((deferred.table, deferred.key, deferred.outbound, deferred.fields()))
+        self.blob += HELD
+
     def drop_adder(self) -> Callable[..., None]:
         return self.add_fields
 
-    def replay(self) -> Iterator[tuple[Any, ...]]:
-        """The recorded calls as `add_fields` arguments, in order (the fold without C)."""
-        objects, calls = self.objects, iter(self.calls)
+    def replay(self) -> Iterator[tuple[Any, ...] | int]:
+        """The recorded calls as `add_fields` arguments, in order (the fold without C); a
+        held-back event's place as its index in `held`."""
+        objects, calls, held = self.objects, iter(self.calls), 0
         for time, message, signal, protocol, src, sport, dst, dport, count in \
                 RECORD.iter_unpack(self.blob):
             if time == -2:
                 yield next(calls)
+            elif time == -3:
+                yield held
+                held += 1
             else:
                 if time >= 0 and type(objects[time]) is int:   # a naive time, packed
                     objects[time] = PACKED_EPOCH + timedelta(microseconds=objects[time])
@@ -240,7 +256,8 @@ class Recording:
 
     def __getstate__(self) -> dict[str, Any]:
         """Sent without the index (the receiver only reads)."""
-        return {"blob": self.blob, "objects": self.objects, "calls": self.calls}
+        return {"blob": self.blob, "objects": self.objects, "calls": self.calls,
+                "held": self.held}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state, _index={})
@@ -270,6 +287,9 @@ class LogParser(Connector):
         self.evidence_only = False
         """Set when the events only feed a fold: a line that says nothing either way (signal
         `other`) is counted as parsed but gives no event, which saves building it."""
+        self.hold: Callable[[Deferred], None] | None = None
+        """Where a held-back event goes (`Recording.hold`, keeping its place among the fold's
+        calls); None: to `deferred`, folded after the part."""
         self.answered_for: Collection[str] | None = None
         """With `evidence_only`: the only addresses answered traffic matters for (the fold
         keeps it for held addresses only); None: all."""
@@ -310,6 +330,13 @@ class LogParser(Connector):
                 stats.unparsed += 1
                 continue
             yield number + skipped, line
+
+    def held_back(self, deferred: Deferred) -> None:
+        """Hold an event back for the merge: to `hold` where set, else `deferred`."""
+        if self.hold is not None:
+            self.hold(deferred)
+        else:
+            self.deferred.append(deferred)
 
     def open_pairs(self) -> dict[str, OpenPairs]:
         """Pairing state left open at the end of the lines read (Builts with no Teardown

@@ -394,3 +394,61 @@ def test_teardowns_blocks_after_their_builts_fold_as_one_pass(log: Path, tmp_pat
     assert ("203.0.113.5", "10.20.9.9", "tcp", 50000) in flows  # type: ignore[operator]
     timeouts = [f for f in flows.values() if "syn-timeout" in f[3]]  # type: ignore[union-attr]
     assert len(timeouts) > 100
+
+
+@pytest.mark.parametrize("packed", [False, True])
+def test_a_pair_left_open_by_two_blocks_answers_once_from_the_newest(packed: bool) -> None:
+    """As one table updated block by block: the newest block's direction answers, and the
+    answer takes the pair from every block (a second Teardown finds nothing)."""
+    import pickle
+
+    from auditor.logfold import Merge
+    from auditor.model import Signal
+
+    def opened(outbound: bool) -> object:
+        if not packed:
+            return {("fw", "7"): outbound}
+        table = pytest.importorskip("connectors.logs._asa_scan").PairTable()
+        table[("fw", "7")] = outbound
+        return pickle.loads(pickle.dumps(table))   # as a worker's arrives: still packed
+
+    traffic, stats = TrafficIndex(set()), LogStats()
+    merge = Merge(traffic, stats)
+    merge.close(LogStats(), [], {"conns": opened(True)})     # Built outbound ...
+    merge.close(LogStats(), [], {"conns": opened(False)})    # ... then inbound, id reused
+    fields = (AS_OF, "302014", Signal.SYN_TIMEOUT, "tcp", "10.0.0.1", 40000, "10.0.0.2", 22, 1)
+    # ordered as if the second printed endpoint opened it (outbound), then the other way
+    merge.close(LogStats(), [("conns", ("fw", "7"), True, fields)], {})
+    merge.close(LogStats(), [("conns", ("fw", "7"), False, fields)], {})
+    flows = {key: t.count for key, t in traffic.drop_flows()}
+    # the newest block said inbound: the first turned round; the second found no pair in
+    # any block (the first block's outbound would have turned it): as guessed
+    assert flows == {("10.0.0.2", "10.0.0.1", "tcp", 40000): 1,
+                     ("10.0.0.1", "10.0.0.2", "tcp", 22): 1}
+
+
+def test_past_the_flow_cap_held_back_teardowns_fold_in_their_places(log: Path,
+                                                                     tmp_path: Path) -> None:
+    """Past the flow table's cap, which folded flow a drop lands in depends on the order of
+    the drops: a Teardown held back for the merge is folded where its line stood (a worker
+    marks its place), so two workers fold exactly as one pass, folded flows included."""
+    busy = tmp_path / "busy.log"
+    waiting: list[tuple[int, str]] = []
+    out = []
+    for n, line in enumerate(log.read_text().splitlines(keepends=True)):
+        if "SYN Timeout" in line:
+            waiting.append((n + 2_000, line))
+        else:
+            out.append(line)
+        while waiting and waiting[0][0] <= n:
+            out.append(waiting.pop(0)[1])
+    busy.write_text("".join(out + [line for _, line in waiting]))
+    folds = []
+    for workers, native in ((1, True), (2, True), (2, False)):   # False: replayed in Python
+        traffic, stats = TrafficIndex(set(), max_flows=300, native=native), LogStats()
+        assert fold_input(SourceSpec("fw", "cisco-asa", (busy,)), traffic, stats, as_of=AS_OF,
+                          workers=workers, block_chars=40_000).status == "ok"
+        folds.append((_snapshot(traffic, stats), traffic.folded))
+    assert folds[0] == folds[1] == folds[2]
+    flows, folded = folds[0][0][0], folds[0][1]
+    assert folded > 1000 and any(key[0] == "*" for key in flows)  # type: ignore[union-attr]

@@ -4,8 +4,6 @@ from collections.abc import Callable, Collection, Iterable, Iterator, MutableMap
 from datetime import datetime
 from typing import overload
 
-from connectors.base import OpenPairs
-
 class PairTable:
     """(device, connection id) -> the Built was outbound, in insertion order (`_pairs.h`)."""
 
@@ -22,8 +20,6 @@ class PairTable:
     def pop(self, key: tuple[str, str], default: None) -> bool | None: ...
     def popitem(self, last: bool = ...) -> tuple[tuple[str, str], bool]: ...
     def items(self) -> list[tuple[tuple[str, str], bool]]: ...
-    def absorb(self, other: OpenPairs) -> None: ...
-    def bound(self, limit: int) -> None: ...
 
 class Scanner:
     number: int

@@ -12,8 +12,9 @@
  * A block's parser leaves its open pairs to the blocks after it (`logfold.Merge`): on a
  * busy firewall, where a connection's Teardown comes minutes after its Built, that is most
  * of a block's Builts. The table pickles as its devices and one bytes record per pair
- * (`__reduce__`), and `update` and `bound` merge and trim tables in C: sent and merged as a
- * dict of tuples, they cost more than the block had cost to parse.
+ * (`__reduce__`) and stays packed when unpickled until it is read (`pairs_ready`): the
+ * merge looks a few keys up in each block's pairs (sent and merged as a dict of tuples,
+ * they cost more than the block had cost to parse).
  *
  * Layout: entries in a log in insertion order (`head` the oldest that may be alive, `tail`
  * the next free place; a popped entry stays as a hole), and an open-addressing index of
@@ -52,8 +53,8 @@ typedef struct {
     PyObject *device_at;            /* device str -> its number */
     PyObject *devices;              /* list: number -> device str */
     /* a table unpickled and not yet read: its devices and packed pairs (`__reduce__`),
-     * set into the table on first use (`pairs_ready`), or read straight from by `absorb`:
-     * a block's open pairs are absorbed once, hashing each pair once. NULL when read. */
+     * set into the table on first use (`pairs_ready`); most blocks' pairs are only
+     * counted, or looked up a few times. NULL when read. */
     PyObject *packed_devices, *packed;
 } PairTable;
 
@@ -268,8 +269,19 @@ static void PairTable_dealloc(PairTable *self) {
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
+/* How many pairs: of a packed table, counted by hopping its records (it stays packed). */
 static Py_ssize_t PairTable_len(PairTable *self) {
-    return pairs_ready(self) < 0 ? -1 : self->count;
+    if (self->packed == NULL) return self->count;
+    const char *in = PyBytes_AS_STRING(self->packed);
+    const char *end = in + PyBytes_GET_SIZE(self->packed);
+    Py_ssize_t n = 0;
+    while (end - in >= 9) {   /* PACKED_HEAD: device u32, outbound u8, id length u32 */
+        uint32_t len;
+        memcpy(&len, in + 5, 4);
+        in += 9 + (Py_ssize_t)len;
+        n++;
+    }
+    return n;
 }
 
 static PyObject *PairTable_subscript(PairTable *self, PyObject *key) {
@@ -476,57 +488,6 @@ static int pairs_ready(PairTable *t) {
     return rc;
 }
 
-static PyObject *PairTable_update(PairTable *self, PyObject *other) {
-    if (pairs_ready(self) < 0) return NULL;
-    if (PyObject_TypeCheck(other, &PairTableType) && ((PairTable *)other)->packed != NULL) {
-        PairTable *from = (PairTable *)other;   /* read straight from what was sent */
-        if (pairs_absorb(self, from->packed_devices, PyBytes_AS_STRING(from->packed),
-                         PyBytes_GET_SIZE(from->packed)) < 0) return NULL;
-        Py_RETURN_NONE;
-    }
-    if (PyObject_TypeCheck(other, &PairTableType)) {
-        PairTable *from = (PairTable *)other;
-        int32_t *map = pairs_device_map(self, from->devices);
-        if (map == NULL) return NULL;
-        int rc = 0;
-        for (Py_ssize_t i = from->head; rc == 0 && i < from->tail; i++) {
-            const Pair *p = &from->pairs[i];
-            if (p->device >= 0)
-                rc = pairs_set(self, map[p->device], pair_text(p), p->len, p->outbound);
-        }
-        PyMem_Free(map);
-        if (rc < 0) return NULL;
-        Py_RETURN_NONE;
-    }
-    PyObject *items = PyObject_CallMethod(other, "items", NULL);   /* a dict of pairs */
-    PyObject *it = items ? PyObject_GetIter(items) : NULL;
-    Py_XDECREF(items);
-    if (it == NULL) return NULL;
-    PyObject *item;
-    while ((item = PyIter_Next(it)) != NULL) {
-        int rc = -1;
-        if (PyTuple_Check(item) && PyTuple_GET_SIZE(item) == 2)
-            rc = PairTable_ass_subscript(self, PyTuple_GET_ITEM(item, 0),
-                                         PyTuple_GET_ITEM(item, 1));
-        else PyErr_SetString(PyExc_TypeError, "absorb() takes a PairTable or a dict of pairs");
-        Py_DECREF(item);
-        if (rc < 0) {
-            Py_DECREF(it);
-            return NULL;
-        }
-    }
-    Py_DECREF(it);
-    if (PyErr_Occurred()) return NULL;
-    Py_RETURN_NONE;
-}
-
-static PyObject *PairTable_bound(PairTable *self, PyObject *arg) {
-    Py_ssize_t limit = PyLong_AsSsize_t(arg);
-    if ((limit == -1 && PyErr_Occurred()) || pairs_ready(self) < 0) return NULL;
-    pairs_bound(self, limit < 0 ? 0 : limit);
-    Py_RETURN_NONE;
-}
-
 /* iter(table): the keys, oldest first (a snapshot). */
 static PyObject *PairTable_iter(PairTable *self) {
     if (pairs_ready(self) < 0) return NULL;
@@ -550,11 +511,6 @@ static PyObject *PairTable_iter(PairTable *self) {
 static PyMethodDef PairTable_methods[] = {
     {"__reduce__", (PyCFunction)PairTable_reduce, METH_NOARGS,
      "Pickled as its devices and one packed record per pair, oldest first."},
-    {"absorb", (PyCFunction)PairTable_update, METH_O,
-     "absorb(other): other's pairs (a PairTable, or a dict) set in order, as "
-     "OrderedDict.update sets them."},
-    {"bound", (PyCFunction)PairTable_bound, METH_O,
-     "bound(limit): the oldest pairs forgotten until at most `limit` are left."},
     {"pop", (PyCFunction)(void (*)(void))PairTable_pop, METH_FASTCALL,
      "pop(key[, default]): the pair's direction, forgotten."},
     {"popitem", (PyCFunction)(void (*)(void))PairTable_popitem, METH_VARARGS | METH_KEYWORDS,

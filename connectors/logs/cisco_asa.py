@@ -397,7 +397,7 @@ class AsaLogParser(LogParser):
         if self._defer is not None:   # its Built is in an earlier part of the file
             key, outbound = self._defer
             self._defer = None
-            self.deferred.append(Deferred("conns", key, outbound, LogEvent(
+            self.held_back(Deferred("conns", key, outbound, LogEvent(
                 number, time, device, message, *flow)))
             return None
         return LogEvent(number, time, device, message, *flow)
@@ -508,8 +508,8 @@ class AsaLogParser(LogParser):
         (`a_first`, `initiator_first`) until the merge knows better."""
         flow = (_SYN_TIMEOUT, proto, a, ap, b, bp, 1) if a_first else \
             (_SYN_TIMEOUT, proto, b, bp, a, ap, 1)
-        self.deferred.append(Deferred("conns", (device, conn), not a_first,
-                                      LogEvent(number, time, device, "302014", *flow)))
+        self.held_back(Deferred("conns", (device, conn), not a_first,
+                                LogEvent(number, time, device, "302014", *flow)))
 
     def open_pairs(self) -> dict[str, OpenPairs]:
         # The C table itself: a worker pickles it compactly, the merge absorbs it in C.
