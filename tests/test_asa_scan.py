@@ -106,6 +106,13 @@ EDGES = [
     "dc:10.20.0.21/50017 to outside:198.51.100.7/50017 duration 0:00:30",
     "Nov 24 2026 10:01:17: %ASA-6-305012: Teardown dynamic " + "X" * 40 + " translation from",
     "Nov 24 2026 10:01:18: %ASA-5-111008: User 'netops' executed the 'show conn' command.",
+    # answered traffic whose protocol word or address build_flow refuses: unparsed
+    "Nov 24 2026 10:01:18: %ASA-6-302014: Teardown " + "X" * 40 + " connection 17 for "
+    "fab:10.9.0.5/443 to dc:10.20.0.13/50017 duration 0:00:01 bytes 77 TCP FINs",
+    "Nov 24 2026 10:01:18: %ASA-6-302014: Teardown TCP connection 18 for fab:" + "a" * 300
+    + "/443 to dc:10.20.0.13/50018 duration 0:00:01 bytes 77 TCP FINs",
+    "Nov 24 2026 10:01:18: %ASA-6-302014: Teardown TCP connection 19 for fab:2001:db8::19/443 "
+    "to dc:10.20.0.5/50019 duration 0:00:01 bytes 77 TCP FINs",
     "Nov 24 2026 10:01:19: %ASA-4-106023: Deny udp src dc:10.20.0.22/50018 dst "
     "fab:10.99.1.1/161 by access-group \"in\" [0x0, 0x0]",
     "Nov 24 2026 10:01:20: %ASA-4-419002: Received duplicate TCP SYN from "

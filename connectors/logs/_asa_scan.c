@@ -395,11 +395,16 @@ static int canonical_ipv4(const char *p, const char *e) {
 
 /* Whether answered traffic between these two endpoints may matter: 1 yes (Python reads the
  * line), 0 no, -1 error. */
-static int may_matter(Scanner *self, const Endpoint *a, const Endpoint *b) {
+static int may_matter(Scanner *self, Py_ssize_t proto_len, const Endpoint *a,
+                      const Endpoint *b) {
     if (self->held == Py_None) return 1;
+    /* `build_flow` refuses a protocol word over 32 characters or an address over 255: the
+     * line is then unparsed, which is Python's to say */
+    if (proto_len > 32 || a->addr_end - a->addr > 255 || b->addr_end - b->addr > 255)
+        return 1;
+    if (self->held_empty) return 0;   /* nobody's evidence, whatever the addresses say */
     if (!canonical_ipv4(a->addr, a->addr_end) || !canonical_ipv4(b->addr, b->addr_end))
         return 1;   /* IPv6 and names: their canonical text is Python's to work out */
-    if (self->held_empty) return 0;
     const Endpoint *both[2] = {a, b};
     for (int i = 0; i < 2; i++) {
         PyObject *text = PyUnicode_DecodeASCII(both[i]->addr, both[i]->addr_end - both[i]->addr,
@@ -462,7 +467,7 @@ static int teardown(Scanner *self, const char *s, const char *tag, const char *p
             if (self->add == Py_None) return TO_PYTHON;
             timeout = 1;
         } else if (any_sent) {
-            int matters = may_matter(self, &a, &b);
+            int matters = may_matter(self, proto_end - proto, &a, &b);
             if (matters != 0) return matters < 0 ? FAILED : TO_PYTHON;
         }
     }
