@@ -40,7 +40,6 @@ from auditor.errors import (
     StaleAuditError,
     UsageError,
 )
-from auditor.history import changes, format_history, read_history, record_run
 from auditor.jsonable import event_record
 from auditor.model import (
     MAX_YEAR,
@@ -414,6 +413,9 @@ def cmd_audit(args: argparse.Namespace) -> int:
         result = run_audit(config, as_of=args.as_of or now, generated_at=now,
                            progress=progress)
     compare_failed = None
+    # imported here: `logs` and the rest never touch the history (SQLite), ~3 ms of imports
+    from auditor.history import changes, record_run
+
     if config.keep_history:   # what changed since the last audit: in the report and here
         try:
             result = replace(result, changes=changes(config.path, result,
@@ -673,6 +675,8 @@ def probe_summary(probed: ProbeRun) -> list[str]:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
+    from auditor.history import format_history, read_history
+
     config = load_config(args.config)
     print(format_history(read_history(args.config, history=config.history)))
     return EXIT_OK
