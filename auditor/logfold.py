@@ -48,6 +48,7 @@ from auditor.traffic import TrafficIndex
 from connectors import lookup
 from connectors.base import (
     Deferred,
+    Held,
     LogParser,
     OpenPairs,
     Recording,
@@ -91,19 +92,13 @@ class Part:
     pairs: dict[str, OpenPairs]
 
 
-#: A Teardown held back for the merge, as a worker sends it: its pairing table and key, the
-#: guess it is ordered by (`Deferred.outbound`) and its `add_fields` arguments.
-Held = tuple[str, tuple[str, str], bool, tuple[Any, ...]]
-
-
 def _held(deferred: list[Deferred]) -> list[Held]:
-    """A parser's held-back events as tuples: on a busy firewall a block holds back
-    hundreds of SYN Timeouts, and a dataclass each cost more to send than to read them."""
-    return [(d.table, d.key, d.outbound, d.fields()) for d in deferred]
+    return [d.held() for d in deferred]
 
 
 def _turned(fields: tuple[Any, ...]) -> tuple[Any, ...]:
-    """`add_fields` arguments with the endpoints the other way round (`Deferred.resolved`)."""
+    """`add_fields` arguments with the endpoints the other way round: the event as the
+    Built said it went."""
     time, message, signal, protocol, src, sport, dst, dport, count = fields
     return (time, message, signal, protocol, dst, dport, src, sport, count)
 
@@ -211,7 +206,7 @@ class Merge:
     def close(self, stats: LogStats, held: list[Held],
               pairs: dict[str, OpenPairs]) -> None:
         """After a block (or file): its held-back Teardowns, each the other way round where
-        the Builts before said so (`Deferred.resolved`), its counts and open pairs."""
+        the Builts before said so (`_resolve`), its counts and open pairs."""
         for event in held:
             self._resolve(event)
         self.stats.merge(stats)

@@ -27,7 +27,8 @@ from auditor.errors import ConfigError
 from auditor.model import LogEvent, LogStats, Network, ProcessKey, Target
 from connectors.spec import SourceSpec
 
-__all__ = ["CaptureSource", "Connector", "Deferred", "Fold", "JsonBodySource", "LogParser",
+__all__ = ["CaptureSource", "Connector", "Deferred", "Fold", "Held", "JsonBodySource",
+           "LogParser",
            "NetworkSource", "OpenPairs", "Recording", "SkippedLine",
            "SourceSpec", "TargetSource"]
 from connectors.shared import files
@@ -134,6 +135,11 @@ class CaptureSource(Connector):
         """Return attribution keys (see `ProcessKey`) -> who holds the socket."""
 
 
+#: A held-back event as it travels (`Deferred.held`): its pairing table and key, the guess it
+#: is ordered by, and its `add_fields` arguments in that order.
+Held = tuple[str, tuple[str, str], bool, tuple[Any, ...]]
+
+
 @dataclass(frozen=True, slots=True)
 class Deferred:
     """An event whose initiator is told by a line in another part of the file (a Teardown
@@ -141,7 +147,7 @@ class Deferred:
 
     `event` is ordered by the parser's guess (`outbound`); the merge looks the key up among
     the open pairs of the parts before and turns the event round when they say otherwise
-    (`logfold.Merge.close`, on `fields()`).
+    (`logfold.Merge`, on `held()`).
     """
 
     table: str
@@ -151,18 +157,20 @@ class Deferred:
     """The guess the event is ordered by: True when the second printed endpoint initiated."""
     event: LogEvent
 
-    def fields(self) -> tuple[Any, ...]:
-        """The event as `Fold.add_fields` takes it, ordered by the guess: what a worker
-        sends (a tuple pickles in a fraction of a dataclass's time; `logfold.Held`)."""
+    def held(self) -> Held:
+        """As a worker sends it (a tuple pickles in a fraction of a dataclass's time): the
+        table, key and guess, and the event as `Fold.add_fields` takes it, in the guessed
+        order."""
         e = self.event
-        return (e.time, e.message, e.signal, e.protocol, e.src, e.sport, e.dst, e.dport,
-                e.count)
+        return (self.table, self.key, self.outbound,
+                (e.time, e.message, e.signal, e.protocol, e.src, e.sport, e.dst, e.dport,
+                 e.count))
 
 
 class OpenPairs(Protocol):
     """A parser's open pairs of one table, (device, connection id) -> outbound, oldest
-    first: a dict, or the ASA scanner's C table (`PairTable`: pickled compactly, merged in
-    C)."""
+    first: a dict, or the ASA scanner's C table (`PairTable`: pickled compactly, and left
+    packed until the merge looks a key up)."""
 
     def __len__(self) -> int: ...
     def items(self) -> Iterable[tuple[tuple[str, str], bool]]: ...
@@ -210,8 +218,8 @@ class Recording:
         self.blob = bytearray()
         self.objects: list[object] = []
         self.calls: list[tuple[object, ...]] = []
-        self.held: list[tuple[str, tuple[str, str], bool, tuple[Any, ...]]] = []
-        """Events held back (`hold`): (table, key, guess, `add_fields` arguments)."""
+        self.held: list[Held] = []
+        """Events held back (`hold`), as `Deferred.held` gives them."""
         self._index: dict[object, int] = {}   # object -> where it is in `objects`
 
     def packed(self) -> tuple[bytearray, list[object], dict[object, int]]:
@@ -230,7 +238,7 @@ class Recording:
         """An event held back for the merge, kept in its place among the calls: the process
         that folds resolves it there (`TrafficIndex.add_recording`), so the fold's order is
         one pass's, past the flow table's cap too."""
-        self.held.append((deferred.table, deferred.key, deferred.outbound, deferred.fields()))
+        self.held.append(deferred.held())
         self.blob += HELD
 
     def drop_adder(self) -> Callable[..., None]:

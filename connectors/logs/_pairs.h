@@ -27,6 +27,9 @@
 #include <string.h>
 
 #define PAIR_INLINE 24      /* connection ids up to this long are kept in the entry */
+/* One pair as `__reduce__` packs it: device number (u32), outbound (u8), id length (u32),
+ * the id's bytes. */
+#define PACKED_HEAD 9
 /* An index slot: empty, gone (its entry popped), or the top half of its entry's hash and its
  * log position + 2, so that a probe past other keys reads no entry (a Teardown whose Built
  * is in another block probes to an empty slot, on a busy firewall most of them). */
@@ -287,10 +290,10 @@ static Py_ssize_t PairTable_len(PairTable *self) {
     const char *in = PyBytes_AS_STRING(self->packed);
     const char *end = in + PyBytes_GET_SIZE(self->packed);
     Py_ssize_t n = 0;
-    while (end - in >= 9) {   /* PACKED_HEAD: device u32, outbound u8, id length u32 */
+    while (end - in >= PACKED_HEAD) {
         uint32_t len;
         memcpy(&len, in + 5, 4);
-        in += 9 + (Py_ssize_t)len;
+        in += PACKED_HEAD + (Py_ssize_t)len;
         n++;
     }
     return n;
@@ -390,9 +393,6 @@ static PyObject *PairTable_items(PairTable *self, PyObject *Py_UNUSED(ignored)) 
     return items;
 }
 
-/* One pair as `__reduce__` packs it: device number (u32), outbound (u8), id length (u32),
- * the id's bytes. */
-#define PACKED_HEAD 9
 
 static PyObject *PairTable_reduce(PairTable *self, PyObject *Py_UNUSED(ignored)) {
     if (self->packed != NULL)   /* never read here: sent on as it came */
